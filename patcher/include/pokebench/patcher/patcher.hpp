@@ -1,0 +1,175 @@
+// The userspace text_poke_bp: how a key change rewrites its sites.
+//
+// Protocol per site (KERNEL-NOTES 2), v3.13 .. v4.19 and, batched, v5.3+:
+//   Step 1: write int3 (0xcc) over byte 0;          sync
+//   Step 2: write bytes 1..4 of the new instruction; sync
+//   Step 3: write the new byte 0;                    sync
+// "sync" = membarrier(PRIVATE_EXPEDITED_SYNC_CORE), then the pluggable
+// every-CPU-acknowledges hook (the harness's on_each_cpu(do_sync_core, 1)).
+// A thread that executes a site while its int3 is there traps into our SIGTRAP
+// handler, which resumes it as the Int3Policy says.
+#pragma once
+
+#include <pokebench/patcher/static_key.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pokebench::patcher {
+
+inline constexpr std::size_t kSiteSize = 5;
+using Insn = std::array<std::uint8_t, kSiteSize>;
+inline constexpr Insn kNop5 = {0x0f, 0x1f, 0x44, 0x00, 0x00};
+inline constexpr std::uint8_t kInt3 = 0xcc;
+inline constexpr std::uint8_t kJmp32 = 0xe9;
+
+// How the bytes are written.
+enum class Backend {
+  mprotect, // page RX -> RWX -> RX around the write, never dropping X
+  procmem,  // pwrite to /proc/self/mem; the page never becomes writable
+};
+
+// What the SIGTRAP handler does for a site whose int3 is in place.
+enum class Int3Policy {
+  skip,        // v4.x poke_int3_handler: resume at site+5 (the NOP), any direction
+  emulate_new, // v5.5+: execute the new instruction (NOP = jmp +0)
+};
+
+enum class ApplyMode {
+  per_site, // v4.x: each site fully patched (3 syncs) before the next
+  batched,  // v5.3: all int3s, sync, all tails, sync, all heads, sync
+};
+
+enum class Order { table, address, reverse, random, custom };
+
+enum class Phase : std::uint8_t { int3 = 1, tail = 2, head = 3 };
+
+enum class Step : std::uint8_t {
+  before_write, // the bytes of `phase` are about to be written to the site
+  after_write,
+  before_sync, // the sync that ends `phase` is about to start (site = nullptr
+  after_sync,  //   in batched mode, where one sync covers the whole batch)
+};
+
+const char* to_string(Backend) noexcept;
+const char* to_string(Int3Policy) noexcept;
+const char* to_string(ApplyMode) noexcept;
+const char* to_string(Order) noexcept;
+const char* to_string(Phase) noexcept;
+const char* to_string(Step) noexcept;
+std::optional<Backend> parse_backend(std::string_view) noexcept;
+std::optional<Int3Policy> parse_int3_policy(std::string_view) noexcept;
+std::optional<ApplyMode> parse_apply_mode(std::string_view) noexcept;
+std::optional<Order> parse_order(std::string_view) noexcept;
+
+// Where a site is in its life.
+enum class SiteState : std::uint8_t { idle, poking };
+
+// A snapshot of one site.
+struct SiteInfo {
+  const void* code = nullptr;
+  const void* target = nullptr;
+  const static_key* key = nullptr;
+  bool likely = false;          // branch bit of the entry
+  const char* tag = "";         // "" when untagged
+  Insn bytes{};                 // current bytes at `code`
+  SiteState state = SiteState::idle;
+  std::uint64_t int3_hits = 0;  // times a thread trapped on this site's int3
+  std::string symbol;           // function containing the site, "?" if unknown
+  std::size_t table_index = 0;  // position in the (registration-ordered) table
+};
+
+// One protocol step, announced to the observer on the patching thread.
+struct PatchEvent {
+  const static_key* key = nullptr;
+  bool enabling = false;        // key's new state
+  const SiteInfo* site = nullptr; // nullptr for batch-wide syncs
+  std::size_t index = 0;        // position of the site in this update (0-based)
+  std::size_t count = 0;        // sites in this update
+  std::size_t batch = 0;        // batch number (per_site: == index)
+  std::size_t batches = 0;
+  Phase phase = Phase::int3;
+  Step step = Step::before_write;
+};
+
+struct Config {
+  Backend backend = Backend::procmem;
+  Int3Policy int3 = Int3Policy::emulate_new;
+  ApplyMode apply = ApplyMode::batched;
+  Order order = Order::table;
+  std::uint64_t seed = 1;           // for Order::random
+  std::size_t max_batch = 256;      // TP_VEC_MAX; batched only
+  // Order::custom: given the key's sites in table order, return the order to
+  // patch them in (a permutation of 0..n-1).
+  std::function<std::vector<std::size_t>(const std::vector<SiteInfo>&)> custom_order;
+  // Runs after membarrier in every sync: the harness's on_each_cpu(sync, wait=1).
+  std::function<void()> cpu_sync;
+  // Sees every protocol step (on the patching thread, text mutex held).
+  std::function<void(const PatchEvent&)> observer;
+};
+
+// Environment problems (backend refused, membarrier missing, ...): what
+// failed, why, and what to do instead.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Replace / read the process-wide configuration (takes the text mutex).
+void configure(Config config);
+Config configuration();
+
+struct Stats {
+  std::uint64_t updates = 0;        // key transitions that patched sites
+  std::uint64_t sites_patched = 0;
+  std::uint64_t syncs = 0;          // protocol syncs (membarrier + hook)
+  std::uint64_t writes = 0;         // byte-range writes through the backend
+  std::uint64_t int3_hits = 0;      // traps on our int3s, all sites
+  std::uint64_t int3_reexecuted = 0;// traps whose int3 was already gone: re-run
+  std::uint64_t stray_sigtraps = 0; // SIGTRAPs that were not ours (chained on)
+};
+Stats stats() noexcept;
+void reset_stats() noexcept;
+
+// Every registered site of `key`, in table order.
+std::vector<SiteInfo> sites_of(const static_key* key);
+// Every registered site.
+std::vector<SiteInfo> all_sites();
+// The site at `code`, if any.
+std::optional<SiteInfo> find_site(const void* code);
+
+// Patch one registered site to `to_jump` (true: JMP to its target, false:
+// NOP) through the full protocol, without touching its key. Throws Error if
+// `code` is not a registered site. For tests and the patch benchmarks.
+void poke_site(const void* code, bool to_jump);
+
+// The instruction a site holds for a given key state: `enabled XOR likely`.
+Insn site_instruction(const SiteInfo& site, bool enabled) noexcept;
+
+// What this machine lets the patcher do.
+struct Capabilities {
+  bool membarrier_sync_core = false; // registered and usable
+  std::string membarrier_detail;
+  bool mprotect_rwx = false;         // a text page can be made RWX
+  std::string mprotect_detail;
+  bool procmem_write = false;        // /proc/self/mem accepts writes to text
+  std::string procmem_detail;
+};
+Capabilities probe_capabilities();
+
+// Registers this process for membarrier SYNC_CORE; called by the library's
+// constructor, again in a forked child, and harmless to call more. Returns
+// false (with the reason in `why`) when the kernel refuses.
+bool register_membarrier(std::string* why = nullptr) noexcept;
+
+// The SIGTRAP handler is installed on first patch; call to install earlier.
+void install_int3_handler();
+
+} // namespace pokebench::patcher
