@@ -8,8 +8,8 @@ using pokebench::static_key;
 using pokebench::static_key_false;
 using pokebench::static_key_true;
 
-#define STATIC_KEY_INIT_TRUE {{{1}}}
-#define STATIC_KEY_INIT_FALSE {{{0}}}
+#define STATIC_KEY_INIT_TRUE {{1}}
+#define STATIC_KEY_INIT_FALSE {{0}}
 #define STATIC_KEY_TRUE_INIT POKEBENCH_STATIC_KEY_INIT_TRUE
 #define STATIC_KEY_FALSE_INIT POKEBENCH_STATIC_KEY_INIT_FALSE
 

@@ -1,0 +1,19 @@
+// Each `pokebench` subcommand lives in its own cmd_<name>.cpp and registers
+// itself here. A command's callback returns the process exit code:
+//   0 success, 1 the result differs from what was expected (--expect,
+//   regression), 2 bad usage or an unusable environment (message printed).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace pokebench::cli {
+
+// Set by a subcommand's callback; main() returns it.
+using RunFn = std::function<int()>;
+void set_action(RunFn fn);
+
+void add_selftest(CLI::App& app);
+
+} // namespace pokebench::cli
