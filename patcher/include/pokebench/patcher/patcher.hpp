@@ -164,6 +164,11 @@ struct Capabilities {
 };
 Capabilities probe_capabilities();
 
+// Functional self-check: flips a probe key of the patcher's own through the
+// given protocol and checks the site's bytes and its branch both ways.
+// Returns "" on success, else what went wrong.
+std::string self_check(Backend backend, Int3Policy policy, ApplyMode mode);
+
 // Registers this process for membarrier SYNC_CORE; called by the library's
 // constructor, again in a forked child, and harmless to call more. Returns
 // false (with the reason in `why`) when the kernel refuses.

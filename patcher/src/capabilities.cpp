@@ -1,0 +1,102 @@
+// What this machine lets the patcher do, found by trying it on a site of our
+// own (never by trusting what the kernel advertises).
+#include "internal.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace pokebench::patcher {
+namespace {
+
+pokebench::static_key_false g_probe_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+
+// The only site of g_probe_key.
+[[gnu::noinline]] bool probe_branch() { return POKEBENCH_STATIC_BRANCH_UNLIKELY(&g_probe_key); }
+
+std::uintptr_t page_of(const void* p) {
+  return reinterpret_cast<std::uintptr_t>(p) & ~static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE) - 1);
+}
+
+} // namespace
+
+Capabilities probe_capabilities() {
+  Capabilities caps;
+  std::string why;
+  caps.membarrier_sync_core = register_membarrier(&why);
+  caps.membarrier_detail = caps.membarrier_sync_core ? "PRIVATE_EXPEDITED_SYNC_CORE registered" : why;
+
+  const auto sites = sites_of(&g_probe_key.key);
+  if (sites.size() != 1) {
+    caps.mprotect_detail = caps.procmem_detail =
+        fmt::format("the patcher's own probe site is not registered ({} sites found)", sites.size());
+    return caps;
+  }
+  const void* site = sites[0].code;
+  std::lock_guard lock(detail::jump_label_mutex()); // nobody patches while we probe
+
+  // RX -> RWX -> RX on the probe's page, without writing.
+  void* page = reinterpret_cast<void*>(page_of(site));
+  const auto len = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  if (mprotect(page, len, PROT_READ | PROT_WRITE | PROT_EXEC) == 0) {
+    mprotect(page, len, PROT_READ | PROT_EXEC);
+    caps.mprotect_rwx = true;
+    caps.mprotect_detail = "text pages can be made RWX";
+  } else {
+    caps.mprotect_detail = fmt::format("mprotect(RWX) refused: {} (W^X policy such as SELinux execmem, MDWE or "
+                                       "PaX); the procmem backend may still work",
+                                       std::strerror(errno));
+  }
+
+  // Rewrite the probe site with the bytes it already has.
+  const int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    caps.procmem_detail = fmt::format("cannot open /proc/self/mem read-write: {}", std::strerror(errno));
+  } else {
+    Insn bytes{};
+    std::memcpy(bytes.data(), site, kSiteSize);
+    const ssize_t n = pwrite(fd, bytes.data(), kSiteSize, static_cast<off_t>(reinterpret_cast<std::uintptr_t>(site)));
+    caps.procmem_write = n == static_cast<ssize_t>(kSiteSize);
+    caps.procmem_detail = caps.procmem_write ? "writes to text through /proc/self/mem work"
+                                             : fmt::format("pwrite to /proc/self/mem refused: {}",
+                                                           n < 0 ? std::strerror(errno) : "short write");
+    close(fd);
+  }
+  return caps;
+}
+
+// The functional self-check: flip the probe key through `backend` and check
+// the site's bytes and the branch both ways. Empty string on success.
+std::string self_check(Backend backend, Int3Policy policy, ApplyMode mode) {
+  Config saved = configuration();
+  Config cfg;
+  cfg.backend = backend;
+  cfg.int3 = policy;
+  cfg.apply = mode;
+  configure(cfg);
+  std::string failure;
+  try {
+    const auto before = sites_of(&g_probe_key.key);
+    if (before.size() != 1 || before[0].bytes != kNop5 || probe_branch())
+      failure = "probe site is not the 5-byte NOP, or its branch is taken, before enabling";
+    static_key_enable(&g_probe_key.key);
+    const auto after = sites_of(&g_probe_key.key);
+    if (failure.empty() && (after[0].bytes != site_instruction(after[0], true) || after[0].bytes[0] != kJmp32 ||
+                            !probe_branch()))
+      failure = "probe site is not the JMP, or its branch is not taken, after enabling";
+    static_key_disable(&g_probe_key.key);
+    if (failure.empty() && (sites_of(&g_probe_key.key)[0].bytes != kNop5 || probe_branch()))
+      failure = "probe site is not the NOP, or its branch is taken, after disabling";
+  } catch (const Error& e) {
+    failure = e.what();
+  }
+  configure(std::move(saved));
+  return failure;
+}
+
+} // namespace pokebench::patcher

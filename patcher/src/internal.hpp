@@ -1,0 +1,81 @@
+// Shared state of the patcher's translation units. Not installed.
+#pragma once
+
+#include <pokebench/patcher/patcher.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace pokebench::patcher::detail {
+
+// One site, for the life of the process (never freed: the SIGTRAP handler may
+// look at it at any moment without taking a lock).
+struct SiteRecord {
+  std::uintptr_t code = 0;
+  std::uintptr_t target = 0;
+  static_key* key = nullptr;
+  bool likely = false;
+  const char* tag = "";
+  std::size_t table_index = 0;
+  // Set (release) before the int3 goes in, cleared (release) after the last
+  // sync; the SIGTRAP handler reads them (acquire).
+  std::atomic<std::uint8_t> poking{0};
+  std::atomic<std::uint8_t> new_is_jump{0};
+  std::atomic<std::uint64_t> int3_hits{0};
+};
+
+// Immutable once published; replaced (and the old one kept) when a module
+// registers, so a handler holding the old pointer stays safe.
+struct SiteIndex {
+  std::vector<SiteRecord*> by_address; // sorted by code
+};
+
+struct Registry {
+  std::shared_mutex mutex; // guards everything below but `index`
+  std::vector<std::pair<const void*, const void*>> modules;
+  std::vector<SiteRecord*> table; // registration order
+  std::unordered_map<const static_key*, std::vector<SiteRecord*>> by_key;
+  std::vector<const SiteIndex*> retired;
+  std::atomic<const SiteIndex*> index{nullptr};
+};
+Registry& registry();
+
+// The SIGTRAP handler's lock-free lookup.
+SiteRecord* lookup_site(std::uintptr_t code) noexcept;
+
+SiteInfo describe(const SiteRecord& rec, bool with_symbol);
+std::string symbolize(std::uintptr_t addr);
+
+// Counters, all relaxed: they are statistics, nothing is ordered by them.
+struct Counters {
+  std::atomic<std::uint64_t> updates{0}, sites_patched{0}, syncs{0}, writes{0}, int3_hits{0},
+      int3_reexecuted{0}, stray_sigtraps{0};
+};
+Counters& counters() noexcept;
+
+// The int3 policy the handler applies, published with each update.
+extern std::atomic<Int3Policy> g_int3_policy;
+
+// Serialises all patching (the kernel's jump_label_mutex + text_mutex).
+std::mutex& jump_label_mutex() noexcept;
+
+// Backends: write `len` bytes at `addr` through `backend`. Throws Error.
+void text_poke(Backend backend, std::uintptr_t addr, const std::uint8_t* bytes, std::size_t len);
+
+// membarrier SYNC_CORE, then the configured cpu_sync hook. Throws Error.
+void membarrier_sync_core();
+
+void ensure_int3_handler();
+
+// The configuration in force (copied: hooks may run long).
+Config snapshot_config();
+
+// Patch the given sites (already ordered) to their `enabled` state.
+void apply_update(const Config& cfg, const static_key* key, bool enabled, const std::vector<SiteRecord*>& sites);
+
+} // namespace pokebench::patcher::detail

@@ -1,0 +1,264 @@
+// text_poke_bp: rewriting sites that other threads may be executing.
+//
+// For each site (per_site, v3.13..v4.19) or each batch of sites (batched,
+// v5.3 text_poke_bp_batch):
+//   Step 1: write int3 over byte 0 of every site;         sync
+//   Step 2: write bytes 1..4 of every new instruction;    sync
+//   Step 3: write byte 0 of every new instruction;        sync
+// While an int3 is in place, a thread executing the site traps into
+// int3_handler.cpp, which resumes it as the Int3Policy says. Before every
+// write the expected bytes are checked, after it they are read back; a
+// mismatch means someone else changed the code under us, and we abort.
+#include "internal.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <random>
+
+#include <fmt/format.h>
+
+namespace pokebench::patcher {
+namespace detail {
+namespace {
+
+std::mutex g_config_mutex;
+Config g_config;
+std::mt19937_64 g_rng{1};
+
+std::string hex(const std::uint8_t* b, std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += fmt::format("{}{:02x}", i ? " " : "", b[i]);
+  return s;
+}
+
+[[noreturn]] void die_mismatch(const SiteRecord& rec, Phase phase, const char* when, const std::uint8_t* expected,
+                               std::size_t offset, std::size_t len) {
+  const auto* actual = reinterpret_cast<const std::uint8_t*>(rec.code) + offset;
+  std::fprintf(stderr,
+               "pokebench: fatal: text_poke_bp %s check failed at %#lx (bytes %zu..%zu of the site in %s, key %p, "
+               "tag '%s'), phase %d (%s): expected %s, actual %s\n",
+               when, static_cast<unsigned long>(rec.code + offset), offset, offset + len - 1,
+               symbolize(rec.code).c_str(), static_cast<const void*>(rec.key), rec.tag, static_cast<int>(phase),
+               to_string(phase), hex(expected, len).c_str(), hex(actual, len).c_str());
+  std::abort();
+}
+
+void expect_bytes(const SiteRecord& rec, Phase phase, const char* when, const std::uint8_t* expected,
+                  std::size_t offset, std::size_t len) {
+  if (std::memcmp(reinterpret_cast<const void*>(rec.code + offset), expected, len) != 0)
+    die_mismatch(rec, phase, when, expected, offset, len);
+}
+
+struct Poke {
+  SiteRecord* rec;
+  Insn old_insn;
+  Insn new_insn;
+  SiteInfo info; // what the observer sees
+};
+
+class Update {
+ public:
+  Update(const Config& cfg, const static_key* key, bool enabled, std::vector<Poke>& pokes)
+      : cfg_(cfg), key_(key), enabled_(enabled), pokes_(pokes) {}
+
+  void per_site() {
+    for (std::size_t i = 0; i < pokes_.size(); ++i) run_batch(i, i + 1, i, pokes_.size());
+  }
+
+  void batched() {
+    const std::size_t max = std::max<std::size_t>(cfg_.max_batch, 1);
+    const std::size_t batches = (pokes_.size() + max - 1) / max;
+    for (std::size_t b = 0; b < batches; ++b)
+      run_batch(b * max, std::min(pokes_.size(), (b + 1) * max), b, batches);
+  }
+
+ private:
+  void run_batch(std::size_t begin, std::size_t end, std::size_t batch, std::size_t batches) {
+    batch_ = batch;
+    batches_ = batches;
+    for (std::size_t i = begin; i < end; ++i) start_poking(pokes_[i]);
+    // Step 1: int3 over the first byte of every site of the batch.
+    for (std::size_t i = begin; i < end; ++i) write_int3(i);
+    sync(Phase::int3, begin, end);
+    // Step 2: the new instruction's tail behind the int3.
+    for (std::size_t i = begin; i < end; ++i) write_tail(i);
+    sync(Phase::tail, begin, end);
+    // Step 3: the new first byte replaces the int3.
+    for (std::size_t i = begin; i < end; ++i) write_head(i);
+    sync(Phase::head, begin, end);
+    for (std::size_t i = begin; i < end; ++i) finish_poking(pokes_[i]);
+  }
+
+  static void start_poking(Poke& p) {
+    // Release: the handler that sees poking == 1 also sees new_is_jump.
+    p.rec->new_is_jump.store(p.new_insn[0] == kJmp32 ? 1 : 0, std::memory_order_relaxed);
+    p.rec->poking.store(1, std::memory_order_release);
+  }
+  static void finish_poking(Poke& p) {
+    // Release after the last sync: a handler that sees poking == 0 also sees
+    // the final bytes (and re-executes the site).
+    p.rec->poking.store(0, std::memory_order_release);
+    counters().sites_patched.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void write_int3(std::size_t i) {
+    Poke& p = pokes_[i];
+    expect_bytes(*p.rec, Phase::int3, "pre-write", p.old_insn.data(), 0, kSiteSize);
+    announce(i, Phase::int3, Step::before_write);
+    text_poke(cfg_.backend, p.rec->code, &kInt3, 1);
+    expect_bytes(*p.rec, Phase::int3, "read-back", &kInt3, 0, 1);
+    announce(i, Phase::int3, Step::after_write);
+  }
+
+  void write_tail(std::size_t i) {
+    Poke& p = pokes_[i];
+    expect_bytes(*p.rec, Phase::tail, "pre-write", &kInt3, 0, 1);
+    expect_bytes(*p.rec, Phase::tail, "pre-write", p.old_insn.data() + 1, 1, kSiteSize - 1);
+    announce(i, Phase::tail, Step::before_write);
+    text_poke(cfg_.backend, p.rec->code + 1, p.new_insn.data() + 1, kSiteSize - 1);
+    expect_bytes(*p.rec, Phase::tail, "read-back", p.new_insn.data() + 1, 1, kSiteSize - 1);
+    announce(i, Phase::tail, Step::after_write);
+  }
+
+  void write_head(std::size_t i) {
+    Poke& p = pokes_[i];
+    expect_bytes(*p.rec, Phase::head, "pre-write", &kInt3, 0, 1);
+    expect_bytes(*p.rec, Phase::head, "pre-write", p.new_insn.data() + 1, 1, kSiteSize - 1);
+    announce(i, Phase::head, Step::before_write);
+    text_poke(cfg_.backend, p.rec->code, p.new_insn.data(), 1);
+    expect_bytes(*p.rec, Phase::head, "read-back", p.new_insn.data(), 0, kSiteSize);
+    announce(i, Phase::head, Step::after_write);
+  }
+
+  void sync(Phase phase, std::size_t begin, std::size_t end) {
+    // per_site: the sync belongs to that site; batched: to the whole batch.
+    const std::size_t idx = end - begin == 1 ? begin : kNoSite;
+    announce(idx, phase, Step::before_sync);
+    membarrier_sync_core();
+    if (cfg_.cpu_sync) cfg_.cpu_sync();
+    counters().syncs.fetch_add(1, std::memory_order_relaxed);
+    announce(idx, phase, Step::after_sync);
+  }
+
+  void announce(std::size_t i, Phase phase, Step step) {
+    if (!cfg_.observer) return;
+    PatchEvent ev;
+    ev.key = key_;
+    ev.enabling = enabled_;
+    ev.site = i == kNoSite ? nullptr : &pokes_[i].info;
+    ev.index = i == kNoSite ? 0 : i;
+    ev.count = pokes_.size();
+    ev.batch = batch_;
+    ev.batches = batches_;
+    ev.phase = phase;
+    ev.step = step;
+    if (ev.site != nullptr) pokes_[i].info.state = step == Step::after_sync && phase == Phase::head ? SiteState::idle : SiteState::poking;
+    cfg_.observer(ev);
+  }
+
+  static constexpr std::size_t kNoSite = static_cast<std::size_t>(-1);
+  const Config& cfg_;
+  const static_key* key_;
+  bool enabled_;
+  std::vector<Poke>& pokes_;
+  std::size_t batch_ = 0, batches_ = 0;
+};
+
+std::vector<std::size_t> patch_order(const Config& cfg, const std::vector<Poke>& pokes) {
+  std::vector<std::size_t> order(pokes.size());
+  std::iota(order.begin(), order.end(), 0);
+  switch (cfg.order) {
+    case Order::table:
+      break;
+    case Order::address:
+      std::sort(order.begin(), order.end(),
+                [&](std::size_t a, std::size_t b) { return pokes[a].rec->code < pokes[b].rec->code; });
+      break;
+    case Order::reverse:
+      std::reverse(order.begin(), order.end());
+      break;
+    case Order::random:
+      std::shuffle(order.begin(), order.end(), g_rng);
+      break;
+    case Order::custom: {
+      if (!cfg.custom_order) throw Error("Order::custom needs Config::custom_order");
+      std::vector<SiteInfo> infos;
+      infos.reserve(pokes.size());
+      for (const Poke& p : pokes) infos.push_back(p.info);
+      order = cfg.custom_order(infos);
+      std::vector<std::size_t> check = order;
+      std::sort(check.begin(), check.end());
+      for (std::size_t i = 0; i < check.size(); ++i)
+        if (check.size() != pokes.size() || check[i] != i)
+          throw Error("Config::custom_order must return a permutation of the site indices");
+      break;
+    }
+  }
+  return order;
+}
+
+} // namespace
+
+void apply_update(const Config& cfg, const static_key* key, bool enabled, const std::vector<SiteRecord*>& sites) {
+  if (sites.empty()) return;
+  ensure_int3_handler();
+  g_int3_policy.store(cfg.int3, std::memory_order_relaxed); // ordered by the poking release
+
+  std::vector<Poke> table;
+  table.reserve(sites.size());
+  for (SiteRecord* rec : sites) {
+    Poke p{rec, {}, {}, describe(*rec, false)};
+    p.old_insn = site_instruction(p.info, !enabled);
+    p.new_insn = site_instruction(p.info, enabled);
+    table.push_back(std::move(p));
+  }
+  std::vector<Poke> pokes;
+  pokes.reserve(table.size());
+  for (std::size_t i : patch_order(cfg, table)) pokes.push_back(std::move(table[i]));
+
+  Update update(cfg, key, enabled, pokes);
+  if (cfg.apply == ApplyMode::per_site)
+    update.per_site();
+  else
+    update.batched();
+  counters().updates.fetch_add(1, std::memory_order_relaxed);
+}
+
+Config snapshot_config() {
+  std::lock_guard lock(g_config_mutex);
+  return g_config;
+}
+
+} // namespace detail
+
+using namespace detail;
+
+void configure(Config config) {
+  std::lock_guard patch_lock(jump_label_mutex()); // no update runs with a half-changed config
+  std::lock_guard lock(g_config_mutex);
+  g_rng.seed(config.seed);
+  g_config = std::move(config);
+}
+
+Config configuration() { return snapshot_config(); }
+
+std::mutex& detail::jump_label_mutex() noexcept {
+  static std::mutex m;
+  return m;
+}
+
+void poke_site(const void* code, bool to_jump) {
+  SiteRecord* rec = lookup_site(reinterpret_cast<std::uintptr_t>(code));
+  if (rec == nullptr)
+    throw Error(fmt::format("{} is not a registered static branch site ({}); refusing to patch it", code,
+                            symbolize(reinterpret_cast<std::uintptr_t>(code))));
+  std::lock_guard lock(jump_label_mutex());
+  const Config cfg = snapshot_config();
+  // The key state that gives `to_jump` at this site: enabled XOR likely.
+  apply_update(cfg, rec->key, to_jump != rec->likely, {rec});
+}
+
+} // namespace pokebench::patcher
