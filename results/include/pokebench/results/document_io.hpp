@@ -1,0 +1,45 @@
+// Reading and writing result documents.
+//
+// JSON form of schema_version 1 (unknown keys anywhere are ignored on read):
+//
+//   {"schema_version": 1,                                   required, must be 1
+//    "context": {"date",                                    required (ISO 8601)
+//                "git_sha", "compiler", "flags", "kernel", "cpu_model", "host",
+//                "counters": "papi|tsc", "cpus", "vm", "tsc_ghz", ...},
+//    "benchmarks": [ Google Benchmark 1.7 rows, every repetition:   required
+//        {"name", "run_name", "run_type": "iteration", "repetition_index",
+//         "iterations", "real_time", "cpu_time", "time_unit": "ns|us|ms|s",
+//         <user counters as flat numeric keys>} ],
+//        (required per row: name, real_time, cpu_time, time_unit;
+//         "aggregate" rows and rows with error_occurred are skipped)
+//    "strategies": [ the `pokebench compare` JSON "strategies" array ],  optional
+//    "correctness_matrix": [{"strategy", "direction", "order", "int3",   optional
+//        "verdict": "OK|HANG|TORN", "trials", "hangs", "torn_reads"}],
+//    "insns": [{"benchmark", "insns_per_iter"}]}                         optional
+//
+// A plain Google Benchmark JSON file (1.7+: "context" and "benchmarks", no
+// schema_version) is imported as is: its context maps host_name -> host,
+// num_cpus -> cpus, and any custom context keys (AddCustomContext) by name.
+#pragma once
+
+#include <pokebench/results/document.hpp>
+
+#include <string>
+
+namespace pokebench::results {
+
+// Parses either form; throws InputError naming `origin`, the place and the problem.
+ResultDocument parse_result_json(const std::string& text, const std::string& origin);
+ResultDocument read_result_file(const std::string& path);
+
+nlohmann::json to_json(const ResultDocument& doc);
+
+// Temp file in the same directory + fsync + rename + fsync of the directory:
+// a killed writer leaves either the old file or the new one, never half of one.
+void write_file_atomically(const std::string& path, const std::string& content);
+void write_result_file(const std::string& path, const ResultDocument& doc);
+
+// Normalises a Google Benchmark time to nanoseconds; nullopt for an unknown unit.
+std::optional<double> to_nanoseconds(double value, const std::string& unit);
+
+} // namespace pokebench::results

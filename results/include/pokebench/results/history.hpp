@@ -1,0 +1,76 @@
+// The run history: an SQLite database, one row per run, benchmark and
+// repetition, plus the correctness table, the torture matrix and the
+// instruction counts of each run.
+#pragma once
+
+#include <pokebench/results/document.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace pokebench::results {
+
+inline constexpr const char* kDefaultHistoryPath = "results/history.db";
+
+struct RunSummary {
+  std::int64_t id = 0;
+  std::string added_at;  // UTC, when `results add` stored it
+  std::string date;      // the run's own context date
+  std::string git_sha;
+  std::string host;
+  std::string source;    // the file it was added from
+  std::int64_t benchmarks = 0;
+  std::int64_t samples = 0;
+  std::int64_t fix_hangs = 0;   // hangs + torn reads of fix strategies: non-zero is bad
+  std::int64_t bug_hangs = 0;   // per-site hangs: zero (with trials) is bad
+  std::int64_t bug_trials = 0;
+};
+
+// "history:run=ID" or "history:last=N[,skip=K][,host=NAME|*]" (see regress --help).
+struct HistorySelector {
+  std::optional<std::int64_t> run;
+  int last = 0;
+  int skip = 0;
+  std::optional<std::string> host;  // nullopt: the caller's default; "*": every host
+};
+bool is_history_selector(const std::string& text);
+// Throws InputError(text, "selector", problem).
+HistorySelector parse_history_selector(const std::string& text);
+
+class History {
+public:
+  enum class Mode { read_only, create };
+  // Throws EnvironmentError when the database cannot be opened or is not a
+  // pokebench history (or one of a newer schema).
+  History(const std::string& path, Mode mode);
+  ~History();
+  History(const History&) = delete;
+  History& operator=(const History&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // Stores the document in one transaction; returns the new run id.
+  std::int64_t add(const ResultDocument& doc, const std::string& source);
+  std::vector<RunSummary> list(const std::optional<std::string>& host = std::nullopt) const;
+  std::optional<RunSummary> summary(std::int64_t run) const;
+  // Throws InputError when the run does not exist.
+  ResultDocument load(std::int64_t run) const;
+
+  // Run ids a selector picks, oldest first. `default_host` applies when the
+  // selector names no host ("" = every host).
+  std::vector<std::int64_t> select(const HistorySelector& sel, const std::string& default_host) const;
+  // The selected runs pooled into one document: every repetition of every run,
+  // the newest run's context, correctness, matrix and instruction counts.
+  ResultDocument load_pooled(const std::string& selector_text, const std::vector<std::int64_t>& runs) const;
+
+private:
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+} // namespace pokebench::results

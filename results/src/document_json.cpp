@@ -1,0 +1,372 @@
+// Result document <-> JSON, and the import of plain Google Benchmark JSON.
+#include <pokebench/results/document_io.hpp>
+
+#include <fmt/core.h>
+
+#include <array>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace pokebench::results {
+
+using nlohmann::json;
+
+InputError::InputError(std::string file, std::string place, std::string problem)
+    : std::runtime_error(fmt::format("{}: {}: {}", file, place, problem)),
+      file_(std::move(file)), place_(std::move(place)), problem_(std::move(problem)) {}
+
+bool is_fix_strategy(const std::string& strategy) {
+  return strategy == "ordered" || strategy == "cached" || strategy == "cookie";
+}
+
+std::optional<double> to_nanoseconds(double value, const std::string& unit) {
+  if (unit == "ns") return value;
+  if (unit == "us") return value * 1e3;
+  if (unit == "ms") return value * 1e6;
+  if (unit == "s") return value * 1e9;
+  return std::nullopt;
+}
+
+namespace {
+
+const char* type_name(const json& j) {
+  switch (j.type()) {
+  case json::value_t::null: return "null";
+  case json::value_t::object: return "an object";
+  case json::value_t::array: return "an array";
+  case json::value_t::string: return "a string";
+  case json::value_t::boolean: return "a boolean";
+  case json::value_t::number_integer:
+  case json::value_t::number_unsigned: return "an integer";
+  case json::value_t::number_float: return "a number";
+  default: return "something else";
+  }
+}
+
+// Field access that names the JSON pointer of whatever is wrong.
+class Reader {
+public:
+  explicit Reader(std::string origin) : origin_(std::move(origin)) {}
+
+  [[noreturn]] void fail(const std::string& place, const std::string& problem) const {
+    throw InputError(origin_, place.empty() ? "/" : place, problem);
+  }
+
+  const json* find(const json& obj, const char* key) const {
+    auto it = obj.find(key);
+    return it == obj.end() ? nullptr : &*it;
+  }
+  const json& require(const json& obj, const std::string& ptr, const char* key) const {
+    const json* v = find(obj, key);
+    if (!v) fail(ptr + "/" + key, "missing required field");
+    return *v;
+  }
+  void expect(const json& v, bool ok, const std::string& ptr, const char* wanted) const {
+    if (!ok) fail(ptr, fmt::format("expected {}, found {}", wanted, type_name(v)));
+  }
+  std::string string_at(const json& v, const std::string& ptr) const {
+    expect(v, v.is_string(), ptr, "a string");
+    return v.get<std::string>();
+  }
+  double number_at(const json& v, const std::string& ptr) const {
+    expect(v, v.is_number(), ptr, "a number");
+    return v.get<double>();
+  }
+  std::int64_t integer_at(const json& v, const std::string& ptr) const {
+    expect(v, v.is_number_integer() || v.is_number_unsigned(), ptr, "an integer");
+    return v.get<std::int64_t>();
+  }
+  // Optional fields: absent or null is fine, a wrong type is a mistake worth stopping for.
+  void opt_string(const json& obj, const std::string& ptr, const char* key, std::string& out) const {
+    if (const json* v = find(obj, key); v && !v->is_null()) out = string_at(*v, ptr + "/" + key);
+  }
+  void opt_int(const json& obj, const std::string& ptr, const char* key, std::int64_t& out) const {
+    if (const json* v = find(obj, key); v && !v->is_null()) out = integer_at(*v, ptr + "/" + key);
+  }
+
+private:
+  std::string origin_;
+};
+
+// Keys Google Benchmark writes itself; every other numeric key of a row is a user counter.
+const std::set<std::string>& gbench_row_keys() {
+  static const std::set<std::string> keys{
+      "name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
+      "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
+      "aggregate_name", "aggregate_unit", "error_occurred", "error_message", "label"};
+  return keys;
+}
+
+void read_samples(const Reader& r, const json& benchmarks, const std::string& ptr, ResultDocument& doc) {
+  r.expect(benchmarks, benchmarks.is_array(), ptr, "an array");
+  std::map<std::string, int> seen;  // repetitions counted when the producer omits the index
+  for (std::size_t i = 0; i < benchmarks.size(); ++i) {
+    const json& row = benchmarks[i];
+    const std::string at = fmt::format("{}/{}", ptr, i);
+    r.expect(row, row.is_object(), at, "an object");
+    const std::string name = r.string_at(r.require(row, at, "name"), at + "/name");
+    std::string run_type = "iteration";
+    r.opt_string(row, at, "run_type", run_type);
+    if (run_type == "aggregate") continue;  // mean/median/stddev: the U test needs the raw repetitions
+    if (const json* err = r.find(row, "error_occurred"); err && err->is_boolean() && err->get<bool>()) {
+      std::string message;
+      r.opt_string(row, at, "error_message", message);
+      doc.warnings.push_back(fmt::format("{}: {}: benchmark '{}' reported an error ({}); row skipped",
+                                         doc.origin, at, name, message));
+      continue;
+    }
+    Sample s;
+    s.benchmark = name;
+    r.opt_string(row, at, "run_name", s.benchmark);
+    const std::string unit = r.string_at(r.require(row, at, "time_unit"), at + "/time_unit");
+    const double real = r.number_at(r.require(row, at, "real_time"), at + "/real_time");
+    const double cpu = r.number_at(r.require(row, at, "cpu_time"), at + "/cpu_time");
+    auto real_ns = to_nanoseconds(real, unit);
+    auto cpu_ns = to_nanoseconds(cpu, unit);
+    if (!real_ns || !cpu_ns) r.fail(at + "/time_unit", fmt::format("unknown time unit '{}' (ns, us, ms or s)", unit));
+    s.real_time_ns = *real_ns;
+    s.cpu_time_ns = *cpu_ns;
+    r.opt_int(row, at, "iterations", s.iterations);
+    std::int64_t rep = seen[s.benchmark];
+    r.opt_int(row, at, "repetition_index", rep);
+    s.repetition = static_cast<int>(rep);
+    seen[s.benchmark] = s.repetition + 1;
+    for (const auto& [key, value] : row.items()) {
+      if (value.is_number() && !gbench_row_keys().contains(key)) s.counters[key] = value.get<double>();
+    }
+    doc.samples.push_back(std::move(s));
+  }
+}
+
+void read_context(const Reader& r, const json& ctx, const std::string& ptr, Context& c, bool gbench) {
+  r.expect(ctx, ctx.is_object(), ptr, "an object");
+  if (!gbench) r.require(ctx, ptr, "date");
+  r.opt_string(ctx, ptr, "date", c.date);
+  r.opt_string(ctx, ptr, "git_sha", c.git_sha);
+  r.opt_string(ctx, ptr, "compiler", c.compiler);
+  r.opt_string(ctx, ptr, "flags", c.flags);
+  r.opt_string(ctx, ptr, "kernel", c.kernel);
+  r.opt_string(ctx, ptr, "cpu_model", c.cpu_model);
+  r.opt_string(ctx, ptr, "host", c.host);
+  r.opt_string(ctx, ptr, "counters", c.counters);
+  if (c.host.empty()) r.opt_string(ctx, ptr, "host_name", c.host);  // Google Benchmark's name for it
+  std::int64_t cpus = -1;
+  r.opt_int(ctx, ptr, "cpus", cpus);
+  if (cpus < 0) r.opt_int(ctx, ptr, "num_cpus", cpus);
+  if (cpus >= 0) c.cpus = static_cast<int>(cpus);
+  if (const json* v = r.find(ctx, "vm"); v && !v->is_null()) {
+    // AddCustomContext can only write strings, so "true"/"false" are accepted too.
+    if (v->is_boolean()) c.vm = v->get<bool>();
+    else if (v->is_string() && (*v == "true" || *v == "false")) c.vm = *v == "true";
+    else r.fail(ptr + "/vm", fmt::format("expected a boolean, found {}", type_name(*v)));
+  }
+  if (const json* v = r.find(ctx, "tsc_ghz"); v && !v->is_null()) {
+    if (v->is_string()) {
+      try {
+        c.tsc_ghz = std::stod(v->get<std::string>());
+      } catch (const std::exception&) {
+        r.fail(ptr + "/tsc_ghz", "expected a number");
+      }
+    } else {
+      c.tsc_ghz = r.number_at(*v, ptr + "/tsc_ghz");
+    }
+  }
+  static const std::set<std::string> known{"date", "git_sha", "compiler", "flags", "kernel", "cpu_model",
+                                           "host", "counters", "cpus", "vm", "tsc_ghz"};
+  for (const auto& [key, value] : ctx.items()) {
+    if (!known.contains(key)) c.extra[key] = value;
+  }
+}
+
+void read_strategies(const Reader& r, const json& strategies, const std::string& ptr, ResultDocument& doc) {
+  r.expect(strategies, strategies.is_array(), ptr, "an array");
+  doc.compare = strategies;
+  for (std::size_t i = 0; i < strategies.size(); ++i) {
+    const json& s = strategies[i];
+    const std::string at = fmt::format("{}/{}", ptr, i);
+    r.expect(s, s.is_object(), at, "an object");
+    const std::string name = r.string_at(r.require(s, at, "name"), at + "/name");
+    const json* corr = r.find(s, "correctness");
+    if (!corr) continue;
+    r.expect(*corr, corr->is_object(), at + "/correctness", "an object");
+    for (const char* direction : {"enable", "disable"}) {
+      const json* d = r.find(*corr, direction);
+      if (!d) continue;
+      const std::string dat = fmt::format("{}/correctness/{}", at, direction);
+      r.expect(*d, d->is_object(), dat, "an object");
+      StrategyCorrectness sc{name, direction, {}};
+      sc.counts.trials = r.integer_at(r.require(*d, dat, "trials"), dat + "/trials");
+      sc.counts.hangs = r.integer_at(r.require(*d, dat, "hangs"), dat + "/hangs");
+      r.opt_int(*d, dat, "torn_reads", sc.counts.torn_reads);
+      r.opt_int(*d, dat, "unchecked_reads", sc.counts.unchecked_reads);
+      r.opt_int(*d, dat, "max_retries", sc.counts.max_retries);
+      doc.correctness.push_back(sc);
+    }
+  }
+}
+
+void read_matrix(const Reader& r, const json& matrix, const std::string& ptr, ResultDocument& doc) {
+  r.expect(matrix, matrix.is_array(), ptr, "an array");
+  for (std::size_t i = 0; i < matrix.size(); ++i) {
+    const json& m = matrix[i];
+    const std::string at = fmt::format("{}/{}", ptr, i);
+    r.expect(m, m.is_object(), at, "an object");
+    MatrixCell c;
+    c.strategy = r.string_at(r.require(m, at, "strategy"), at + "/strategy");
+    c.direction = r.string_at(r.require(m, at, "direction"), at + "/direction");
+    c.order = r.string_at(r.require(m, at, "order"), at + "/order");
+    c.int3 = r.string_at(r.require(m, at, "int3"), at + "/int3");
+    c.verdict = r.string_at(r.require(m, at, "verdict"), at + "/verdict");
+    if (c.verdict != "OK" && c.verdict != "HANG" && c.verdict != "TORN")
+      r.fail(at + "/verdict", fmt::format("unknown verdict '{}' (OK, HANG or TORN)", c.verdict));
+    r.opt_int(m, at, "trials", c.trials);
+    r.opt_int(m, at, "hangs", c.hangs);
+    r.opt_int(m, at, "torn_reads", c.torn_reads);
+    doc.matrix.push_back(std::move(c));
+  }
+}
+
+void read_insns(const Reader& r, const json& insns, const std::string& ptr, ResultDocument& doc) {
+  r.expect(insns, insns.is_array(), ptr, "an array");
+  for (std::size_t i = 0; i < insns.size(); ++i) {
+    const json& e = insns[i];
+    const std::string at = fmt::format("{}/{}", ptr, i);
+    r.expect(e, e.is_object(), at, "an object");
+    InsnsCount c;
+    c.benchmark = r.string_at(r.require(e, at, "benchmark"), at + "/benchmark");
+    c.insns_per_iter = r.number_at(r.require(e, at, "insns_per_iter"), at + "/insns_per_iter");
+    doc.insns.push_back(std::move(c));
+  }
+}
+
+std::string line_and_column(const std::string& text, std::size_t byte) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return fmt::format("line {}, column {}", line, column);
+}
+
+} // namespace
+
+ResultDocument parse_result_json(const std::string& text, const std::string& origin) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // nlohmann's message repeats the position; keep only the part after "error: ".
+    std::string what = e.what();
+    if (auto p = what.find("error: "); p != std::string::npos) what = what.substr(p + 7);
+    throw InputError(origin, line_and_column(text, e.byte), "malformed JSON: " + what);
+  }
+  Reader r(origin);
+  r.expect(root, root.is_object(), "/", "an object");
+  ResultDocument doc;
+  doc.origin = origin;
+  if (const json* version = r.find(root, "schema_version")) {
+    const std::int64_t v = r.integer_at(*version, "/schema_version");
+    if (v != kSchemaVersion)
+      r.fail("/schema_version", fmt::format("unsupported schema_version {} (this pokebench reads {})", v,
+                                            kSchemaVersion));
+    if (!r.find(root, "benchmarks") && r.find(root, "strategies"))
+      r.fail("/benchmarks", "missing required field (this looks like `pokebench compare` output: wrap it "
+                            "with `pokebench results bundle --compare FILE --out DOC`)");
+    read_context(r, r.require(root, "", "context"), "/context", doc.context, false);
+    read_samples(r, r.require(root, "", "benchmarks"), "/benchmarks", doc);
+    if (const json* s = r.find(root, "strategies")) read_strategies(r, *s, "/strategies", doc);
+    if (const json* m = r.find(root, "correctness_matrix")) read_matrix(r, *m, "/correctness_matrix", doc);
+    if (const json* i = r.find(root, "insns")) read_insns(r, *i, "/insns", doc);
+    return doc;
+  }
+  if (!r.find(root, "benchmarks"))
+    r.fail("/", "neither a pokebench result document (no schema_version) nor Google Benchmark JSON "
+                "(no benchmarks array)");
+  if (const json* ctx = r.find(root, "context")) read_context(r, *ctx, "/context", doc.context, true);
+  read_samples(r, root["benchmarks"], "/benchmarks", doc);
+  return doc;
+}
+
+ResultDocument read_result_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "file", "cannot open for reading");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw InputError(path, "file", "read error");
+  return parse_result_json(text.str(), path);
+}
+
+json to_json(const ResultDocument& doc) {
+  const Context& c = doc.context;
+  json ctx = c.extra.is_object() ? c.extra : json::object();
+  ctx["date"] = c.date;
+  ctx["git_sha"] = c.git_sha;
+  ctx["compiler"] = c.compiler;
+  ctx["flags"] = c.flags;
+  ctx["kernel"] = c.kernel;
+  ctx["cpu_model"] = c.cpu_model;
+  ctx["host"] = c.host;
+  ctx["counters"] = c.counters;
+  if (c.cpus) ctx["cpus"] = *c.cpus;
+  if (c.vm) ctx["vm"] = *c.vm;
+  if (c.tsc_ghz) ctx["tsc_ghz"] = *c.tsc_ghz;
+
+  json rows = json::array();
+  for (const Sample& s : doc.samples) {
+    json row = {{"name", s.benchmark},
+                {"run_name", s.benchmark},
+                {"run_type", "iteration"},
+                {"repetition_index", s.repetition},
+                {"iterations", s.iterations},
+                {"real_time", s.real_time_ns},
+                {"cpu_time", s.cpu_time_ns},
+                {"time_unit", "ns"}};
+    for (const auto& [name, value] : s.counters) row[name] = value;
+    rows.push_back(std::move(row));
+  }
+
+  json strategies = doc.compare;
+  if ((!strategies.is_array() || strategies.empty()) && !doc.correctness.empty()) {
+    strategies = json::array();
+    std::map<std::string, json> by_name;
+    std::vector<std::string> order;
+    for (const StrategyCorrectness& sc : doc.correctness) {
+      if (!by_name.contains(sc.strategy)) order.push_back(sc.strategy);
+      by_name[sc.strategy]["name"] = sc.strategy;
+      by_name[sc.strategy]["correctness"][sc.direction] = {
+          {"trials", sc.counts.trials},           {"hangs", sc.counts.hangs},
+          {"torn_reads", sc.counts.torn_reads},   {"unchecked_reads", sc.counts.unchecked_reads},
+          {"max_retries", sc.counts.max_retries}};
+    }
+    for (const auto& name : order) strategies.push_back(by_name[name]);
+  }
+
+  json out = {{"schema_version", kSchemaVersion}, {"context", ctx}, {"benchmarks", rows}};
+  if (strategies.is_array() && !strategies.empty()) out["strategies"] = strategies;
+  if (!doc.matrix.empty()) {
+    json cells = json::array();
+    for (const MatrixCell& m : doc.matrix)
+      cells.push_back({{"strategy", m.strategy}, {"direction", m.direction}, {"order", m.order},
+                       {"int3", m.int3}, {"verdict", m.verdict}, {"trials", m.trials},
+                       {"hangs", m.hangs}, {"torn_reads", m.torn_reads}});
+    out["correctness_matrix"] = cells;
+  }
+  if (!doc.insns.empty()) {
+    json insns = json::array();
+    for (const InsnsCount& i : doc.insns)
+      insns.push_back({{"benchmark", i.benchmark}, {"insns_per_iter", i.insns_per_iter}});
+    out["insns"] = insns;
+  }
+  return out;
+}
+
+void write_result_file(const std::string& path, const ResultDocument& doc) {
+  write_file_atomically(path, to_json(doc).dump(2) + "\n");
+}
+
+} // namespace pokebench::results

@@ -1,0 +1,355 @@
+// SQLite history of result documents (schema below, versioned by PRAGMA user_version).
+#include <pokebench/results/history.hpp>
+
+#include "sqlite_statement.hpp"
+
+#include <pokebench/results/document_io.hpp>
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <set>
+
+namespace pokebench::results {
+
+using detail::exec;
+using detail::Statement;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kHistorySchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE runs(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  added_at TEXT NOT NULL, date TEXT NOT NULL, git_sha TEXT NOT NULL, host TEXT NOT NULL,
+  cpu_model TEXT NOT NULL, kernel TEXT NOT NULL, compiler TEXT NOT NULL, source TEXT NOT NULL,
+  context_json TEXT NOT NULL, compare_json TEXT NOT NULL);
+CREATE INDEX runs_by_host ON runs(host, id);
+CREATE TABLE samples(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  benchmark TEXT NOT NULL, repetition INTEGER NOT NULL, iterations INTEGER NOT NULL,
+  real_time_ns REAL NOT NULL, cpu_time_ns REAL NOT NULL, counters_json TEXT NOT NULL,
+  PRIMARY KEY(run_id, benchmark, repetition));
+CREATE INDEX samples_by_benchmark ON samples(benchmark, run_id);
+CREATE TABLE correctness(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  strategy TEXT NOT NULL, direction TEXT NOT NULL, trials INTEGER NOT NULL, hangs INTEGER NOT NULL,
+  torn_reads INTEGER NOT NULL, unchecked_reads INTEGER NOT NULL, max_retries INTEGER NOT NULL);
+CREATE TABLE matrix(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  strategy TEXT NOT NULL, direction TEXT NOT NULL, "order" TEXT NOT NULL, int3 TEXT NOT NULL,
+  verdict TEXT NOT NULL, trials INTEGER NOT NULL, hangs INTEGER NOT NULL, torn_reads INTEGER NOT NULL);
+CREATE TABLE insns(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  benchmark TEXT NOT NULL, insns_per_iter REAL NOT NULL,
+  PRIMARY KEY(run_id, benchmark));
+PRAGMA user_version = 1;
+)sql";
+
+std::string utc_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::optional<std::int64_t> parse_int(const std::string& s) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+int user_version(sqlite3* db) {
+  Statement st(db, "PRAGMA user_version");
+  return st.step() ? static_cast<int>(st.integer(0)) : 0;
+}
+
+std::int64_t table_count(sqlite3* db) {
+  Statement st(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+  return st.step() ? st.integer(0) : 0;
+}
+
+} // namespace
+
+bool is_history_selector(const std::string& text) { return text.rfind("history:", 0) == 0; }
+
+HistorySelector parse_history_selector(const std::string& text) {
+  const auto fail = [&](const std::string& problem) -> HistorySelector {
+    throw InputError(text, "selector", problem + " (expected history:run=ID or history:last=N[,skip=K][,host=NAME|*])");
+  };
+  if (!is_history_selector(text)) return fail("not a history selector");
+  HistorySelector sel;
+  std::string rest = text.substr(8);
+  if (rest.empty()) return fail("empty selector");
+  std::set<std::string> seen;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const std::string item = rest.substr(0, comma);
+    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) return fail(fmt::format("'{}' is not key=value", item));
+    const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    if (!seen.insert(key).second) return fail(fmt::format("'{}' given twice", key));
+    if (key == "host") {
+      if (value.empty()) return fail("empty host");
+      sel.host = value;
+      continue;
+    }
+    const auto number = parse_int(value);
+    if (key == "run") {
+      if (!number || *number <= 0) return fail(fmt::format("run '{}' is not a positive run id", value));
+      sel.run = *number;
+    } else if (key == "last") {
+      if (!number || *number <= 0 || *number > 100000) return fail(fmt::format("last '{}' is not a positive count", value));
+      sel.last = static_cast<int>(*number);
+    } else if (key == "skip") {
+      if (!number || *number < 0 || *number > 100000) return fail(fmt::format("skip '{}' is not a count", value));
+      sel.skip = static_cast<int>(*number);
+    } else {
+      return fail(fmt::format("unknown key '{}'", key));
+    }
+  }
+  if (sel.run && (sel.last || sel.skip || sel.host)) return fail("run= cannot be combined with last, skip or host");
+  if (!sel.run && sel.last == 0) return fail("give run=ID or last=N");
+  return sel;
+}
+
+History::History(const std::string& path, Mode mode) : path_(path) {
+  namespace fs = std::filesystem;
+  if (mode == Mode::read_only && !fs::exists(path))
+    throw EnvironmentError(fmt::format("no history database at '{}' (store a run first with 'pokebench results add "
+                                       "FILE --history {}', or pass --history)",
+                                       path, path));
+  if (mode == Mode::create) {
+    const fs::path parent = fs::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) fs::create_directories(parent, ec);
+    if (ec) throw EnvironmentError(fmt::format("cannot create directory '{}' for the history: {}", parent.string(), ec.message()));
+  }
+  const int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw EnvironmentError(fmt::format("cannot open history database '{}': {}", path, message));
+  }
+  try {
+    sqlite3_busy_timeout(db_, 10000);  // nightly jobs on several machines may share one file
+    exec(db_, "PRAGMA foreign_keys = ON");
+    int version = 0;
+    try {
+      version = user_version(db_);
+    } catch (const EnvironmentError&) {
+      throw EnvironmentError(fmt::format("'{}' is not an SQLite database (not a pokebench history)", path));
+    }
+    if (version == 0 && mode == Mode::create && table_count(db_) == 0) {
+      detail::Transaction tx(db_);
+      exec(db_, kSchema);
+      tx.commit();
+      version = kHistorySchemaVersion;
+    }
+    if (version == 0)
+      throw EnvironmentError(fmt::format("'{}' is not a pokebench history database (no schema version)", path));
+    if (version != kHistorySchemaVersion)
+      throw EnvironmentError(fmt::format("'{}' has history schema version {}; this pokebench reads version {}", path,
+                                         version, kHistorySchemaVersion));
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+History::~History() { sqlite3_close(db_); }
+
+std::int64_t History::add(const ResultDocument& doc, const std::string& source) {
+  std::set<std::pair<std::string, int>> reps;
+  for (std::size_t i = 0; i < doc.samples.size(); ++i) {
+    if (!reps.insert({doc.samples[i].benchmark, doc.samples[i].repetition}).second)
+      throw InputError(source, fmt::format("/benchmarks (row for '{}')", doc.samples[i].benchmark),
+                       fmt::format("repetition {} appears twice", doc.samples[i].repetition));
+  }
+  const json full = to_json(doc);
+  detail::Transaction tx(db_);
+  const Context& c = doc.context;
+  Statement run(db_, "INSERT INTO runs(added_at, date, git_sha, host, cpu_model, kernel, compiler, source, "
+                     "context_json, compare_json) VALUES(?,?,?,?,?,?,?,?,?,?)");
+  run.bind(1, utc_now()).bind(2, c.date).bind(3, c.git_sha).bind(4, c.host).bind(5, c.cpu_model);
+  run.bind(6, c.kernel).bind(7, c.compiler).bind(8, source).bind(9, full["context"].dump());
+  run.bind(10, doc.compare.is_array() ? doc.compare.dump() : std::string("[]"));
+  run.run();
+  const std::int64_t id = sqlite3_last_insert_rowid(db_);
+
+  Statement sample(db_, "INSERT INTO samples VALUES(?,?,?,?,?,?,?)");
+  for (const Sample& s : doc.samples) {
+    json counters(s.counters);
+    sample.bind(1, id).bind(2, s.benchmark).bind(3, std::int64_t{s.repetition}).bind(4, s.iterations);
+    sample.bind(5, s.real_time_ns).bind(6, s.cpu_time_ns).bind(7, counters.dump());
+    sample.run();
+  }
+  Statement corr(db_, "INSERT INTO correctness VALUES(?,?,?,?,?,?,?,?)");
+  for (const StrategyCorrectness& sc : doc.correctness) {
+    corr.bind(1, id).bind(2, sc.strategy).bind(3, sc.direction).bind(4, sc.counts.trials).bind(5, sc.counts.hangs);
+    corr.bind(6, sc.counts.torn_reads).bind(7, sc.counts.unchecked_reads).bind(8, sc.counts.max_retries);
+    corr.run();
+  }
+  Statement cell(db_, "INSERT INTO matrix VALUES(?,?,?,?,?,?,?,?,?)");
+  for (const MatrixCell& m : doc.matrix) {
+    cell.bind(1, id).bind(2, m.strategy).bind(3, m.direction).bind(4, m.order).bind(5, m.int3);
+    cell.bind(6, m.verdict).bind(7, m.trials).bind(8, m.hangs).bind(9, m.torn_reads);
+    cell.run();
+  }
+  Statement insn(db_, "INSERT OR REPLACE INTO insns VALUES(?,?,?)");
+  for (const InsnsCount& i : doc.insns) {
+    insn.bind(1, id).bind(2, i.benchmark).bind(3, i.insns_per_iter);
+    insn.run();
+  }
+  tx.commit();
+  return id;
+}
+
+namespace {
+
+constexpr const char* kSummarySelect = R"sql(
+SELECT r.id, r.added_at, r.date, r.git_sha, r.host, r.source,
+  (SELECT count(DISTINCT benchmark) FROM samples s WHERE s.run_id = r.id),
+  (SELECT count(*) FROM samples s WHERE s.run_id = r.id),
+  (SELECT coalesce(sum(hangs + torn_reads), 0) FROM correctness c
+     WHERE c.run_id = r.id AND c.strategy IN ('ordered', 'cached', 'cookie')) +
+  (SELECT coalesce(sum(hangs + torn_reads), 0) FROM matrix m
+     WHERE m.run_id = r.id AND m.strategy IN ('ordered', 'cached', 'cookie')),
+  (SELECT coalesce(sum(hangs), 0) FROM correctness c WHERE c.run_id = r.id AND c.strategy = 'per-site') +
+  (SELECT coalesce(sum(hangs), 0) FROM matrix m WHERE m.run_id = r.id AND m.strategy = 'per-site'),
+  (SELECT coalesce(sum(trials), 0) FROM correctness c WHERE c.run_id = r.id AND c.strategy = 'per-site') +
+  (SELECT coalesce(sum(trials), 0) FROM matrix m WHERE m.run_id = r.id AND m.strategy = 'per-site')
+FROM runs r
+)sql";
+
+RunSummary read_summary(const Statement& st) {
+  RunSummary s;
+  s.id = st.integer(0);
+  s.added_at = st.text(1);
+  s.date = st.text(2);
+  s.git_sha = st.text(3);
+  s.host = st.text(4);
+  s.source = st.text(5);
+  s.benchmarks = st.integer(6);
+  s.samples = st.integer(7);
+  s.fix_hangs = st.integer(8);
+  s.bug_hangs = st.integer(9);
+  s.bug_trials = st.integer(10);
+  return s;
+}
+
+} // namespace
+
+std::vector<RunSummary> History::list(const std::optional<std::string>& host) const {
+  const std::string sql = std::string(kSummarySelect) + (host ? " WHERE r.host = ?1" : "") + " ORDER BY r.id";
+  Statement st(db_, sql.c_str());
+  if (host) st.bind(1, *host);
+  std::vector<RunSummary> out;
+  while (st.step()) out.push_back(read_summary(st));
+  return out;
+}
+
+std::optional<RunSummary> History::summary(std::int64_t run) const {
+  const std::string sql = std::string(kSummarySelect) + " WHERE r.id = ?1";
+  Statement st(db_, sql.c_str());
+  st.bind(1, run);
+  if (!st.step()) return std::nullopt;
+  return read_summary(st);
+}
+
+ResultDocument History::load(std::int64_t run) const {
+  Statement r(db_, "SELECT context_json, compare_json FROM runs WHERE id = ?1");
+  r.bind(1, run);
+  if (!r.step())
+    throw InputError(path_, fmt::format("run {}", run), "no such run (see 'pokebench results list')");
+  // The stored context went through our own writer, so reading it back with the
+  // document reader cannot fail unless the database was edited by hand.
+  json wrapper = {{"schema_version", kSchemaVersion},
+                  {"context", json::parse(r.text(0), nullptr, false)},
+                  {"benchmarks", json::array()}};
+  const std::string origin = fmt::format("{} run {}", path_, run);
+  ResultDocument doc = parse_result_json(wrapper.dump(), origin);
+  doc.compare = json::parse(r.text(1), nullptr, false);
+  if (doc.compare.is_discarded()) doc.compare = json::array();
+
+  Statement s(db_, "SELECT benchmark, repetition, iterations, real_time_ns, cpu_time_ns, counters_json FROM samples "
+                   "WHERE run_id = ?1 ORDER BY rowid");
+  s.bind(1, run);
+  while (s.step()) {
+    Sample sample;
+    sample.benchmark = s.text(0);
+    sample.repetition = static_cast<int>(s.integer(1));
+    sample.iterations = s.integer(2);
+    sample.real_time_ns = s.real(3);
+    sample.cpu_time_ns = s.real(4);
+    const json counters = json::parse(s.text(5), nullptr, false);
+    if (counters.is_object())
+      for (const auto& [k, v] : counters.items())
+        if (v.is_number()) sample.counters[k] = v.get<double>();
+    doc.samples.push_back(std::move(sample));
+  }
+  Statement c(db_, "SELECT strategy, direction, trials, hangs, torn_reads, unchecked_reads, max_retries FROM "
+                   "correctness WHERE run_id = ?1 ORDER BY rowid");
+  c.bind(1, run);
+  while (c.step())
+    doc.correctness.push_back({c.text(0), c.text(1), {c.integer(2), c.integer(3), c.integer(4), c.integer(5), c.integer(6)}});
+  Statement m(db_, "SELECT strategy, direction, \"order\", int3, verdict, trials, hangs, torn_reads FROM matrix "
+                   "WHERE run_id = ?1 ORDER BY rowid");
+  m.bind(1, run);
+  while (m.step())
+    doc.matrix.push_back({m.text(0), m.text(1), m.text(2), m.text(3), m.text(4), m.integer(5), m.integer(6), m.integer(7)});
+  Statement i(db_, "SELECT benchmark, insns_per_iter FROM insns WHERE run_id = ?1 ORDER BY rowid");
+  i.bind(1, run);
+  while (i.step()) doc.insns.push_back({i.text(0), i.real(1)});
+  doc.origin = origin;
+  return doc;
+}
+
+std::vector<std::int64_t> History::select(const HistorySelector& sel, const std::string& default_host) const {
+  if (sel.run) {
+    if (!summary(*sel.run))
+      throw InputError(path_, fmt::format("run {}", *sel.run), "no such run (see 'pokebench results list')");
+    return {*sel.run};
+  }
+  const std::string host = sel.host ? *sel.host : default_host;
+  const bool every_host = host.empty() || host == "*";
+  Statement st(db_, every_host ? "SELECT id FROM runs ORDER BY id DESC LIMIT ?1 OFFSET ?2"
+                               : "SELECT id FROM runs WHERE host = ?3 ORDER BY id DESC LIMIT ?1 OFFSET ?2");
+  st.bind(1, std::int64_t{sel.last}).bind(2, std::int64_t{sel.skip});
+  if (!every_host) st.bind(3, host);
+  std::vector<std::int64_t> ids;
+  while (st.step()) ids.push_back(st.integer(0));
+  std::reverse(ids.begin(), ids.end());
+  return ids;
+}
+
+ResultDocument History::load_pooled(const std::string& selector_text, const std::vector<std::int64_t>& runs) const {
+  if (runs.empty()) throw InputError(selector_text, path_, "the selector matches no run in this history");
+  ResultDocument pooled = load(runs.back());  // newest: its context, correctness and counts stand for the pool
+  pooled.samples.clear();
+  std::map<std::string, int> next_rep;
+  for (std::int64_t id : runs) {
+    for (Sample s : load(id).samples) {
+      s.repetition = next_rep[s.benchmark]++;
+      pooled.samples.push_back(std::move(s));
+    }
+  }
+  pooled.origin = fmt::format("{} ({} run{} {}, {})", selector_text, runs.size(), runs.size() == 1 ? "" : "s",
+                              fmt::join(runs, ","), path_);
+  return pooled;
+}
+
+} // namespace pokebench::results

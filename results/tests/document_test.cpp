@@ -1,0 +1,148 @@
+// Reading result documents and Google Benchmark JSON: tolerant of unknown
+// fields, strict (file, place, problem) where it matters; atomic writing.
+#include <pokebench/results/document_io.hpp>
+
+#include "golden_path.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace pokebench::results {
+namespace {
+
+using testing::golden;
+using testing::slurp;
+
+TEST(Document, ReadsTheGoldenBaselineWithEveryRepetition) {
+  const ResultDocument doc = read_result_file(golden("baseline.json"));
+  EXPECT_EQ(doc.context.git_sha, "1111111111111111111111111111111111111111");
+  EXPECT_EQ(doc.context.host, "golden-host");
+  EXPECT_EQ(doc.context.cpus, 2);
+  EXPECT_EQ(doc.context.vm, true);
+  EXPECT_EQ(doc.context.counters, "tsc");
+  EXPECT_EQ(doc.context.extra.at("library_build_type"), "debug");  // unknown key carried along
+  EXPECT_EQ(doc.samples.size(), 5u * 10u);
+  EXPECT_EQ(doc.samples[3].benchmark, "loop/plain/off");
+  EXPECT_EQ(doc.samples[3].repetition, 3);
+  EXPECT_TRUE(doc.samples[3].counters.contains("cycles_per_iter"));
+  EXPECT_FALSE(doc.samples[3].counters.contains("repetitions"));  // a Google Benchmark key, not a counter
+  EXPECT_EQ(doc.correctness.size(), 10u);
+  EXPECT_EQ(doc.insns.size(), 4u);
+}
+
+TEST(Document, ImportsPlainGoogleBenchmark17Json) {
+  const ResultDocument doc = read_result_file(golden("gbench_1_7.json"));
+  EXPECT_EQ(doc.samples.size(), 5u * 10u) << "aggregate rows must be skipped";
+  EXPECT_EQ(doc.context.host, "golden-host");
+  EXPECT_EQ(doc.context.cpus, 2);
+  EXPECT_TRUE(doc.context.git_sha.empty());
+  bool saw_patch = false;
+  for (const Sample& s : doc.samples) {
+    if (s.benchmark == "patch/batched/procmem/sites:64") {
+      saw_patch = true;
+      EXPECT_GT(s.real_time_ns, 15000.0) << "microseconds must be converted to nanoseconds";
+      EXPECT_LT(s.real_time_ns, 30000.0);
+    }
+  }
+  EXPECT_TRUE(saw_patch);
+}
+
+void expect_input_error(const std::string& file, const std::string& place_part, const std::string& problem_part) {
+  try {
+    (void)read_result_file(golden(file));
+    ADD_FAILURE() << file << " was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(e.file().find(file), std::string::npos) << e.what();
+    EXPECT_NE(e.place().find(place_part), std::string::npos) << e.what();
+    EXPECT_NE(e.problem().find(problem_part), std::string::npos) << e.what();
+  }
+}
+
+TEST(Document, RejectsUnknownSchemaVersion) {
+  expect_input_error("bad_version.json", "/schema_version", "unsupported schema_version 2");
+}
+
+TEST(Document, RejectsMissingRequiredFieldWithItsPointer) {
+  expect_input_error("missing_field.json", "/benchmarks/4/real_time", "missing required field");
+}
+
+TEST(Document, RejectsMalformedJsonWithLineAndColumn) {
+  expect_input_error("corrupt.json", "line ", "malformed JSON");
+}
+
+TEST(Document, RejectsWrongTypes) {
+  EXPECT_THROW(parse_result_json(R"({"schema_version": 1, "context": {"date": "x"}, "benchmarks": {}})", "t"),
+               InputError);
+  try {
+    (void)parse_result_json(
+        R"({"schema_version": 1, "context": {"date": "x"}, "benchmarks": [{"name": "a", "real_time": "1",
+            "cpu_time": 1, "time_unit": "ns"}]})",
+        "t.json");
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.place(), "/benchmarks/0/real_time");
+    EXPECT_EQ(e.problem(), "expected a number, found a string");
+  }
+}
+
+TEST(Document, RejectsUnknownTimeUnitAndForeignJson) {
+  EXPECT_THROW(parse_result_json(R"({"benchmarks": [{"name": "a", "real_time": 1, "cpu_time": 1,
+                                      "time_unit": "fortnights"}]})",
+                                 "t"),
+               InputError);
+  EXPECT_THROW(parse_result_json(R"({"hello": 1})", "t"), InputError);
+  EXPECT_THROW(parse_result_json(R"([1, 2])", "t"), InputError);
+}
+
+TEST(Document, PointsCompareOutputToTheBundleCommand) {
+  try {
+    (void)parse_result_json(R"({"schema_version": 1, "context": {}, "strategies": []})", "compare.json");
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.place(), "/benchmarks");
+    EXPECT_NE(e.problem().find("results bundle"), std::string::npos);
+  }
+}
+
+TEST(Document, ErroredBenchmarkRowsAreSkippedWithAWarning) {
+  const ResultDocument doc = parse_result_json(
+      R"({"benchmarks": [{"name": "a", "error_occurred": true, "error_message": "no PMU"},
+                         {"name": "b", "real_time": 1, "cpu_time": 1, "time_unit": "ns"}]})",
+      "t.json");
+  ASSERT_EQ(doc.samples.size(), 1u);
+  ASSERT_EQ(doc.warnings.size(), 1u);
+  EXPECT_NE(doc.warnings[0].find("no PMU"), std::string::npos);
+}
+
+TEST(Document, RoundTripsThroughTheWriter) {
+  const ResultDocument doc = read_result_file(golden("report_run.json"));
+  const auto dir = std::filesystem::temp_directory_path() / ("pokebench-doc-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "out.json").string();
+  write_result_file(path, doc);
+  const ResultDocument back = read_result_file(path);
+  EXPECT_EQ(to_json(back), to_json(doc));
+  EXPECT_EQ(back.matrix.size(), doc.matrix.size());
+  EXPECT_EQ(back.samples.size(), doc.samples.size());
+  // Nothing but the target is left in the directory: the temp file was renamed.
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++entries;
+  EXPECT_EQ(entries, 1u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Document, AtomicWriteReplacesAndFailsCleanly) {
+  const auto dir = std::filesystem::temp_directory_path() / ("pokebench-atomic-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "f.json").string();
+  write_file_atomically(path, "old");
+  write_file_atomically(path, "new");
+  EXPECT_EQ(slurp(path), "new");
+  EXPECT_THROW(write_file_atomically((dir / "missing-dir" / "f.json").string(), "x"), EnvironmentError);
+  std::filesystem::remove_all(dir);
+}
+
+} // namespace
+} // namespace pokebench::results

@@ -1,0 +1,121 @@
+// The SQLite history: add, list, load, selectors, pooling, refusal of foreign files.
+#include <pokebench/results/document_io.hpp>
+#include <pokebench/results/history.hpp>
+
+#include "golden_path.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+namespace pokebench::results {
+namespace {
+
+using testing::golden;
+using testing::slurp;
+
+class HistoryTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("pokebench-history-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string db() const { return (dir_ / "sub" / "history.db").string(); }
+  static ResultDocument load(const std::string& name) { return parse_result_json(slurp(golden(name)), name); }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(HistoryTest, AddListLoadRoundTrip) {
+  History h(db(), History::Mode::create);  // creates the missing directory too
+  const ResultDocument doc = load("report_run.json");
+  const auto id = h.add(doc, "report_run.json");
+  EXPECT_EQ(id, 1);
+  const auto runs = h.list();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].git_sha, doc.context.git_sha);
+  EXPECT_EQ(runs[0].host, "golden-host");
+  EXPECT_EQ(runs[0].samples, static_cast<std::int64_t>(doc.samples.size()));
+  EXPECT_EQ(runs[0].fix_hangs, 0);
+  EXPECT_GT(runs[0].bug_hangs, 0);
+  const ResultDocument back = h.load(id);
+  // Everything the document said comes back; only the origin differs.
+  EXPECT_EQ(to_json(back), to_json(doc));
+}
+
+TEST_F(HistoryTest, OneRowPerRunBenchmarkAndRepetition) {
+  History h(db(), History::Mode::create);
+  const ResultDocument doc = load("baseline.json");
+  h.add(doc, "a");
+  ResultDocument dup = doc;
+  dup.samples.push_back(dup.samples.front());
+  EXPECT_THROW(h.add(dup, "dup.json"), InputError);
+  EXPECT_EQ(h.list().size(), 1u) << "a rejected document must leave nothing behind";
+}
+
+TEST_F(HistoryTest, SelectorsPickRunsNewestLastAndPool) {
+  History h(db(), History::Mode::create);
+  ResultDocument a = load("baseline.json");
+  ResultDocument b = load("aa_current.json");
+  ResultDocument other = load("aa_current.json");
+  other.context.host = "elsewhere";
+  h.add(a, "a");      // 1
+  h.add(b, "b");      // 2
+  h.add(other, "o");  // 3
+  h.add(b, "b2");     // 4
+
+  EXPECT_EQ(h.select(parse_history_selector("history:last=2"), "golden-host"), (std::vector<std::int64_t>{2, 4}));
+  EXPECT_EQ(h.select(parse_history_selector("history:last=2,host=*"), "golden-host"),
+            (std::vector<std::int64_t>{3, 4}));
+  EXPECT_EQ(h.select(parse_history_selector("history:last=5,skip=1"), "golden-host"),
+            (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(h.select(parse_history_selector("history:last=9,host=elsewhere"), ""), (std::vector<std::int64_t>{3}));
+  EXPECT_EQ(h.select(parse_history_selector("history:run=3"), "golden-host"), (std::vector<std::int64_t>{3}));
+  EXPECT_THROW(h.select(parse_history_selector("history:run=99"), ""), InputError);
+
+  const ResultDocument pooled = h.load_pooled("history:last=2", {2, 4});
+  EXPECT_EQ(pooled.samples.size(), 2 * b.samples.size());
+  EXPECT_NE(pooled.origin.find("2 runs 2,4"), std::string::npos) << pooled.origin;
+  int max_rep = 0;
+  for (const Sample& s : pooled.samples) max_rep = std::max(max_rep, s.repetition);
+  EXPECT_EQ(max_rep, 19) << "repetitions are renumbered across pooled runs";
+  EXPECT_THROW(h.load_pooled("history:last=2", {}), InputError);
+}
+
+TEST(HistorySelector, ParsesAndRejects) {
+  const HistorySelector s = parse_history_selector("history:last=5,skip=1,host=ci-01");
+  EXPECT_EQ(s.last, 5);
+  EXPECT_EQ(s.skip, 1);
+  EXPECT_EQ(s.host, "ci-01");
+  EXPECT_EQ(parse_history_selector("history:run=12").run, 12);
+  for (const char* bad : {"history:", "history:last=0", "history:last=x", "history:run=1,last=2", "history:foo=1",
+                          "history:last=1,last=2", "history:skip=1", "history:run=-3", "history:last"})
+    EXPECT_THROW(parse_history_selector(bad), InputError) << bad;
+  EXPECT_TRUE(is_history_selector("history:last=1"));
+  EXPECT_FALSE(is_history_selector("history.json"));
+}
+
+TEST_F(HistoryTest, RefusesMissingForeignAndNewerDatabases) {
+  EXPECT_THROW(History(db(), History::Mode::read_only), EnvironmentError);
+  const std::string text = (dir_ / "not-a-db").string();
+  std::ofstream(text) << "hello, I am not SQLite, but I am long enough to have a header of sorts......";
+  EXPECT_THROW(History(text, History::Mode::create), EnvironmentError);
+  {
+    History h(db(), History::Mode::create);
+  }
+  // Pretend a newer pokebench migrated it.
+  ASSERT_EQ(std::system(("sqlite3 '" + db() + "' 'PRAGMA user_version = 7' 2>/dev/null || true").c_str()), 0);
+  if (std::system(("sqlite3 '" + db() + "' 'PRAGMA user_version' 2>/dev/null | grep -q 7").c_str()) != 0)
+    GTEST_SKIP() << "sqlite3 command-line tool not installed (Debian package sqlite3): newer-schema check skipped";
+  EXPECT_THROW(History(db(), History::Mode::read_only), EnvironmentError);
+}
+
+} // namespace
+} // namespace pokebench::results

@@ -1,0 +1,163 @@
+// The regression gate on committed golden inputs, its three renderings pinned
+// by expected files. Re-bless after an intended change with
+// POKEBENCH_UPDATE_GOLDEN=1 and review the diff.
+#include <pokebench/results/document_io.hpp>
+#include <pokebench/results/regress.hpp>
+
+#include "golden_path.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+namespace pokebench::results {
+namespace {
+
+using testing::golden;
+using testing::slurp;
+
+ResultDocument load(const std::string& name) { return parse_result_json(slurp(golden(name)), name); }
+
+void expect_matches_golden(const std::string& actual, const std::string& expected_name) {
+  const std::string path = golden("expected/" + expected_name);
+  if (std::getenv("POKEBENCH_UPDATE_GOLDEN")) {
+    std::ofstream(path, std::ios::binary) << actual;
+    return;
+  }
+  EXPECT_EQ(actual, slurp(path)) << "output differs from " << path
+                                 << " (re-bless with POKEBENCH_UPDATE_GOLDEN=1 if intended)";
+}
+
+struct Case {
+  const char* name;
+  const char* current;
+  int exit_code;
+};
+
+class RegressGolden : public ::testing::TestWithParam<Case> {};
+
+TEST_P(RegressGolden, MatchesExpectedOutputs) {
+  const Case& c = GetParam();
+  const RegressReport report = regress(load("baseline.json"), load(c.current), GateOptions{});
+  EXPECT_EQ(report.exit_code(), c.exit_code);
+  expect_matches_golden(format_text(report), std::string(c.name) + ".txt");
+  expect_matches_golden(format_markdown(report), std::string(c.name) + ".md");
+  expect_matches_golden(format_json(report).dump(2) + "\n", std::string(c.name) + ".json");
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, RegressGolden,
+                         ::testing::Values(Case{"aa", "aa_current.json", 0},
+                                           Case{"slow10", "slow10_current.json", 1},
+                                           Case{"insns", "insns_current.json", 1},
+                                           Case{"few_reps", "few_reps_current.json", 0},
+                                           Case{"fix_hang", "fix_hang_current.json", 1},
+                                           Case{"bug_lost", "bug_lost_current.json", 1},
+                                           Case{"gbench", "gbench_1_7.json", 0}),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// The behaviour the expected files encode, stated outright so a careless
+// re-bless cannot turn a failing gate into a passing one.
+TEST(Regress, AaPairGatesNothing) {
+  const RegressReport r = regress(load("baseline.json"), load("aa_current.json"), {});
+  EXPECT_FALSE(r.gated());
+  for (const TimingRow& t : r.timings) EXPECT_EQ(t.verdict, Verdict::same) << t.benchmark;
+}
+
+TEST(Regress, TenPercentSlowdownIsNamed) {
+  const RegressReport r = regress(load("baseline.json"), load("slow10_current.json"), {});
+  ASSERT_EQ(r.timing_regressions(), 1u);
+  for (const TimingRow& t : r.timings) {
+    if (t.benchmark == "loop/ordered/on") {
+      EXPECT_EQ(t.verdict, Verdict::regression);
+      EXPECT_NEAR(t.change_pct, 10.0, 2.0);
+      EXPECT_LT(t.p_value, 0.01);
+    } else {
+      EXPECT_EQ(t.verdict, Verdict::same) << t.benchmark;
+    }
+  }
+  EXPECT_NE(format_text(r).find("verdict: REGRESSION 1 timing, 0 instruction count, 0 correctness: loop/ordered/on"),
+            std::string::npos);
+}
+
+TEST(Regress, SlowdownBelowMinimumChangeDoesNotGate) {
+  GateOptions o;
+  o.min_change_pct = 15;  // the 10% slowdown is significant but below this bar
+  EXPECT_FALSE(regress(load("baseline.json"), load("slow10_current.json"), o).gated());
+}
+
+TEST(Regress, InstructionCountChangeGatesWithoutStatistics) {
+  const RegressReport r = regress(load("baseline.json"), load("insns_current.json"), {});
+  EXPECT_EQ(r.timing_regressions(), 0u);
+  EXPECT_EQ(r.insns_regressions(), 1u);
+  GateOptions lax;
+  lax.insns_threshold_pct = 20;  // 14 -> 16 is +14.3%
+  EXPECT_FALSE(regress(load("baseline.json"), load("insns_current.json"), lax).gated());
+}
+
+TEST(Regress, TooFewRepetitionsAreUnreliableAndDoNotGate) {
+  const RegressReport r = regress(load("baseline.json"), load("few_reps_current.json"), {});
+  EXPECT_FALSE(r.gated());
+  for (const TimingRow& t : r.timings) EXPECT_EQ(t.verdict, Verdict::unreliable) << t.benchmark;
+  GateOptions five;
+  five.min_repetitions = 5;
+  EXPECT_TRUE(regress(load("baseline.json"), load("few_reps_current.json"), five).gated())
+      << "the same data gates once 5 repetitions are enough: the injected slowdown is real";
+}
+
+TEST(Regress, FixStrategyHangGatesAndLostBugGates) {
+  const RegressReport hang = regress(load("baseline.json"), load("fix_hang_current.json"), {});
+  EXPECT_EQ(hang.correctness_failures(), 1u);
+  EXPECT_NE(format_text(hang).find("fix strategy 'ordered' enable: 1 hang(s)"), std::string::npos);
+  const RegressReport lost = regress(load("baseline.json"), load("bug_lost_current.json"), {});
+  EXPECT_GE(lost.correctness_failures(), 1u);
+  EXPECT_NE(format_text(lost).find("lost its teeth"), std::string::npos);
+}
+
+TEST(Regress, CorrectnessGatesEvenAgainstItself) {
+  const ResultDocument bad = load("fix_hang_current.json");
+  EXPECT_TRUE(regress(bad, bad, {}).gated());
+}
+
+TEST(Regress, MatrixCellsGate) {
+  ResultDocument doc = load("report_run.json");
+  EXPECT_FALSE(regress(doc, doc, {}).gated());
+  for (MatrixCell& cell : doc.matrix)
+    if (cell.strategy == "cookie" && cell.order == "reverse" && cell.direction == "disable" && cell.int3 == "skip")
+      cell.verdict = "TORN";
+  const RegressReport r = regress(doc, doc, {});
+  ASSERT_EQ(r.correctness_failures(), 1u);
+  for (const CorrectnessRow& c : r.correctness)
+    if (c.gates) {
+      EXPECT_EQ(c.strategy + "/" + c.scope, "cookie/matrix");
+    }
+}
+
+TEST(Regress, CounterMetric) {
+  GateOptions o;
+  o.metric = "cycles_per_iter";
+  const RegressReport r = regress(load("baseline.json"), load("slow10_current.json"), o);
+  EXPECT_EQ(r.timing_regressions(), 1u);
+  o.metric = "no_such_counter";
+  const RegressReport none = regress(load("baseline.json"), load("slow10_current.json"), o);
+  EXPECT_FALSE(none.gated());
+  for (const TimingRow& t : none.timings) EXPECT_EQ(t.verdict, Verdict::no_data);
+}
+
+TEST(Regress, NewAndVanishedBenchmarksAreReportedNotGated) {
+  ResultDocument base = load("baseline.json");
+  ResultDocument cur = load("aa_current.json");
+  for (Sample& s : cur.samples)
+    if (s.benchmark == "loop/plain/off") s.benchmark = "loop/plain/renamed";
+  const RegressReport r = regress(base, cur, {});
+  EXPECT_FALSE(r.gated());
+  int seen = 0;
+  for (const TimingRow& t : r.timings) {
+    if (t.benchmark == "loop/plain/renamed") seen += t.verdict == Verdict::only_current;
+    if (t.benchmark == "loop/plain/off") seen += t.verdict == Verdict::only_baseline;
+  }
+  EXPECT_EQ(seen, 2);
+}
+
+} // namespace
+} // namespace pokebench::results
