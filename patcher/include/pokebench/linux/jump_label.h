@@ -37,13 +37,23 @@ inline const static_key* key_of(const K* x) noexcept {
 }
 } // namespace pokebench::linux_compat
 
-#define static_key_count(k) ::pokebench::patcher::static_key_count(k)
-#define static_key_enabled(x) (::pokebench::patcher::static_key_count(::pokebench::linux_compat::key_of(x)) > 0)
-#define static_branch_inc(x) ::pokebench::patcher::static_key_slow_inc(::pokebench::linux_compat::key_of(x))
-#define static_branch_dec(x) ::pokebench::patcher::static_key_slow_dec(::pokebench::linux_compat::key_of(x))
-#define static_branch_enable(x) ::pokebench::patcher::static_key_enable(::pokebench::linux_compat::key_of(x))
-#define static_branch_disable(x) ::pokebench::patcher::static_key_disable(::pokebench::linux_compat::key_of(x))
-#define static_key_slow_inc(k) ::pokebench::patcher::static_key_slow_inc(k)
-#define static_key_slow_dec(k) ::pokebench::patcher::static_key_slow_dec(k)
-#define static_key_enable(k) ::pokebench::patcher::static_key_enable(k)
-#define static_key_disable(k) ::pokebench::patcher::static_key_disable(k)
+// Functions, not macros as in the kernel, so that they cannot collide with
+// pokebench::patcher's spellings of the same operations.
+inline int static_key_count(const static_key* key) { return pokebench::patcher::static_key_count(key); }
+inline void static_key_slow_inc(static_key* key) { pokebench::patcher::static_key_slow_inc(key); }
+inline void static_key_slow_dec(static_key* key) { pokebench::patcher::static_key_slow_dec(key); }
+inline void static_key_enable(static_key* key) { pokebench::patcher::static_key_enable(key); }
+inline void static_key_disable(static_key* key) { pokebench::patcher::static_key_disable(key); }
+
+template <class K>
+inline bool static_key_enabled(const K* x) {
+  return pokebench::patcher::static_key_count(pokebench::linux_compat::key_of(x)) > 0;
+}
+template <class K>
+inline void static_branch_inc(K* x) { pokebench::patcher::static_key_slow_inc(pokebench::linux_compat::key_of(x)); }
+template <class K>
+inline void static_branch_dec(K* x) { pokebench::patcher::static_key_slow_dec(pokebench::linux_compat::key_of(x)); }
+template <class K>
+inline void static_branch_enable(K* x) { pokebench::patcher::static_key_enable(pokebench::linux_compat::key_of(x)); }
+template <class K>
+inline void static_branch_disable(K* x) { pokebench::patcher::static_key_disable(pokebench::linux_compat::key_of(x)); }
