@@ -1,0 +1,42 @@
+// Every pokebench benchmark, registered with Google Benchmark:
+//   loop/<variant>/<off|on|flipping>                       cost on the hot path
+//   patch/<per-site|batched>/<mprotect|procmem>/sites:<N>  cost of one key flip
+//   sync/<membarrier|ipi|signal>                           cost of one sync step
+// Names are a public contract: nightly history keys on them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pokebench::bench {
+
+// Registers every family once (later calls do nothing). Explicit, not static
+// initialisers, so nothing is lost when linking the static library.
+void register_benchmarks();
+
+// `pokebench bench`: argv[1..] are Google Benchmark flags (--benchmark_filter,
+// --benchmark_repetitions, --benchmark_out, ...). Prints the console table
+// with unstable rows marked (unless another --benchmark_format is asked for).
+// Returns the exit code: 0, or 2 with a message for unknown flags or a filter
+// that matches nothing.
+int run_benchmarks(int argc, char** argv);
+
+// One benchmark row as `compare` consumes it (median over repetitions when
+// there are several).
+struct Row {
+  std::string name;
+  double real_time_ns = 0;  // per iteration
+  double cycles_per_iter = 0;
+  double spread = 0;        // coefficient of variation, 0 without repetitions
+  double syncs = 0;         // patch/*: per flip
+  double flip_us = 0;       // patch/*
+  double int3_hits = 0;     // per iteration (flip for patch/*)
+  bool error = false;
+  std::string error_message;
+};
+
+// Runs the benchmarks matching `filter` in-process with `repetitions` and
+// `min_time` seconds per repetition, quietly, and returns one row each.
+std::vector<Row> run_rows(const std::string& filter, int repetitions, double min_time);
+
+} // namespace pokebench::bench

@@ -1,0 +1,79 @@
+// loop/<variant>/<off|on|flipping>: the hot-path cost of each fix.
+//   off       no cpuset: the keys are disabled
+//   on        a cpuset exists: keys enabled, the seqcount is really read
+//   flipping  a pinned thread toggles the key(s) continuously through the
+//             variant's patcher while this (pinned) reader runs with IRQs
+//             enabled, so no strategy can hang: the cost under churn, with
+//             int3 hits. The patcher's sync here is membarrier alone: the
+//             reader is a plain thread, not a vCPU that could acknowledge.
+// Iterations are counted in batches of kBatch passes (KeepRunningBatch), so
+// the counters and the framework's loop stay out of the per-pass cost.
+#include "families.hpp"
+#include "spinner.hpp"
+
+#include <pokebench/bench/counters.hpp>
+#include <pokebench/bench/loops.hpp>
+#include <pokebench/patcher/patcher.hpp>
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <exception>
+#include <optional>
+#include <string>
+
+namespace pokebench::bench::detail {
+namespace {
+
+constexpr std::uint64_t kBatch = 1024;
+
+void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1 on, 2 flipping */) {
+  namespace pp = pokebench::patcher;
+  ScopedPin pin(measuring_cpu());
+  try {
+    v->set_enabled(mode == 1);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  std::atomic<std::uint64_t> flips{0};
+  const pp::Stats before = pp::stats();
+  {
+    std::optional<Spinner> toggler;
+    if (mode == 2) {
+      toggler.emplace(sibling_cpu(), [v, &flips] {
+        const bool on = flips.load(std::memory_order_relaxed) % 2 == 0;
+        v->set_enabled(on);
+        flips.fetch_add(1, std::memory_order_relaxed);
+      });
+      toggler->wait_running();
+    }
+    BatchCounters c;
+    c.start();
+    while (state.KeepRunningBatch(kBatch)) v->run(kBatch);
+    c.stop();
+    c.publish(state, static_cast<double>(state.iterations()));
+  }
+  if (mode == 2) {
+    const pp::Stats after = pp::stats();
+    const double n = static_cast<double>(state.iterations());
+    state.counters["flips"] = static_cast<double>(flips.load());
+    state.counters["int3_hits"] = static_cast<double>(after.int3_hits - before.int3_hits) / n;
+    state.counters["syncs"] = static_cast<double>(after.syncs - before.syncs);
+  }
+  v->set_enabled(false);
+}
+
+} // namespace
+
+void register_loop_benchmarks() {
+  static const char* const kModes[] = {"off", "on", "flipping"};
+  for (const auto& v : loop_variants())
+    for (int mode = 0; mode < 3; ++mode) {
+      const std::string name = fmt::format("loop/{}/{}", v.name, kModes[mode]);
+      benchmark::RegisterBenchmark(name.c_str(), BM_loop, &v, mode);
+    }
+}
+
+} // namespace pokebench::bench::detail

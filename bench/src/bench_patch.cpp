@@ -1,0 +1,85 @@
+// patch/<per-site|batched>/<mprotect|procmem>/sites:<N>: one key flip (enable
+// or disable, alternately) of a key with N sites, while one reader vCPU runs
+// those sites with IRQs enabled. The sync is the kernel's: membarrier, then
+// on_each_cpu(do_sync_core, wait=1) over the vCPUs (KERNEL-NOTES 2).
+// per-site costs 3 syncs per site, batched 3 per batch of up to max_batch.
+#include "families.hpp"
+#include "patch_sites.hpp"
+#include "spinner.hpp"
+
+#include <pokebench/bench/counters.hpp>
+#include <pokebench/harness/vcpu.hpp>
+#include <pokebench/patcher/patcher.hpp>
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <exception>
+
+namespace pokebench::bench::detail {
+namespace {
+
+namespace pp = pokebench::patcher;
+
+void BM_patch(benchmark::State& state, pp::ApplyMode apply, pp::Backend backend, const patch_sites::SiteSet* set) {
+  harness::MachineConfig mcfg;
+  mcfg.csd_timeout = std::chrono::milliseconds(5000);
+  harness::Machine machine(mcfg);
+  // The reader vCPU runs every site of the key, IRQs enabled, so it answers
+  // each sync at once and may trap on an int3; this thread patches from the
+  // other CPU.
+  const harness::Vcpu& reader = machine.start_vcpu("reader", [set](harness::Vcpu& v) {
+    while (!v.machine->stop_requested()) benchmark::DoNotOptimize(set->run());
+  });
+  ScopedPin pin(cpu_other_than(reader.host_cpu));
+
+  const pp::Config saved = pp::configuration();
+  pp::Config cfg = saved;
+  cfg.apply = apply;
+  cfg.backend = backend;
+  cfg.observer = nullptr;
+  cfg.cpu_sync = [&machine] { machine.on_each_cpu(harness::do_sync_core, nullptr, "do_sync_core"); };
+  try {
+    pp::configure(cfg);
+    const pp::Stats before = pp::stats();
+    BatchCounters c;
+    bool on = pp::static_key_count(set->key) > 0;
+    c.start();
+    for (auto _ : state) {
+      on = !on;
+      if (on)
+        pp::static_key_enable(set->key);
+      else
+        pp::static_key_disable(set->key);
+    }
+    c.stop();
+    const pp::Stats after = pp::stats();
+    const double flips = static_cast<double>(state.iterations());
+    c.publish(state, flips);
+    state.counters["syncs"] = static_cast<double>(after.syncs - before.syncs) / flips;
+    state.counters["int3_hits"] = static_cast<double>(after.int3_hits - before.int3_hits) / flips;
+    state.counters["flip_us"] = c.elapsed_us() / flips;
+    state.counters["sites"] = static_cast<double>(set->sites);
+    if (on) pp::static_key_disable(set->key); // leave the key as found: off
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+  pp::configure(saved);
+  machine.request_stop();
+  machine.join_all();
+}
+
+} // namespace
+
+void register_patch_benchmarks() {
+  for (const auto apply : {pp::ApplyMode::per_site, pp::ApplyMode::batched})
+    for (const auto backend : {pp::Backend::mprotect, pp::Backend::procmem})
+      for (const auto& set : patch_sites::all()) {
+        const std::string name = fmt::format("patch/{}/{}/sites:{}", apply == pp::ApplyMode::per_site ? "per-site" : "batched",
+                                             pp::to_string(backend), set.sites);
+        benchmark::RegisterBenchmark(name.c_str(), BM_patch, apply, backend, &set)
+            ->Unit(benchmark::kMicrosecond);
+      }
+}
+
+} // namespace pokebench::bench::detail

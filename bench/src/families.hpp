@@ -1,0 +1,11 @@
+// Registration of each benchmark family (one file per family). Names are a
+// public contract: nightly history keys on them (issue 4).
+#pragma once
+
+namespace pokebench::bench::detail {
+
+void register_loop_benchmarks();  // loop/<variant>/<off|on|flipping>
+void register_patch_benchmarks(); // patch/<per-site|batched>/<mprotect|procmem>/sites:<N>
+void register_sync_benchmarks();  // sync/<membarrier|ipi|signal>
+
+} // namespace pokebench::bench::detail

@@ -1,0 +1,101 @@
+// The loop variants (loops.hpp): the harness's cpuset.h strategies and
+// baselines (harness/cpuset.hpp) with keys of their own, so the benchmark's
+// sites are not the harness's. Each run<S>() is one noinline function
+// expanding the get_any_partial() loop once: one begin site and one retry
+// site per key, executed n times. The probe is NoProbe (costs nothing).
+#include <pokebench/bench/loops.hpp>
+#include <pokebench/harness/cpuset.hpp>
+#include <pokebench/harness/seqcount.hpp>
+#include <pokebench/patcher/patcher.hpp>
+
+#include <array>
+#include <atomic>
+
+namespace pokebench::bench {
+namespace {
+
+namespace cs = harness::cpuset;
+
+// Internal linkage: the instantiations below are local to this file, so the
+// sites' key operands are link-time constants even in -fPIC code.
+struct BenchPerSiteKeys {
+  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+};
+struct BenchBatchedKeys {
+  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+};
+struct BenchOrderedKeys {
+  static inline static_key_false cpusets_pre_enable_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+};
+struct BenchCachedKeys {
+  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+};
+struct BenchCookieKeys {
+  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+};
+struct BenchLoadTestKeys {
+  static inline std::atomic<bool> enabled{false};
+};
+
+// The "zonelist": two node words the body reads, as get_any_partial() tries
+// each allowed node. Relaxed loads, as seqcount-protected data is read; the
+// sink keeps the compiler from dropping the work. No writer runs here: "on"
+// costs the seqcount reads, never a retry.
+std::atomic<std::uint64_t> g_nodes[2] = {{0x3}, {0x3}};
+std::uint64_t g_sink;
+harness::seqcount_t g_seq;
+
+template <class S>
+[[gnu::noinline]] void run(std::uint64_t n) {
+  cs::NoProbe probe;
+  std::uint64_t acc = 0;
+  for (std::uint64_t i = 0; i < n; ++i)
+    cs::mems_allowed_loop<S>(&g_seq, probe, [&acc] {
+      acc += g_nodes[0].load(std::memory_order_relaxed) & g_nodes[1].load(std::memory_order_relaxed);
+    });
+  g_sink = acc;
+}
+
+// cpuset_inc/dec through the patcher in the strategy's apply mode (batched
+// for `batched`, per-site for the rest, as the harness does), keeping the
+// rest of the process-wide configuration.
+template <class S, patcher::ApplyMode Mode>
+void set_enabled(bool on) {
+  if (S::enabled() == on) return;
+  if constexpr (S::patched) {
+    if (patcher::configuration().apply != Mode) {
+      patcher::Config cfg = patcher::configuration();
+      cfg.apply = Mode;
+      patcher::configure(std::move(cfg));
+    }
+  }
+  if (on)
+    S::cpuset_inc();
+  else
+    S::cpuset_dec();
+}
+
+constexpr auto kPerSite = patcher::ApplyMode::per_site;
+constexpr auto kBatched = patcher::ApplyMode::batched;
+
+template <class S, patcher::ApplyMode Mode = kPerSite>
+constexpr LoopVariant variant() {
+  return {S::name, &run<S>, &set_enabled<S, Mode>, S::patched};
+}
+
+const std::array<LoopVariant, 7> kVariants{{
+    variant<cs::Plain<>>(),
+    variant<cs::LoadTest<BenchLoadTestKeys>>(),
+    variant<cs::PerSite<BenchPerSiteKeys>>(),
+    variant<cs::Batched<BenchBatchedKeys>, kBatched>(),
+    variant<cs::Ordered<BenchOrderedKeys>>(),
+    variant<cs::Cached<BenchCachedKeys>>(),
+    variant<cs::Cookie<BenchCookieKeys>>(),
+}};
+
+} // namespace
+
+std::span<const LoopVariant> loop_variants() { return kVariants; }
+
+} // namespace pokebench::bench

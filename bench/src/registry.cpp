@@ -1,0 +1,135 @@
+#include "families.hpp"
+
+#include <pokebench/bench/benchmarks.hpp>
+#include <pokebench/bench/counters.hpp>
+#include <pokebench/bench/noise_reporter.hpp>
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <string_view>
+
+namespace pokebench::bench {
+
+void register_benchmarks() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    detail::register_loop_benchmarks();
+    detail::register_patch_benchmarks();
+    detail::register_sync_benchmarks();
+  });
+}
+
+int run_benchmarks(int argc, char** argv) {
+  register_benchmarks();
+  bool console = true, listing = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a.starts_with("--benchmark_format=") && a != "--benchmark_format=console") console = false;
+    if (a.starts_with("--benchmark_list_tests") && a != "--benchmark_list_tests=false") listing = true;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (argc > 1) {
+    std::string extra;
+    for (int i = 1; i < argc; ++i) extra += fmt::format("{}'{}'", extra.empty() ? "" : ", ", argv[i]);
+    std::fprintf(stderr,
+                 "pokebench: error: 'pokebench bench' passes its flags to Google Benchmark, which does not "
+                 "know %s; see 'pokebench bench --help' (flags look like --benchmark_filter=REGEX)\n",
+                 extra.c_str());
+    return 2;
+  }
+  if (!listing) announce_counters();
+  std::size_t ran = 0;
+  if (console) {
+    const bool color = isatty(STDOUT_FILENO) != 0;
+    NoiseReporter reporter(color ? benchmark::ConsoleReporter::OO_ColorTabular
+                                 : benchmark::ConsoleReporter::OO_Tabular);
+    ran = benchmark::RunSpecifiedBenchmarks(&reporter);
+  } else {
+    ran = benchmark::RunSpecifiedBenchmarks();
+  }
+  benchmark::Shutdown();
+  if (ran == 0) {
+    std::fprintf(stderr,
+                 "pokebench: error: no benchmark matches --benchmark_filter; list them with "
+                 "'pokebench bench --benchmark_list_tests=true'\n");
+    return 2;
+  }
+  return 0;
+}
+
+namespace {
+
+// Collects rows silently; keeps medians when there are repetitions.
+class RowCollector : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& reports) override {
+    for (const auto& r : reports) {
+      const std::string name = r.run_name.str();
+      Row& row = rows_[name];
+      row.name = name;
+      if (r.error_occurred) {
+        row.error = true;
+        row.error_message = r.error_message;
+        continue;
+      }
+      const bool aggregate = r.run_type == Run::RT_Aggregate;
+      if (aggregate && r.aggregate_name == "cv") {
+        UnstableRow u;
+        if (spread_of(r, u)) row.spread = u.spread;
+        continue;
+      }
+      // A single run, or the median of several: both describe the row.
+      if (aggregate ? r.aggregate_name != "median" : r.repetitions > 1) continue;
+      row.real_time_ns = r.GetAdjustedRealTime() * time_unit_ns(r.time_unit);
+      const auto get = [&](const char* k) {
+        const auto it = r.counters.find(k);
+        return it == r.counters.end() ? 0.0 : it->second.value;
+      };
+      row.cycles_per_iter = get("cycles_per_iter");
+      row.syncs = get("syncs");
+      row.flip_us = get("flip_us");
+      row.int3_hits = get("int3_hits");
+    }
+  }
+  std::vector<Row> rows() const {
+    std::vector<Row> out;
+    for (const auto& [_, r] : rows_) out.push_back(r);
+    return out;
+  }
+
+ private:
+  static double time_unit_ns(benchmark::TimeUnit u) {
+    switch (u) {
+      case benchmark::kSecond: return 1e9;
+      case benchmark::kMillisecond: return 1e6;
+      case benchmark::kMicrosecond: return 1e3;
+      default: return 1;
+    }
+  }
+  std::map<std::string, Row> rows_;
+};
+
+} // namespace
+
+std::vector<Row> run_rows(const std::string& filter, int repetitions, double min_time) {
+  register_benchmarks();
+  announce_counters();
+  std::string a_reps = fmt::format("--benchmark_repetitions={}", repetitions);
+  std::string a_min = fmt::format("--benchmark_min_time={}", min_time);
+  std::string a_name = "pokebench";
+  std::vector<char*> args{a_name.data(), a_reps.data(), a_min.data()};
+  int argc = static_cast<int>(args.size());
+  benchmark::Initialize(&argc, args.data());
+  RowCollector collector;
+  benchmark::RunSpecifiedBenchmarks(&collector, filter);
+  return collector.rows();
+}
+
+} // namespace pokebench::bench
