@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <ctime>
@@ -350,6 +351,22 @@ ResultDocument History::load_pooled(const std::string& selector_text, const std:
   pooled.origin = fmt::format("{} ({} run{} {}, {})", selector_text, runs.size(), runs.size() == 1 ? "" : "s",
                               fmt::join(runs, ","), path_);
   return pooled;
+}
+
+ResolvedInput resolve_input(const std::string& spec, const std::string& history_path, const std::string& default_host) {
+  if (!is_history_selector(spec)) return {read_result_file(spec), {}};
+  const HistorySelector sel = parse_history_selector(spec);
+  History history(history_path, History::Mode::read_only);
+  std::vector<std::int64_t> runs = history.select(sel, default_host);
+  if (runs.empty())
+    throw InputError(spec, history_path,
+                     sel.host || default_host.empty()
+                         ? "the selector matches no run in this history"
+                         : fmt::format("the selector matches no run of host '{}' in this history (add host=* "
+                                       "for every host)",
+                                       default_host));
+  ResultDocument doc = history.load_pooled(spec, runs);
+  return {std::move(doc), std::move(runs)};
 }
 
 } // namespace pokebench::results

@@ -73,4 +73,12 @@ private:
   sqlite3* db_ = nullptr;
 };
 
+// A regress input: a result document, a Google Benchmark JSON file, or a
+// history selector resolved against `history_path` (opened read-only).
+struct ResolvedInput {
+  ResultDocument doc;
+  std::vector<std::int64_t> runs;  // history runs it pools; empty for a file
+};
+ResolvedInput resolve_input(const std::string& spec, const std::string& history_path, const std::string& default_host);
+
 } // namespace pokebench::results

@@ -1,0 +1,142 @@
+// Assembling a result document from the separate outputs of one run. Each part
+// is wrapped into a minimal schema-1 document and read by the document reader,
+// so every part gets the same strict checks and JSON-pointer error places.
+#include <pokebench/results/bundle.hpp>
+
+#include <pokebench/results/document_io.hpp>
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace pokebench::results {
+
+using nlohmann::json;
+
+namespace {
+
+json read_json(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "file", "cannot open for reading");
+  std::ostringstream text;
+  text << in.rdbuf();
+  // Syntax errors are reported by the document reader with line and column.
+  json j = json::parse(text.str(), nullptr, false);
+  if (j.is_discarded()) (void)parse_result_json(text.str(), path);
+  return j;
+}
+
+json wrap(const std::string& key, const json& value) {
+  return json{{"schema_version", kSchemaVersion}, {"context", {{"date", ""}}}, {"benchmarks", json::array()},
+              {key, value}};
+}
+
+// The part of `j` under one of `keys`, or `j` itself when it already is the array.
+json array_part(const json& j, std::initializer_list<const char*> keys, const std::string& path) {
+  if (j.is_array()) return j;
+  if (j.is_object())
+    for (const char* key : keys)
+      if (auto it = j.find(key); it != j.end()) return *it;
+  throw InputError(path, "/", fmt::format("expected an array or an object with \"{}\"", *keys.begin()));
+}
+
+void override_context(Context& base, const Context& other) {
+  auto take = [](std::string& to, const std::string& from) {
+    if (!from.empty()) to = from;
+  };
+  take(base.git_sha, other.git_sha);
+  take(base.compiler, other.compiler);
+  take(base.flags, other.flags);
+  take(base.kernel, other.kernel);
+  take(base.cpu_model, other.cpu_model);
+  take(base.host, other.host);
+  take(base.date, other.date);
+  take(base.counters, other.counters);
+  if (other.cpus) base.cpus = other.cpus;
+  if (other.vm) base.vm = other.vm;
+  if (other.tsc_ghz) base.tsc_ghz = other.tsc_ghz;
+  for (const auto& [k, v] : other.extra.items()) base.extra[k] = v;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+  return buf;
+}
+
+} // namespace
+
+ResultDocument bundle(const BundleInputs& in) {
+  ResultDocument doc;
+  std::map<std::string, int> next_rep;
+  bool first = true;
+  for (const std::string& path : in.benchmark_files) {
+    ResultDocument part = read_result_file(path);
+    if (first) doc.context = part.context;
+    first = false;
+    for (Sample s : part.samples) {
+      s.repetition = next_rep[s.benchmark]++;
+      doc.samples.push_back(std::move(s));
+    }
+    doc.warnings.insert(doc.warnings.end(), part.warnings.begin(), part.warnings.end());
+    if (!part.compare.empty()) doc.compare = part.compare;
+    doc.correctness.insert(doc.correctness.end(), part.correctness.begin(), part.correctness.end());
+    doc.matrix.insert(doc.matrix.end(), part.matrix.begin(), part.matrix.end());
+    doc.insns.insert(doc.insns.end(), part.insns.begin(), part.insns.end());
+  }
+  if (in.compare_file) {
+    const json j = read_json(*in.compare_file);
+    if (!j.is_object() || !j.contains("strategies"))
+      throw InputError(*in.compare_file, "/strategies", "missing required field (not `pokebench compare` JSON)");
+    json wrapped = wrap("strategies", j["strategies"]);
+    if (j.contains("context")) {
+      wrapped["context"] = j["context"];
+      if (wrapped["context"].is_object() && !wrapped["context"].contains("date")) wrapped["context"]["date"] = "";
+    }
+    ResultDocument part = parse_result_json(wrapped.dump(), *in.compare_file);
+    override_context(doc.context, part.context);
+    doc.compare = part.compare;
+    doc.correctness = part.correctness;
+  }
+  if (in.insns_file) {
+    json entries = array_part(read_json(*in.insns_file), {"insns", "benchmarks"}, *in.insns_file);
+    if (entries.is_array())
+      for (json& e : entries)
+        if (e.is_object() && !e.contains("benchmark") && e.contains("name")) e["benchmark"] = e["name"];
+    doc.insns = parse_result_json(wrap("insns", entries).dump(), *in.insns_file).insns;
+  }
+  if (in.matrix_file) {
+    const json cells = array_part(read_json(*in.matrix_file), {"correctness_matrix", "cells"}, *in.matrix_file);
+    doc.matrix = parse_result_json(wrap("correctness_matrix", cells).dump(), *in.matrix_file).matrix;
+  }
+  // Command-line context: read through the document reader for the same type checks.
+  if (!in.context.empty()) {
+    json ctx = json::object();
+    for (const auto& [key, value] : in.context) {
+      if (key == "cpus") {
+        try {
+          ctx[key] = std::stoi(value);
+        } catch (const std::exception&) {
+          throw InputError("--context", key, fmt::format("'{}' is not an integer", value));
+        }
+      } else {
+        ctx[key] = value;
+      }
+    }
+    if (!ctx.contains("date")) ctx["date"] = "";
+    json wrapped = wrap("insns", json::array());
+    wrapped["context"] = ctx;
+    override_context(doc.context, parse_result_json(wrapped.dump(), "--context").context);
+  }
+  if (doc.context.date.empty()) doc.context.date = utc_now();
+  doc.origin = "bundle";
+  return doc;
+}
+
+} // namespace pokebench::results

@@ -1,0 +1,122 @@
+// The HTML report: built from the golden run and a small history, then
+// rendered by headless Chromium to prove the browser shows the plots.
+#include <pokebench/results/document_io.hpp>
+#include <pokebench/results/gnuplot.hpp>
+#include <pokebench/results/report.hpp>
+
+#include "golden_path.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include <unistd.h>
+
+namespace pokebench::results {
+namespace {
+
+using testing::golden;
+using testing::slurp;
+
+ResultDocument load(const std::string& name) { return parse_result_json(slurp(golden(name)), name); }
+
+std::vector<HistoryRun> golden_history() {
+  // baseline -> A/A -> 10% slowdown of loop/ordered/on: the last point must be marked.
+  return {{1, load("baseline.json")}, {2, load("aa_current.json")}, {3, load("slow10_current.json")}};
+}
+
+std::string figure(const std::string& html, const std::string& id) {
+  for (const char* quote : {"'", "\""}) {
+    const auto start = html.find("<figure id=" + std::string(quote) + id + quote);
+    if (start == std::string::npos) continue;
+    const auto end = html.find("</figure>", start);
+    return html.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  }
+  return "";
+}
+
+// A plot really drew something: an <svg> with at least one path that has coordinates.
+void expect_plot(const std::string& html, const std::string& id) {
+  const std::string fig = figure(html, id);
+  ASSERT_FALSE(fig.empty()) << "no figure " << id;
+  EXPECT_NE(fig.find("<svg"), std::string::npos) << id;
+  static const std::regex drawn(R"(<path[^>]*\sd=["'][^"']*[MLml]\s*-?[0-9.]+[ ,]-?[0-9.]+[^"']*["'])");
+  EXPECT_TRUE(std::regex_search(fig, drawn)) << id << " has no drawn path";
+}
+
+TEST(Report, IsSelfContainedWithEveryPlot) {
+  if (find_program("gnuplot").empty()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
+  const std::string html = render_report(load("report_run.json"), golden_history(), {});
+  for (const char* id : {"plot-strategies", "plot-flip", "plot-trends"}) expect_plot(html, id);
+  EXPECT_EQ(html.find("<script"), std::string::npos) << "the page must not need scripts";
+  EXPECT_EQ(html.find("http://www.w3.org/1999/xlink'/"), std::string::npos);
+  EXPECT_EQ(html.find("gnuplot_svg.js"), std::string::npos) << "no side files";
+  EXPECT_EQ(html.find("<?xml"), std::string::npos) << "the XML prolog does not belong inside HTML";
+  EXPECT_NE(html.find("id='correctness-matrix'"), std::string::npos);
+  EXPECT_NE(html.find(">HANG<"), std::string::npos);
+  EXPECT_NE(html.find("1111111111111111111111111111111111111111"), std::string::npos) << "context at the top";
+  // The slowdown injected in run 3 is named under the trend plot.
+  EXPECT_NE(html.find("run #3 (222222222222): <code>loop/ordered/on</code> regressed"), std::string::npos);
+  EXPECT_LT(html.find("id='context'"), html.find("id='plot-strategies'"));
+}
+
+TEST(Report, SaysWhatIsMissingInsteadOfDrawingNothing) {
+  if (find_program("gnuplot").empty()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
+  ResultDocument run = load("gbench_1_7.json");
+  std::erase_if(run.samples, [](const Sample& s) { return s.benchmark.rfind("patch/", 0) == 0; });
+  const std::string html = render_report(run, {}, {});
+  EXPECT_NE(html.find("No patch/"), std::string::npos);
+  EXPECT_NE(html.find("No history given"), std::string::npos);
+  EXPECT_NE(html.find("No torture matrix"), std::string::npos);
+  expect_plot(html, "plot-strategies");
+}
+
+TEST(Report, MissingGnuplotNamesThePackage) {
+  ReportOptions o;
+  o.gnuplot = "/nonexistent/gnuplot";
+  try {
+    (void)render_report(load("report_run.json"), {}, o);
+    ADD_FAILURE() << "rendered without gnuplot";
+  } catch (const EnvironmentError& e) {
+    EXPECT_NE(std::string(e.what()).find("apt-get install gnuplot-nox"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Report, HeadlessChromiumShowsThePlots) {
+  const std::string chromium = find_program("chromium");
+  if (chromium.empty()) GTEST_SKIP() << "chromium not installed (apt-get install chromium): page not rendered";
+  if (find_program("gnuplot").empty()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
+  namespace fs = std::filesystem;
+  std::string dir_template = (fs::temp_directory_path() / "pokebench-chromium-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir_template.data()), nullptr);
+  const fs::path dir = dir_template;
+  const fs::path page = dir / "report.html";
+  std::ofstream(page) << render_report(load("report_run.json"), golden_history(), {});
+
+  const std::string command =
+      "timeout 120 '" + chromium +
+      "' --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
+      "--disable-component-update --disable-sync --disable-dev-shm-usage --user-data-dir='" +
+      (dir / "profile").string() + "' --dump-dom 'file://" + page.string() + "' 2>'" + (dir / "stderr").string() +
+      "'";
+  std::string dom;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buf[65536];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) dom.append(buf, n);
+  const int status = ::pclose(pipe);
+  const std::string stderr_text = slurp((dir / "stderr").string());
+  fs::remove_all(dir);
+  ASSERT_EQ(status, 0) << "chromium failed: " << stderr_text;
+  ASSERT_NE(dom.find("</html>"), std::string::npos) << "chromium dumped no DOM: " << stderr_text;
+  // The DOM after parsing: the browser accepted every inline SVG as SVG.
+  for (const char* id : {"plot-strategies", "plot-flip", "plot-trends"}) expect_plot(dom, id);
+  EXPECT_NE(dom.find("correctness-matrix"), std::string::npos);
+}
+
+} // namespace
+} // namespace pokebench::results
