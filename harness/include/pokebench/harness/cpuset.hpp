@@ -1,0 +1,417 @@
+// The emulated include/linux/cpuset.h: read_mems_allowed_begin/retry in the
+// five historical strategies (KERNEL-NOTES 4 and 5) plus two baselines and a
+// deliberately broken negative control. Header-only, usable without the
+// trial machinery (bench/ includes it directly).
+//
+// ---------------------------------------------------------------------------
+// Interface (for bench/ and the harness)
+//
+//   namespace pokebench::harness::cpuset
+//
+//   Strategy types, each a class template over a Keys type that owns the
+//   strategy's static keys (so each user can have its own sites and keys):
+//     PerSite<K>   v4.12: one key; begin 0 / retry false when disabled
+//     Batched<K>   the same reader code; the toggler patches batched (v5.3)
+//     Ordered<K>   89affbf5d9eb: begin tests pre_enable, retry tests enabled
+//     Cached<K>    Zavin v2: cookie {seq, was_enabled}; retry tests was_enabled
+//     Cookie<K>    Babka: begin -1 when disabled; retry false for -1 first
+//     Plain<K>     baseline: no check at all
+//     LoadTest<K>  baseline: relaxed atomic load + branch (no code patching)
+//     BrokenSeqcount<K>  negative control (tests only): begin does not wait
+//                  for an even sequence, so a checked read can be torn
+//   Default key sets: PerSiteKeys, BatchedKeys, OrderedKeys, CachedKeys,
+//   CookieKeys, PlainKeys, LoadTestKeys, BrokenKeys. To get sites of your own,
+//   declare e.g.
+//       struct MyKeys { static inline pokebench::static_key_false
+//                        cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE; };
+//   (Ordered needs cpusets_pre_enable_key too; LoadTest needs
+//   `static inline std::atomic<bool> enabled{false};`) and use PerSite<MyKeys>.
+//
+//   Every strategy S provides
+//     using cookie_t;                       what begin returns
+//     static constexpr const char* name;    "per-site", ...
+//     static constexpr bool patched;        sites exist (false for baselines)
+//     template <class Probe> static cookie_t read_mems_allowed_begin(const seqcount_t*, Probe&);
+//     template <class Probe> static bool     read_mems_allowed_retry(const seqcount_t*, cookie_t, Probe&);
+//     static void cpuset_inc();   // first cpuset created (through the patcher)
+//     static void cpuset_dec();   // last cpuset removed
+//     static bool enabled();      // the keys' combined state (static_key_enabled)
+//     static std::vector<const pokebench::static_key*> keys();  // patching order of inc
+//   begin/retry are always_inline: every function that expands the loop
+//   below is its own begin site and retry site, as inlined kernel copies are.
+//
+//   The loop, exactly the kernel's shape (get_any_partial, mm/slub.c):
+//     template <class S, class Probe, class Walk>
+//     void mems_allowed_loop(const seqcount_t* seq, Probe& probe, Walk&& walk);
+//       do { cookie = S::read_mems_allowed_begin(seq, probe); walk(); }
+//       while (S::read_mems_allowed_retry(seq, cookie, probe));
+//
+//   Probe policy (instrumentation, a template parameter so NoProbe costs
+//   nothing; every hook is called on the reader's thread):
+//     void on_begin(bool read_seq, unsigned value);  begin returned; read_seq:
+//                                  it read the sequence (value = that sequence)
+//     void on_retry(bool checked, bool again);       retry returned `again`;
+//                                  checked: it compared with the sequence
+//   A loop exit is "checked" when the last begin read the sequence and the
+//   last retry compared with it; otherwise "unchecked" (what the kernel
+//   accepts when a key says disabled). NoProbe implements every hook empty.
+//
+//   Runtime dispatch: enum class Strategy, strategy_name(), parse_strategy(),
+//   and with_strategy(s, f) calling f.template operator()<S>() with the
+//   default-key type.
+//
+//   Patching: cpuset_inc/dec call the patcher with its current process-wide
+//   configuration (pokebench::patcher::configure). Batched<K> expects
+//   ApplyMode::batched and the others ApplyMode::per_site; the harness sets
+//   that (apply_mode_for(Strategy)) before toggling.
+// ---------------------------------------------------------------------------
+#pragma once
+
+#include <pokebench/harness/seqcount.hpp>
+#include <pokebench/patcher/patcher.hpp>
+#include <pokebench/patcher/static_key.hpp>
+
+#include <atomic>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace pokebench::harness::cpuset {
+
+struct NoProbe {
+  [[gnu::always_inline]] void on_begin(bool, unsigned) noexcept {}
+  [[gnu::always_inline]] void on_retry(bool, bool) noexcept {}
+};
+
+// The marker begin returns when disabled in Babka's fix: odd, so it is never
+// a sequence read_seqcount_begin returns.
+inline constexpr unsigned kCookieDisabled = ~0u;
+
+// ---- default key sets -------------------------------------------------------
+struct PerSiteKeys {
+  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+};
+struct BatchedKeys {
+  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+};
+struct OrderedKeys {
+  static inline static_key_false cpusets_pre_enable_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+};
+struct CachedKeys {
+  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+};
+struct CookieKeys {
+  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+};
+struct BrokenKeys {
+  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
+};
+struct PlainKeys {};
+struct LoadTestKeys {
+  static inline std::atomic<bool> enabled{false};
+};
+
+namespace detail {
+// One key, reference counted through the patcher (static_branch_inc/dec).
+template <class K>
+struct OneKey {
+  static void cpuset_inc() { patcher::static_key_slow_inc(&K::cpusets_enabled_key.key); }
+  static void cpuset_dec() { patcher::static_key_slow_dec(&K::cpusets_enabled_key.key); }
+  static bool enabled() { return patcher::static_key_count(&K::cpusets_enabled_key.key) > 0; }
+  static std::vector<const static_key*> keys() { return {&K::cpusets_enabled_key.key}; }
+};
+} // namespace detail
+
+// ---- 1. per-site: v4.4 .. v4.12 include/linux/cpuset.h ------------------------
+template <class K = PerSiteKeys>
+struct PerSite : detail::OneKey<K> {
+  using cookie_t = unsigned;
+  static constexpr const char* name = "per-site";
+  static constexpr bool patched = true;
+
+  template <class Probe>
+  [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "begin")) {
+      p.on_begin(false, 0);
+      return 0;
+    }
+    const unsigned seq = read_seqcount_begin(s);
+    p.on_begin(true, seq);
+    return seq;
+  }
+  template <class Probe>
+  [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, unsigned seq, Probe& p) {
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) {
+      p.on_retry(false, false);
+      return false;
+    }
+    const bool again = read_seqcount_retry(s, seq);
+    p.on_retry(true, again);
+    return again;
+  }
+};
+
+// ---- 2. batched: the same code; only the patching differs (v5.3) -------------
+template <class K = BatchedKeys>
+struct Batched : PerSite<K> {
+  static constexpr const char* name = "batched";
+};
+
+// ---- 3. ordered: two keys, the merged fix 89affbf5d9eb (v4.13) --------------
+template <class K = OrderedKeys>
+struct Ordered {
+  using cookie_t = unsigned;
+  static constexpr const char* name = "ordered";
+  static constexpr bool patched = true;
+
+  template <class Probe>
+  [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_pre_enable_key, "begin")) {
+      p.on_begin(false, 0);
+      return 0;
+    }
+    const unsigned seq = read_seqcount_begin(s);
+    p.on_begin(true, seq);
+    return seq;
+  }
+  template <class Probe>
+  [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, unsigned seq, Probe& p) {
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) {
+      p.on_retry(false, false);
+      return false;
+    }
+    const bool again = read_seqcount_retry(s, seq);
+    p.on_retry(true, again);
+    return again;
+  }
+  // "static branch rewrites can happen in an arbitrary order for a given key":
+  // so begin's key goes first on the way up and last on the way down.
+  static void cpuset_inc() {
+    patcher::static_key_slow_inc(&K::cpusets_pre_enable_key.key);
+    patcher::static_key_slow_inc(&K::cpusets_enabled_key.key);
+  }
+  static void cpuset_dec() {
+    patcher::static_key_slow_dec(&K::cpusets_enabled_key.key);
+    patcher::static_key_slow_dec(&K::cpusets_pre_enable_key.key);
+  }
+  static bool enabled() { return patcher::static_key_count(&K::cpusets_enabled_key.key) > 0; }
+  static std::vector<const static_key*> keys() {
+    return {&K::cpusets_pre_enable_key.key, &K::cpusets_enabled_key.key};
+  }
+};
+
+// ---- 4. cached: Dima Zavin's RFC v2 --------------------------------------------
+struct cpuset_mems_cookie {
+  unsigned seq;
+  bool was_enabled;
+};
+
+template <class K = CachedKeys>
+struct Cached : detail::OneKey<K> {
+  using cookie_t = cpuset_mems_cookie;
+  static constexpr const char* name = "cached";
+  static constexpr bool patched = true;
+
+  template <class Probe>
+  [[gnu::always_inline]] static cpuset_mems_cookie read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
+    cpuset_mems_cookie c;
+    c.was_enabled = POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "begin");
+    if (!c.was_enabled) {
+      c.seq = 0;
+      p.on_begin(false, 0);
+      return c;
+    }
+    c.seq = read_seqcount_begin(s);
+    p.on_begin(true, c.seq);
+    return c;
+  }
+  template <class Probe>
+  [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, cpuset_mems_cookie c, Probe& p) {
+    if (!c.was_enabled) { // a real conditional branch, no site
+      p.on_retry(false, false);
+      return false;
+    }
+    const bool again = read_seqcount_retry(s, c.seq);
+    p.on_retry(true, again);
+    return again;
+  }
+};
+
+// ---- 5. cookie: Vlastimil Babka's -1 cookie --------------------------------------
+template <class K = CookieKeys>
+struct Cookie : detail::OneKey<K> {
+  using cookie_t = unsigned;
+  static constexpr const char* name = "cookie";
+  static constexpr bool patched = true;
+
+  template <class Probe>
+  [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "begin")) {
+      p.on_begin(false, kCookieDisabled);
+      return kCookieDisabled;
+    }
+    const unsigned seq = read_seqcount_begin(s);
+    p.on_begin(true, seq);
+    return seq;
+  }
+  template <class Probe>
+  [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, unsigned seq, Probe& p) {
+    if (seq == kCookieDisabled) { // before looking at the key
+      p.on_retry(false, false);
+      return false;
+    }
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) {
+      p.on_retry(false, false);
+      return false;
+    }
+    const bool again = read_seqcount_retry(s, seq);
+    p.on_retry(true, again);
+    return again;
+  }
+};
+
+// ---- negative control: a seqcount reader that does not wait for even -------------
+// Same key handling as per-site, but begin uses raw_read_seqcount: a reader
+// starting inside a write gets the odd value, retry compares equal while the
+// writer is still inside, and the torn-read oracle must fire. Tests only.
+template <class K = BrokenKeys>
+struct BrokenSeqcount : detail::OneKey<K> {
+  using cookie_t = unsigned;
+  static constexpr const char* name = "broken-seqcount";
+  static constexpr bool patched = true;
+
+  template <class Probe>
+  [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "begin")) {
+      p.on_begin(false, 0);
+      return 0;
+    }
+    const unsigned seq = raw_read_seqcount(s); // BUG (deliberate): may be odd
+    p.on_begin(true, seq);
+    return seq;
+  }
+  template <class Probe>
+  [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, unsigned seq, Probe& p) {
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) {
+      p.on_retry(false, false);
+      return false;
+    }
+    const bool again = read_seqcount_retry(s, seq);
+    p.on_retry(true, again);
+    return again;
+  }
+};
+
+// ---- baselines (benchmarks) --------------------------------------------------------
+template <class K = PlainKeys>
+struct Plain {
+  using cookie_t = unsigned;
+  static constexpr const char* name = "plain";
+  static constexpr bool patched = false;
+  template <class Probe>
+  [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t*, Probe& p) {
+    p.on_begin(false, 0);
+    return 0;
+  }
+  template <class Probe>
+  [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t*, unsigned, Probe& p) {
+    p.on_retry(false, false);
+    return false;
+  }
+  static void cpuset_inc() {}
+  static void cpuset_dec() {}
+  static bool enabled() { return false; }
+  static std::vector<const static_key*> keys() { return {}; }
+};
+
+template <class K = LoadTestKeys>
+struct LoadTest {
+  using cookie_t = unsigned;
+  static constexpr const char* name = "load-test";
+  static constexpr bool patched = false;
+  template <class Probe>
+  [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
+    if (!K::enabled.load(std::memory_order_relaxed)) { // a flag, not a site
+      p.on_begin(false, 0);
+      return 0;
+    }
+    const unsigned seq = read_seqcount_begin(s);
+    p.on_begin(true, seq);
+    return seq;
+  }
+  template <class Probe>
+  [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, unsigned seq, Probe& p) {
+    if (!K::enabled.load(std::memory_order_relaxed)) {
+      p.on_retry(false, false);
+      return false;
+    }
+    const bool again = read_seqcount_retry(s, seq);
+    p.on_retry(true, again);
+    return again;
+  }
+  // Relaxed: readers tolerate either value, exactly like a disabled key.
+  static void cpuset_inc() { K::enabled.store(true, std::memory_order_relaxed); }
+  static void cpuset_dec() { K::enabled.store(false, std::memory_order_relaxed); }
+  static bool enabled() { return K::enabled.load(std::memory_order_relaxed); }
+  static std::vector<const static_key*> keys() { return {}; }
+};
+
+// ---- the loop ------------------------------------------------------------------------
+// get_any_partial()'s shape. always_inline: each function expanding it owns
+// its own begin and retry sites.
+template <class S, class Probe, class Walk>
+[[gnu::always_inline]] inline void mems_allowed_loop(const seqcount_t* seq, Probe& probe, Walk&& walk) {
+  typename S::cookie_t cookie;
+  do {
+    cookie = S::read_mems_allowed_begin(seq, probe);
+    walk();
+  } while (S::read_mems_allowed_retry(seq, cookie, probe));
+}
+
+// ---- runtime selection -----------------------------------------------------------------
+enum class Strategy { per_site, batched, ordered, cached, cookie, broken_seqcount };
+
+inline const char* strategy_name(Strategy s) noexcept {
+  switch (s) {
+    case Strategy::per_site: return "per-site";
+    case Strategy::batched: return "batched";
+    case Strategy::ordered: return "ordered";
+    case Strategy::cached: return "cached";
+    case Strategy::cookie: return "cookie";
+    case Strategy::broken_seqcount: return "broken-seqcount";
+  }
+  return "?";
+}
+
+// The five user-facing strategies (the negative control is not parsed).
+inline std::optional<Strategy> parse_strategy(std::string_view n) noexcept {
+  for (Strategy s : {Strategy::per_site, Strategy::batched, Strategy::ordered, Strategy::cached, Strategy::cookie})
+    if (n == strategy_name(s)) return s;
+  return std::nullopt;
+}
+
+// Fixes that must never hang (the v4.12 per-site code is the bug; batched
+// fixes it only when one batch holds every site of the key).
+inline bool is_fix(Strategy s) noexcept {
+  return s == Strategy::ordered || s == Strategy::cached || s == Strategy::cookie;
+}
+
+inline patcher::ApplyMode apply_mode_for(Strategy s) noexcept {
+  return s == Strategy::batched ? patcher::ApplyMode::batched : patcher::ApplyMode::per_site;
+}
+
+template <class F>
+decltype(auto) with_strategy(Strategy s, F&& f) {
+  switch (s) {
+    case Strategy::per_site: return f.template operator()<PerSite<>>();
+    case Strategy::batched: return f.template operator()<Batched<>>();
+    case Strategy::ordered: return f.template operator()<Ordered<>>();
+    case Strategy::cached: return f.template operator()<Cached<>>();
+    case Strategy::cookie: return f.template operator()<Cookie<>>();
+    case Strategy::broken_seqcount: break;
+  }
+  return f.template operator()<BrokenSeqcount<>>();
+}
+
+} // namespace pokebench::harness::cpuset

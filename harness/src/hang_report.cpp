@@ -1,0 +1,140 @@
+// The hang report, modelled on kernel/smp.c's CSD-lock watchdog
+// (csd_lock_wait_toolong): who does not answer, for how long, which IPI; what
+// the silent vCPU is doing; every site of the key(s); where the patcher is.
+// Runs on the patching thread inside the sync hook: it must not take the
+// patcher's jump_label_mutex (held there). sites_of() takes only the site
+// registry's shared lock; stats() is lock-free.
+#include "trial.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace pokebench::harness::detail {
+namespace {
+
+namespace pp = pokebench::patcher;
+
+std::string hex(const pp::Insn& b) {
+  return fmt::format("{:02x} {:02x} {:02x} {:02x} {:02x}", b[0], b[1], b[2], b[3], b[4]);
+}
+
+// Name a site by the reader function containing it: the nearest function
+// start below it (our reader functions are small), else the patcher's symbol.
+std::string site_symbol(const HangContext& ctx, const pp::SiteInfo& s) {
+  const auto addr = reinterpret_cast<std::uintptr_t>(s.code);
+  const char* best = nullptr;
+  std::uintptr_t best_start = 0;
+  for (const auto& [fn, name] : ctx.functions) {
+    const auto start = reinterpret_cast<std::uintptr_t>(fn);
+    if (start <= addr && addr - start < 4096 && start >= best_start) {
+      best = name;
+      best_start = start;
+    }
+  }
+  if (best) return fmt::format("{}<{}>+{:#x}", best, cpuset::strategy_name(ctx.cfg->strategy), addr - best_start);
+  return s.symbol;
+}
+
+const char* insn_meaning(const pp::Insn& b, pp::Int3Policy policy) {
+  if (b == pp::kNop5) return "NOP: the branch reads the key as disabled";
+  if (b[0] == pp::kJmp32) return "JMP: the branch reads the key as enabled";
+  if (b[0] == pp::kInt3)
+    return policy == pp::Int3Policy::skip ? "int3: traps; the v4.x handler resumes after it, as the NOP"
+                                          : "int3: traps; the v5.5 handler emulates the new instruction";
+  return "unexpected bytes";
+}
+
+} // namespace
+
+std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, const char* what) {
+  const ScenarioConfig& cfg = *ctx.cfg;
+  const std::int64_t now = now_ns();
+  std::string r;
+  r += fmt::format("pokebench: hang report: {}\n", what);
+  const Vcpu* silent = stall.cpu >= 0 && static_cast<std::size_t>(stall.cpu) < ctx.machine->size()
+                           ? &ctx.machine->vcpu(static_cast<std::size_t>(stall.cpu))
+                           : nullptr;
+  r += fmt::format("csd: Detected non-responsive CSD lock (#1) on the patching thread, waiting {} ns for vCPU#{:02d} ({}) "
+                   "{}(0x0), IPI #{}\n",
+                   stall.waited_ns, stall.cpu, silent ? silent->name : "?", stall.func_name, stall.ipi_seq);
+
+  // Every vCPU, the silent one first.
+  r += "vCPUs:\n";
+  for (std::size_t i = 0; i < ctx.machine->size(); ++i) {
+    const Vcpu& v = ctx.machine->vcpu(i);
+    const bool masked = v.irqs_masked.load(std::memory_order_relaxed);
+    std::string line = fmt::format("  vCPU#{:02d} {:<8} host CPU {:>2}  IRQs {}", v.id, v.name, v.host_cpu,
+                                   masked ? "MASKED" : "on");
+    if (masked)
+      line += fmt::format(" for {:.1f} ms",
+                          static_cast<double>(std::max<std::int64_t>(0, now - v.masked_since_ns.load(std::memory_order_relaxed))) / 1e6);
+    line += fmt::format(", IPIs taken {} (deferred {}), calls run {}", v.ipis_received.load(std::memory_order_relaxed),
+                        v.ipis_deferred.load(std::memory_order_relaxed), v.calls_run.load(std::memory_order_relaxed));
+    if (static_cast<int>(i) == stall.cpu) line += "  <-- does not answer";
+    r += line + "\n";
+    bool reader = false;
+    for (const auto& rs : ctx.world->readers) {
+      if (rs->cpu != &v) continue;
+      reader = true;
+      const char* fn = rs->fn.load(std::memory_order_relaxed);
+      const unsigned seq = ctx.world->mems_allowed_seq.sequence.load(std::memory_order_relaxed);
+      const unsigned cookie = rs->cookie.load(std::memory_order_relaxed);
+      if (fn) {
+        r += fmt::format("      in {}<{}>: begin/retry loop iteration {}, cookie {:#x}, mems_allowed_seq now {:#x}\n", fn,
+                         cpuset::strategy_name(cfg.strategy), rs->loop_iter.load(std::memory_order_relaxed), cookie, seq);
+      } else {
+        r += fmt::format("      not in a begin/retry loop; mems_allowed_seq {:#x}\n", seq);
+      }
+    }
+    if (!reader) r += fmt::format("      not a reader: not in a begin/retry loop\n");
+  }
+
+  // The patcher's position.
+  const PatcherPosition& p = *ctx.pos;
+  if (p.valid) {
+    const char* kname = "?";
+    for (std::size_t k = 0; k < ctx.keys.size(); ++k)
+      if (ctx.keys[k] == p.key) kname = ctx.key_names[k];
+    r += fmt::format("patcher: {} {} ({}), transition #{}{}, site {} of {}{}{}, step {}/3 ({}), {}\n", kname,
+                     p.enabling ? "enabling" : "disabling", pp::to_string(cpuset::apply_mode_for(cfg.strategy)),
+                     p.transition, p.tested ? " (under test)" : " (reverse, readers parked)",
+                     p.site ? p.index + 1 : 0, p.count, p.site ? fmt::format(" '{}'", p.tag) : std::string(" (batch-wide)"),
+                     p.batches > 1 && cpuset::apply_mode_for(cfg.strategy) == pp::ApplyMode::batched
+                         ? fmt::format(", batch {} of {}", p.batch + 1, p.batches)
+                         : std::string(),
+                     static_cast<int>(p.phase), pp::to_string(p.phase), pp::to_string(p.step));
+  } else {
+    r += "patcher: no protocol step announced yet\n";
+  }
+
+  // Every site of every key of the strategy.
+  for (std::size_t k = 0; k < ctx.keys.size(); ++k) {
+    const static_key* key = ctx.keys[k];
+    const bool in_update = p.valid && p.key == key;
+    const int count = pp::static_key_count(key);
+    r += fmt::format("sites of {} (count {}{}):\n", ctx.key_names[k], count, in_update ? ", being patched" : "");
+    for (const pp::SiteInfo& s : pp::sites_of(key)) {
+      // Live bytes: read now, not from the snapshot (sites_of read them just now too).
+      pp::Insn live{};
+      std::memcpy(live.data(), s.code, live.size());
+      const bool target = in_update ? p.enabling : count > 0;
+      const pp::Insn want = pp::site_instruction(s, target);
+      const pp::Insn old = pp::site_instruction(s, !target);
+      const char* state = live == want ? (in_update ? "patched" : "settled")
+                          : live == old ? "untouched"
+                          : live[0] == pp::kInt3 ? "in progress"
+                                                 : "INCONSISTENT";
+      r += fmt::format("  {} {:<44} {:<6} {}  {:<11} int3 hits {:<8} {}\n", s.code, site_symbol(ctx, s),
+                       *s.tag ? s.tag : "-", hex(live), state, s.int3_hits, insn_meaning(live, cfg.int3));
+    }
+  }
+  const pp::Stats st = pp::stats();
+  r += fmt::format("patcher stats: syncs {}, writes {}, int3 hits {}, stray SIGTRAPs {}\n", st.syncs, st.writes,
+                   st.int3_hits, st.stray_sigtraps);
+  r += "configuration: " + describe(cfg) + "\n";
+  return r;
+}
+
+} // namespace pokebench::harness::detail

@@ -1,0 +1,256 @@
+// The trial runner (parent side): forks trial children under the supervisor,
+// kills a hung one once it has written its report, aggregates the oracles,
+// and turns them into a verdict.
+#include <pokebench/harness/scenario.hpp>
+#include <pokebench/harness/supervisor.hpp>
+
+#include "shared_state.hpp"
+#include "trial.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+
+namespace pokebench::harness {
+
+namespace pp = pokebench::patcher;
+
+const char* to_string(Mode m) noexcept { return m == Mode::deterministic ? "deterministic" : "stress"; }
+const char* to_string(Direction d) noexcept { return d == Direction::enable ? "enable" : "disable"; }
+const char* to_string(SiteOrder o) noexcept {
+  switch (o) {
+    case SiteOrder::table: return "table";
+    case SiteOrder::address: return "address";
+    case SiteOrder::reverse: return "reverse";
+    case SiteOrder::begin_first: return "begin-first";
+    case SiteOrder::retry_first: return "retry-first";
+    case SiteOrder::random: return "random";
+  }
+  return "?";
+}
+const char* to_string(Verdict v) noexcept {
+  switch (v) {
+    case Verdict::ok: return "OK";
+    case Verdict::torn: return "TORN";
+    case Verdict::hang: return "HANG";
+    case Verdict::error: return "ERROR";
+  }
+  return "?";
+}
+std::optional<Mode> parse_mode(std::string_view s) noexcept {
+  for (Mode m : {Mode::deterministic, Mode::stress})
+    if (s == to_string(m)) return m;
+  return std::nullopt;
+}
+std::optional<Direction> parse_direction(std::string_view s) noexcept {
+  for (Direction d : {Direction::enable, Direction::disable})
+    if (s == to_string(d)) return d;
+  return std::nullopt;
+}
+std::optional<SiteOrder> parse_site_order(std::string_view s) noexcept {
+  for (SiteOrder o : kAllOrders)
+    if (s == to_string(o)) return o;
+  return std::nullopt;
+}
+
+std::string validate(const ScenarioConfig& c) {
+  if (c.readers < 1) return "--readers must be at least 1: the hang needs a reader in the loop";
+  if (c.readers > 64) return "--readers must be at most 64";
+  if (c.irqoff_loops < 1) return "--irqoff-loops must be at least 1: a reader must run the loop inside its IRQ-off section";
+  if (c.initial_seq & 1u)
+    return fmt::format("--initial-seq {} is odd, which means a write is in progress: every reader would spin in "
+                       "read_seqcount_begin forever; use an even value (a booted kernel's is nonzero and even)",
+                       c.initial_seq);
+  if (c.timeout_ms < 10) return "--timeout-ms must be at least 10 (the watchdog must not fire on a slow but live sync)";
+  if (c.batch_size < 1) return "--batch-size must be at least 1";
+  if (c.mode == Mode::deterministic && c.trials < 1) return "--trials must be at least 1";
+  if (c.mode == Mode::stress && c.trials < 1 && c.duration_s <= 0)
+    return "stress mode needs --trials N or --duration S (or both)";
+  if (c.duration_s < 0) return "--duration must not be negative";
+  return {};
+}
+
+std::string describe(const ScenarioConfig& c) {
+  return fmt::format("strategy={} direction={} order={} int3={} apply={} batch-size={} backend={} mode={} trials={} "
+                     "duration={}s readers={} irqoff-loops={} initial-seq={} writer-period-us={} timeout-ms={} "
+                     "seed={} work-per-loop={}{}",
+                     cpuset::strategy_name(c.strategy), to_string(c.direction), to_string(c.order), pp::to_string(c.int3),
+                     pp::to_string(cpuset::apply_mode_for(c.strategy)), c.batch_size, pp::to_string(c.backend),
+                     to_string(c.mode), c.trials, c.duration_s, c.readers, c.irqoff_loops, c.initial_seq,
+                     c.writer_period_us, c.timeout_ms, c.seed, c.work_per_loop,
+                     c.inject_stuck_vcpu ? " inject-stuck-vcpu=yes" : "");
+}
+
+Verdict ScenarioResult::verdict() const noexcept {
+  if (hung_trials > 0) return Verdict::hang;
+  if (oracles.torn_reads > 0) return Verdict::torn;
+  if (!errors.empty() || oracles.stray_sigtraps > 0) return Verdict::error;
+  return Verdict::ok;
+}
+
+double ScenarioResult::transitions_per_s() const noexcept {
+  return seconds > 0 ? static_cast<double>(oracles.transitions) / seconds : 0;
+}
+
+ScenarioResult run_scenario(const ScenarioConfig& cfg, const ProgressFn& progress) {
+  if (const std::string why = validate(cfg); !why.empty()) throw std::invalid_argument(why);
+  ScenarioResult res;
+  res.config = cfg;
+
+  Supervisor sup(1 << 20);
+  auto* shared = sup.make<detail::SharedTrialState>();
+  const std::int64_t start = now_ns();
+  const std::int64_t deadline = cfg.duration_s > 0 ? start + static_cast<std::int64_t>(cfg.duration_s * 1e9) : 0;
+  // A child that makes no progress for this long without reporting is killed
+  // (its watchdog should have fired after timeout_ms).
+  const std::int64_t stale_ns = (2 * static_cast<std::int64_t>(cfg.timeout_ms) + 3000) * 1'000'000;
+  const bool stress = cfg.mode == Mode::stress;
+  const std::uint64_t planned = cfg.trials;
+
+  while (!Supervisor::interrupted()) {
+    if (stress) {
+      if (cfg.trials > 0 && res.trials >= cfg.trials) break;
+      if (deadline && now_ns() >= deadline) break;
+    } else if (res.trials >= cfg.trials) {
+      break;
+    }
+    sup.destroy(shared);
+    shared = sup.make<detail::SharedTrialState>();
+    const std::uint64_t budget = stress ? (cfg.trials > 0 ? cfg.trials - res.trials : ~std::uint64_t{0}) : 1;
+
+    std::uint64_t last_hb = 0;
+    std::int64_t last_change = now_ns();
+    std::int64_t last_progress = last_change;
+    bool stale = false;
+    auto poll = [&]() {
+      // Acquire pairs with the child's release store of status.
+      const int st = shared->status.load(std::memory_order_acquire);
+      if (st == detail::kHang) return Supervisor::Poll::kill;
+      const std::int64_t t = now_ns();
+      const std::uint64_t hb = shared->heartbeat.load(std::memory_order_relaxed);
+      if (hb != last_hb) {
+        last_hb = hb;
+        last_change = t;
+      } else if (t - last_change > stale_ns) {
+        stale = true;
+        return Supervisor::Poll::kill;
+      }
+      if (stress && progress && t - last_progress > 1'000'000'000) {
+        last_progress = t;
+        progress(res.trials + shared->transitions_done.load(std::memory_order_relaxed), planned, res.hung_trials);
+      }
+      return Supervisor::Poll::keep_waiting;
+    };
+    const Supervisor::ChildExit ex =
+        sup.run_child([&] { return detail::run_trial_child(cfg, *shared, budget, deadline); }, poll);
+    if (ex.interrupted) {
+      res.interrupted = true;
+      break;
+    }
+    if (res.pinning_warning.empty()) res.pinning_warning = shared->pin_warning;
+    const int st = shared->status.load(std::memory_order_acquire);
+    const std::uint64_t done = shared->transitions_done.load(std::memory_order_relaxed);
+    if (st == detail::kHang || stale) {
+      Oracles o = shared->oracles;
+      const std::uint64_t index = stress ? res.trials + done + 1 : res.trials + 1;
+      res.trials += stress ? done + 1 : 1;
+      res.hung_trials++;
+      o.hangs = 1;
+      o.transitions = done;
+      res.oracles.merge(o);
+      const double at = static_cast<double>(now_ns() - start) / 1e9;
+      if (res.first_hang_s < 0) res.first_hang_s = at;
+      if (res.hangs.size() < 8) {
+        std::string report = st == detail::kHang ? std::string(shared->report)
+                                                 : fmt::format("pokebench: hang report: the trial child made no progress "
+                                                               "for {} ms and wrote no report; last patcher position: "
+                                                               "site {} of {}, step {}/3, observer step {}\n",
+                                                               stale_ns / 1'000'000, shared->pos_index.load() + 1,
+                                                               shared->pos_count.load(), shared->pos_phase.load(),
+                                                               shared->pos_step.load());
+        res.hangs.push_back({index, at, std::move(report)});
+      }
+    } else if (st == detail::kDone && ex.exited && ex.code == 0) {
+      res.oracles.merge(shared->oracles);
+      res.trials += stress ? done : 1;
+      if (stress && done == 0) break; // the deadline passed before a transition
+    } else {
+      res.errors.push_back(fmt::format("trial child {} ({}){}", ex.describe(),
+                                       st == detail::kDone ? "after finishing" : "before finishing",
+                                       shared->error[0] ? std::string(": ") + shared->error : std::string()));
+      res.trials += stress ? done : 0;
+      if (res.errors.size() >= 3) break; // something is wrong with the environment: stop
+    }
+    if (progress && !stress) progress(res.trials, planned, res.hung_trials);
+  }
+  res.seconds = static_cast<double>(now_ns() - start) / 1e9;
+  sup.destroy(shared);
+  return res;
+}
+
+std::string verdict_line(const ScenarioResult& r) {
+  const Oracles& o = r.oracles;
+  std::string counts = fmt::format(
+      "strategy={} direction={} order={} int3={} mode={}: hangs={}/{} torn={} unchecked-inflight={} checked={} "
+      "unchecked={} max-retries={} int3-hits={} stray-sigtraps={} transitions={}",
+      cpuset::strategy_name(r.config.strategy), to_string(r.config.direction), to_string(r.config.order),
+      pp::to_string(r.config.int3), to_string(r.config.mode), r.hung_trials, r.trials, o.torn_reads,
+      o.unchecked_inflight, o.checked_exits, o.unchecked_exits, o.max_retries, o.int3_hits, o.stray_sigtraps,
+      o.transitions);
+  if (r.config.mode == Mode::stress)
+    counts += fmt::format(" transitions/s={:.0f}", r.transitions_per_s());
+  if (r.first_hang_s >= 0) counts += fmt::format(" first-hang-after={:.2f}s", r.first_hang_s);
+  if (!r.errors.empty()) counts += fmt::format(" errors={}", r.errors.size());
+  if (r.interrupted) counts += " INTERRUPTED";
+  return fmt::format("verdict: {} {}", to_string(r.verdict()), counts);
+}
+
+std::string result_json(const ScenarioResult& r) {
+  const ScenarioConfig& c = r.config;
+  const Oracles& o = r.oracles;
+  nlohmann::json j;
+  j["schema_version"] = 1;
+  j["config"] = {{"strategy", cpuset::strategy_name(c.strategy)},
+                 {"direction", to_string(c.direction)},
+                 {"order", to_string(c.order)},
+                 {"int3", pp::to_string(c.int3)},
+                 {"apply", pp::to_string(cpuset::apply_mode_for(c.strategy))},
+                 {"batch_size", c.batch_size},
+                 {"backend", pp::to_string(c.backend)},
+                 {"mode", to_string(c.mode)},
+                 {"trials", c.trials},
+                 {"duration_s", c.duration_s},
+                 {"readers", c.readers},
+                 {"irqoff_loops", c.irqoff_loops},
+                 {"initial_seq", c.initial_seq},
+                 {"writer_period_us", c.writer_period_us},
+                 {"timeout_ms", c.timeout_ms},
+                 {"seed", c.seed}};
+  j["verdict"] = to_string(r.verdict());
+  j["trials"] = r.trials;
+  j["hangs"] = r.hung_trials;
+  j["seconds"] = r.seconds;
+  j["first_hang_s"] = r.first_hang_s < 0 ? nlohmann::json() : nlohmann::json(r.first_hang_s);
+  j["transitions_per_s"] = r.transitions_per_s();
+  j["interrupted"] = r.interrupted;
+  j["oracles"] = {{"torn_reads", o.torn_reads},
+                  {"unchecked_reads", o.unchecked_inflight},
+                  {"unchecked_exits", o.unchecked_exits},
+                  {"checked_exits", o.checked_exits},
+                  {"max_retries", o.max_retries},
+                  {"int3_hits", o.int3_hits},
+                  {"stray_sigtraps", o.stray_sigtraps},
+                  {"reader_loops", o.reader_loops},
+                  {"writes", o.writes},
+                  {"transitions", o.transitions},
+                  {"syncs", o.syncs}};
+  nlohmann::json hangs = nlohmann::json::array();
+  for (const HangEvent& h : r.hangs) hangs.push_back({{"trial", h.trial}, {"seconds", h.seconds}, {"report", h.report}});
+  j["hang_reports"] = hangs;
+  j["errors"] = r.errors;
+  if (!r.pinning_warning.empty()) j["pinning_warning"] = r.pinning_warning;
+  return j.dump(2);
+}
+
+} // namespace pokebench::harness

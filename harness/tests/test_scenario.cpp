@@ -1,0 +1,193 @@
+// The slub scenario end to end, in forked trial children: the 2017 hang, a
+// few fixed configurations, both negative controls, and no leaks.
+#include <pokebench/harness/scenario.hpp>
+#include <pokebench/harness/supervisor.hpp>
+
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace pokebench::harness {
+namespace {
+
+namespace pp = pokebench::patcher;
+using cpuset::Strategy;
+
+ScenarioConfig bug_2017() {
+  ScenarioConfig c;
+  c.strategy = Strategy::per_site;
+  c.direction = Direction::enable;
+  c.order = SiteOrder::retry_first;
+  c.int3 = pp::Int3Policy::skip;
+  c.mode = Mode::deterministic;
+  c.trials = 1;
+  c.timeout_ms = 300;
+  return c;
+}
+
+class Scenario : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    EXPECT_TRUE(testing::pokebench_shm_segments().empty()) << "a shared memory segment was left in /dev/shm";
+    EXPECT_TRUE(testing::child_processes().empty()) << "a trial child outlived its scenario";
+  }
+};
+
+TEST_F(Scenario, Bug2017HangsInTheFirstDeterministicTrial) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const ScenarioResult r = run_scenario(bug_2017());
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_EQ(r.verdict(), Verdict::hang) << verdict_line(r) << (r.errors.empty() ? "" : "\n" + r.errors[0]);
+  EXPECT_EQ(r.hung_trials, 1u);
+  EXPECT_LT(took, std::chrono::seconds(5));
+  ASSERT_EQ(r.hangs.size(), 1u);
+  const std::string& rep = r.hangs[0].report;
+  // What the kernel's report would tell: the silent vCPU, IRQs masked, the
+  // loop it spins in, the patcher at a retry site with begin untouched.
+  EXPECT_NE(rep.find("does not answer"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("IRQs MASKED"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("begin/retry loop iteration"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("do_sync_core"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("'retry'"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("untouched"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("patched"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("configuration: strategy=per-site"), std::string::npos) << rep;
+}
+
+TEST_F(Scenario, Bug2017NeedsANonzeroSequence) {
+  // With the sequence still 0 and no writer, begin's 0 equals the sequence:
+  // the same interleaving terminates. (Why the kernel needed uptime.)
+  ScenarioConfig c = bug_2017();
+  c.initial_seq = 0;
+  c.writer_period_us = 0;
+  const ScenarioResult r = run_scenario(c);
+  EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r);
+}
+
+TEST_F(Scenario, Bug2017BeginFirstDoesNotHang) {
+  ScenarioConfig c = bug_2017();
+  c.order = SiteOrder::begin_first;
+  const ScenarioResult r = run_scenario(c);
+  EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
+}
+
+TEST_F(Scenario, FixesHoldInTheBugsInterleaving) {
+  for (Strategy s : {Strategy::ordered, Strategy::cached, Strategy::cookie, Strategy::batched})
+    for (Direction d : {Direction::enable, Direction::disable}) {
+      ScenarioConfig c = bug_2017();
+      c.strategy = s;
+      c.direction = d;
+      c.order = d == Direction::enable ? SiteOrder::retry_first : SiteOrder::begin_first;
+      const ScenarioResult r = run_scenario(c);
+      EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
+      EXPECT_EQ(r.oracles.transitions, 1u);
+      EXPECT_GT(r.oracles.reader_loops, 0u);
+    }
+}
+
+TEST_F(Scenario, PerSiteDisableHangsBeginFirst) {
+  // The mirror image: disabling, begin goes NOP first while retry still compares.
+  ScenarioConfig c = bug_2017();
+  c.direction = Direction::disable;
+  c.order = SiteOrder::begin_first;
+  const ScenarioResult r = run_scenario(c);
+  EXPECT_EQ(r.verdict(), Verdict::hang) << verdict_line(r);
+}
+
+// Negative control for the torn-read oracle: a reader whose begin does not
+// wait for an even sequence, against a writer that never stops.
+TEST_F(Scenario, NegativeControlBrokenSeqcountIsTorn) {
+  ScenarioConfig c;
+  c.strategy = Strategy::broken_seqcount;
+  c.mode = Mode::stress;
+  c.order = SiteOrder::table;
+  c.trials = 0;
+  c.duration_s = 1.5;
+  c.writer_period_us = 1;
+  c.work_per_loop = 400;
+  c.timeout_ms = 1000;
+  const ScenarioResult r = run_scenario(c);
+  EXPECT_EQ(r.verdict(), Verdict::torn) << verdict_line(r);
+  EXPECT_GT(r.oracles.torn_reads, 0u);
+  EXPECT_GT(r.oracles.checked_exits, 0u);
+}
+
+// ... and the same load on a correct reader: no torn read.
+TEST_F(Scenario, CorrectSeqcountUnderTheSameLoadIsNotTorn) {
+  ScenarioConfig c;
+  c.strategy = Strategy::cookie;
+  c.mode = Mode::stress;
+  c.order = SiteOrder::table;
+  c.trials = 0;
+  c.duration_s = 1.5;
+  c.writer_period_us = 1;
+  c.work_per_loop = 400;
+  const ScenarioResult r = run_scenario(c);
+  EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r);
+  EXPECT_GT(r.oracles.checked_exits, 0u);
+  EXPECT_GT(r.oracles.max_retries, 0u) << "the writer never made a reader retry: the load is too light to mean anything";
+}
+
+// Negative control for the watchdog: a vCPU that keeps IRQs masked forever,
+// outside any begin/retry loop, under a fix that cannot hang by itself.
+TEST_F(Scenario, NegativeControlUnacknowledgedIpiFiresTheWatchdog) {
+  ScenarioConfig c = bug_2017();
+  c.strategy = Strategy::ordered;
+  c.inject_stuck_vcpu = true;
+  const auto t0 = std::chrono::steady_clock::now();
+  const ScenarioResult r = run_scenario(c);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_EQ(r.verdict(), Verdict::hang) << verdict_line(r);
+  EXPECT_LT(took, std::chrono::seconds(5)) << "the parent must return promptly once the report is in";
+  ASSERT_FALSE(r.hangs.empty());
+  const std::string& rep = r.hangs[0].report;
+  EXPECT_NE(rep.find("(stuck) do_sync_core"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("not in a begin/retry loop"), std::string::npos) << rep;
+}
+
+TEST_F(Scenario, ResultJsonAndVerdictLine) {
+  const ScenarioResult r = run_scenario(bug_2017());
+  const std::string line = verdict_line(r);
+  EXPECT_EQ(line.rfind("verdict: HANG ", 0), 0u) << line;
+  EXPECT_NE(line.find("hangs=1/1"), std::string::npos) << line;
+  const std::string j = result_json(r);
+  EXPECT_NE(j.find("\"verdict\": \"HANG\""), std::string::npos);
+  EXPECT_NE(j.find("\"hang_reports\""), std::string::npos);
+}
+
+TEST(ScenarioConfig, ValidateExplains) {
+  ScenarioConfig c;
+  EXPECT_EQ(validate(c), "");
+  c.initial_seq = 3;
+  EXPECT_NE(validate(c).find("odd"), std::string::npos);
+  c = {};
+  c.readers = 0;
+  EXPECT_NE(validate(c), "");
+  c = {};
+  c.mode = Mode::stress;
+  c.trials = 0;
+  c.duration_s = 0;
+  EXPECT_NE(validate(c), "");
+}
+
+TEST(Supervisor, SegmentNameIsGoneAtOnceAndChildrenAreReaped) {
+  Supervisor sup(64 * 1024);
+  EXPECT_TRUE(testing::pokebench_shm_segments().empty());
+  auto* flag = sup.make<std::atomic<int>>();
+  auto ex = sup.run_child([&] { flag->store(42); return 7; }, {});
+  EXPECT_TRUE(ex.exited);
+  EXPECT_EQ(ex.code, 7);
+  EXPECT_EQ(flag->load(), 42) << "the child's write did not reach the parent's mapping";
+  // A child that never ends is killed when the poll says so.
+  int polls = 0;
+  ex = sup.run_child([] { for (;;) pause(); return 0; }, [&] {
+    return ++polls > 5 ? Supervisor::Poll::kill : Supervisor::Poll::keep_waiting;
+  });
+  EXPECT_TRUE(ex.killed);
+  EXPECT_TRUE(testing::child_processes().empty());
+}
+
+} // namespace
+} // namespace pokebench::harness

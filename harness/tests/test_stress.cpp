@@ -1,0 +1,81 @@
+// Stress tier: the 2017 bug 20 times out of 20, every fix in the full
+// deterministic matrix, and >= 10,000 stress transitions per fix.
+#include <pokebench/harness/scenario.hpp>
+
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace pokebench::harness {
+namespace {
+
+namespace pp = pokebench::patcher;
+using cpuset::Strategy;
+
+TEST(Stress, Bug2017Hangs20OutOf20) {
+  ScenarioConfig c;
+  c.strategy = Strategy::per_site;
+  c.direction = Direction::enable;
+  c.order = SiteOrder::retry_first;
+  c.int3 = pp::Int3Policy::skip;
+  c.mode = Mode::deterministic;
+  c.trials = 20;
+  c.timeout_ms = 300;
+  const ScenarioResult r = run_scenario(c);
+  EXPECT_EQ(r.trials, 20u);
+  EXPECT_EQ(r.hung_trials, 20u) << verdict_line(r);
+  EXPECT_LT(r.seconds / 20, 3.0) << "each trial should hang within a few seconds";
+  EXPECT_TRUE(testing::pokebench_shm_segments().empty());
+  EXPECT_TRUE(testing::child_processes().empty());
+}
+
+class FixMatrix : public ::testing::TestWithParam<Strategy> {};
+
+TEST_P(FixMatrix, DeterministicEveryDirectionOrderAndInt3Policy) {
+  for (Direction d : {Direction::enable, Direction::disable})
+    for (SiteOrder o : kAllOrders)
+      for (pp::Int3Policy p : {pp::Int3Policy::skip, pp::Int3Policy::emulate_new}) {
+        ScenarioConfig c;
+        c.strategy = GetParam();
+        c.direction = d;
+        c.order = o;
+        c.int3 = p;
+        c.mode = Mode::deterministic;
+        c.timeout_ms = 500;
+        const ScenarioResult r = run_scenario(c);
+        EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
+        EXPECT_EQ(r.oracles.transitions, 1u) << verdict_line(r);
+      }
+  EXPECT_TRUE(testing::child_processes().empty());
+}
+
+TEST_P(FixMatrix, AtLeast10000StressTransitions) {
+  std::uint64_t total = 0;
+  for (Direction d : {Direction::enable, Direction::disable})
+    for (SiteOrder o : kAllOrders)
+      for (pp::Int3Policy p : {pp::Int3Policy::skip, pp::Int3Policy::emulate_new}) {
+        ScenarioConfig c;
+        c.strategy = GetParam();
+        c.direction = d;
+        c.order = o;
+        c.int3 = p;
+        c.mode = Mode::stress;
+        c.trials = 420; // x 24 cells = 10,080 transitions under test
+        c.writer_period_us = 200;
+        c.timeout_ms = 500;
+        const ScenarioResult r = run_scenario(c);
+        EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
+        EXPECT_EQ(r.oracles.torn_reads, 0u);
+        total += r.oracles.transitions;
+      }
+  EXPECT_GE(total, 10'000u);
+  EXPECT_TRUE(testing::pokebench_shm_segments().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixes, FixMatrix, ::testing::Values(Strategy::ordered, Strategy::cached, Strategy::cookie),
+                         [](const auto& p) { return std::string(cpuset::strategy_name(p.param)); });
+
+} // namespace
+} // namespace pokebench::harness
