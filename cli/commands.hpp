@@ -15,5 +15,7 @@ using RunFn = std::function<int()>;
 void set_action(RunFn fn);
 
 void add_selftest(CLI::App& app);
+void add_repro(CLI::App& app);
+void add_torture(CLI::App& app);
 
 } // namespace pokebench::cli

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
              "failed, 2 bad usage or unusable environment.");
 
   add_selftest(app);
+  add_repro(app);
+  add_torture(app);
 
   try {
     app.parse(argc, argv);
