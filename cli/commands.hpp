@@ -17,5 +17,8 @@ void set_action(RunFn fn);
 void add_selftest(CLI::App& app);
 void add_repro(CLI::App& app);
 void add_torture(CLI::App& app);
+void add_results(CLI::App& app);
+void add_regress(CLI::App& app);
+void add_report(CLI::App& app);
 
 } // namespace pokebench::cli

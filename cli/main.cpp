@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   add_selftest(app);
   add_repro(app);
   add_torture(app);
+  add_results(app);
+  add_regress(app);
+  add_report(app);
 
   try {
     app.parse(argc, argv);

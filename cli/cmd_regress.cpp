@@ -1,0 +1,105 @@
+// pokebench regress: the regression gate (results/regress.hpp) on files or history selectors.
+#include "commands.hpp"
+#include "diagnostics.hpp"
+
+#include <pokebench/results/document_io.hpp>
+#include <pokebench/results/history.hpp>
+#include <pokebench/results/regress.hpp>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace pokebench::cli {
+namespace {
+
+namespace pr = pokebench::results;
+
+struct RegressOptions {
+  std::string baseline, current;
+  std::string history = pr::kDefaultHistoryPath;
+  pr::GateOptions gate;
+  std::string format = "text";
+  std::string out;
+};
+
+int run_regress(const RegressOptions& o) {
+  // The current side first: its host is the default host of a baseline selector.
+  const pr::ResolvedInput current = pr::resolve_input(o.current, o.history, "");
+  const pr::ResolvedInput baseline = pr::resolve_input(o.baseline, o.history, current.doc.context.host);
+  for (const auto* side : {&baseline, &current})
+    for (const std::string& w : side->doc.warnings) warning("{}", w);
+  for (std::int64_t run : current.runs)
+    if (std::find(baseline.runs.begin(), baseline.runs.end(), run) != baseline.runs.end())
+      warning("history run {} is on both sides: the baseline should exclude the current run (use skip=1, or gate "
+              "before 'results add')",
+              run);
+  if (current.doc.samples.empty() && current.doc.insns.empty() && current.doc.correctness.empty() &&
+      current.doc.matrix.empty()) {
+    error("{}: the current side holds no benchmark rows, instruction counts or correctness data: nothing to gate",
+          current.doc.origin);
+    return 2;
+  }
+
+  const pr::RegressReport report = pr::regress(baseline.doc, current.doc, o.gate);
+  std::string text;
+  if (o.format == "markdown") text = pr::format_markdown(report);
+  else if (o.format == "json") text = pr::format_json(report).dump(2) + "\n";
+  else text = pr::format_text(report);
+  fmt::print("{}", text);
+  if (!o.out.empty()) pr::write_file_atomically(o.out, text);
+  return report.exit_code();
+}
+
+} // namespace
+
+void add_regress(CLI::App& app) {
+  auto o = std::make_shared<RegressOptions>();
+  auto* cmd = app.add_subcommand(
+      "regress",
+      "Regression gate: compare a current run with a baseline. Timings: per benchmark, a two-sided Mann-Whitney U "
+      "test on every repetition AND a minimum change of the median; fewer than --min-repetitions on a side is "
+      "'unreliable' and never gates. Instruction counts: exact, an increase above --insns-threshold gates. "
+      "Correctness of the current run: any hang or torn read of ordered/cached/cookie gates, and so does the v4.12 "
+      "per-site strategy no longer reproducing its hang.");
+  cmd->add_option("--baseline", o->baseline, "Baseline: FILE or history selector")->required();
+  cmd->add_option("--current", o->current, "Current run: FILE or history selector")->required();
+  cmd->add_option("--history", o->history, "History database for selectors (or $POKEBENCH_HISTORY)")
+      ->envname("POKEBENCH_HISTORY")
+      ->capture_default_str();
+  cmd->add_option("--alpha", o->gate.alpha, "Significance level of the U test")
+      ->check(CLI::Range(1e-9, 0.5))
+      ->capture_default_str();
+  cmd->add_option("--min-change", o->gate.min_change_pct, "Minimum change of the median to gate, in percent")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  cmd->add_option("--min-repetitions", o->gate.min_repetitions, "Fewer repetitions on a side: unreliable, no gate")
+      ->check(CLI::Range(2, 100000))
+      ->capture_default_str();
+  cmd->add_option("--insns-threshold", o->gate.insns_threshold_pct,
+                  "Instruction-count increase that gates, in percent")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  cmd->add_option("--metric", o->gate.metric,
+                  "What to compare: real_time, cpu_time, or a user counter such as cycles_per_iter")
+      ->capture_default_str();
+  cmd->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"text", "markdown", "json"}))
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "Also write the output to this file (atomically)");
+  cmd->footer(
+      "Inputs (--baseline, --current): a pokebench result document, a plain Google Benchmark JSON file (1.7+, "
+      "every repetition, e.g. --benchmark_repetitions=9 --benchmark_display_aggregates_only), or a history "
+      "selector:\n"
+      "  history:run=ID                      one stored run (see 'pokebench results list')\n"
+      "  history:last=N[,skip=K][,host=H]    the newest N runs after skipping K, their repetitions pooled;\n"
+      "                                      host defaults to the current side's host, host=* takes every host\n"
+      "Nightly use: pokebench regress --baseline history:last=5 --current run.json, then pokebench results add "
+      "run.json (or --baseline history:last=5,skip=1 after adding).\n"
+      "Exit codes: 0 nothing gated, 1 regression (the last line says which: 'verdict: REGRESSION ...'), 2 unusable "
+      "input (file, place and problem are named).");
+  cmd->callback([o] { set_action([o] { return run_regress(*o); }); });
+}
+
+} // namespace pokebench::cli

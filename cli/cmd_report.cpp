@@ -1,0 +1,109 @@
+// pokebench report: the self-contained HTML report (results/report.hpp).
+#include "commands.hpp"
+#include "diagnostics.hpp"
+
+#include <pokebench/results/document_io.hpp>
+#include <pokebench/results/gnuplot.hpp>
+#include <pokebench/results/history.hpp>
+#include <pokebench/results/report.hpp>
+
+#include <fmt/core.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+namespace pokebench::cli {
+namespace {
+
+namespace pr = pokebench::results;
+
+struct ReportCmdOptions {
+  std::string history = pr::kDefaultHistoryPath;
+  bool history_given = false;
+  std::string result;
+  std::string out;
+  std::string host;
+  int last = 30;
+  pr::ReportOptions report;
+};
+
+int run_report(const ReportCmdOptions& o) {
+  const pr::Gnuplot probe(o.report.gnuplot);  // fail before any work when gnuplot is missing
+  const bool use_history = o.history_given || std::filesystem::exists(o.history);
+  if (o.result.empty() && !use_history) {
+    error("nothing to report: no --result FILE and no history database at '{}' (pass --history DB or --result "
+          "FILE)",
+          o.history);
+    return 2;
+  }
+  std::optional<pr::ResultDocument> run;
+  if (!o.result.empty()) {
+    run = pr::read_result_file(o.result);
+    for (const std::string& w : run->warnings) warning("{}", w);
+  }
+
+  std::vector<pr::HistoryRun> trend;
+  if (use_history) {
+    const pr::History history(o.history, pr::History::Mode::read_only);
+    const std::string host = !o.host.empty() ? o.host : run ? run->context.host : "";
+    pr::HistorySelector sel;
+    sel.last = o.last;
+    if (!host.empty()) sel.host = host;
+    for (std::int64_t id : history.select(sel, "")) trend.push_back({id, history.load(id)});
+    if (!run) {
+      if (trend.empty()) {
+        error("history '{}' holds no run{}: nothing to report", o.history, host.empty() ? "" : " of host " + host);
+        return 2;
+      }
+      run = trend.back().doc;
+    } else if (trend.empty() || pr::to_json(trend.back().doc) != pr::to_json(*run)) {
+      // Not stored yet (the nightly reports before or without 'results add'): it is the trend's newest point.
+      trend.push_back({0, *run});
+    }
+  }
+  const std::string html = pr::render_report(*run, trend, o.report);
+  pr::write_file_atomically(o.out, html);
+  fmt::print("wrote {} ({} KiB; run from {}, {} run(s) in the trend)\n", o.out, html.size() / 1024, run->origin,
+             trend.size());
+  return 0;
+}
+
+} // namespace
+
+void add_report(CLI::App& app) {
+  auto o = std::make_shared<ReportCmdOptions>();
+  auto* cmd = app.add_subcommand(
+      "report",
+      "Write a self-contained HTML report (plots inline as SVG drawn by gnuplot; no network needed to view it): the "
+      "run's context, the strategy comparison (cycles per iteration off/on/flipping with spread), flip latency "
+      "against the number of sites (per-site vs batched, log-log), the correctness matrix (strategy x direction x "
+      "order x int3 policy) and trends over the history with regressions marked.");
+  auto* hist = cmd->add_option("--history", o->history,
+                               "History database for the trends; the newest run is reported when --result is not "
+                               "given. Default results/history.db relative to the current directory (or "
+                               "$POKEBENCH_HISTORY), used when it exists")
+                   ->envname("POKEBENCH_HISTORY")
+                   ->capture_default_str();
+  cmd->add_option("--result", o->result, "Result document (or Google Benchmark JSON) to report on")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--out", o->out, "HTML file to write (atomically)")->required();
+  cmd->add_option("--host", o->host,
+                  "Trend over runs of this host (default: the reported run's host; '*' for every host)");
+  cmd->add_option("--last", o->last, "Number of history runs in the trend")
+      ->check(CLI::Range(2, 10000))
+      ->capture_default_str();
+  cmd->add_option("--trend", o->report.trend_regex, "Regular expression picking the key benchmarks of the trend")
+      ->capture_default_str();
+  cmd->add_option("--metric", o->report.gate.metric, "Trend metric: real_time, cpu_time or a user counter")
+      ->capture_default_str();
+  cmd->add_option("--gnuplot", o->report.gnuplot, "gnuplot program")->capture_default_str();
+  cmd->footer("Needs gnuplot (apt-get install gnuplot-nox). Exit codes: 0 written, 2 unusable input or gnuplot "
+              "missing.");
+  cmd->callback([o, hist] {
+    o->history_given = hist->count() > 0 || std::getenv("POKEBENCH_HISTORY") != nullptr;
+    set_action([o] { return run_report(*o); });
+  });
+}
+
+} // namespace pokebench::cli

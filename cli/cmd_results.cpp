@@ -1,0 +1,232 @@
+// pokebench results add|list|show|bundle: the run history (results/history.hpp).
+#include "commands.hpp"
+#include "diagnostics.hpp"
+
+#include <pokebench/results/bundle.hpp>
+#include <pokebench/results/document_io.hpp>
+#include <pokebench/results/history.hpp>
+#include <pokebench/results/regress.hpp>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+namespace pokebench::cli {
+namespace {
+
+namespace pr = pokebench::results;
+
+struct ResultsOptions {
+  std::string history = pr::kDefaultHistoryPath;
+  std::vector<std::string> add_files;
+  std::string list_host;
+  int list_last = 0;
+  std::string format = "text";
+  std::int64_t show_run = 0;
+  std::vector<std::string> bundle_benchmarks;
+  std::string bundle_compare, bundle_insns, bundle_matrix, bundle_out;
+  std::vector<std::string> bundle_context;
+};
+
+void print_warnings(const pr::ResultDocument& doc) {
+  for (const std::string& w : doc.warnings) warning("{}", w);
+}
+
+int run_add(const ResultsOptions& o) {
+  // Read every file before storing any: one bad file leaves the history untouched.
+  std::vector<pr::ResultDocument> docs;
+  for (const std::string& file : o.add_files) {
+    docs.push_back(pr::read_result_file(file));
+    print_warnings(docs.back());
+  }
+  pr::History history(o.history, pr::History::Mode::create);
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    const pr::ResultDocument& doc = docs[i];
+    if (doc.context.git_sha.empty())
+      warning("{}: no git_sha in its context: the report's trend plot cannot name this run's commit",
+              o.add_files[i]);
+    const std::int64_t id = history.add(doc, o.add_files[i]);
+    const auto s = history.summary(id);
+    fmt::print("stored run {} from {} in {}: {} benchmarks, {} samples, {} correctness rows, {} matrix cells, {} "
+               "instruction counts\n",
+               id, o.add_files[i], o.history, s ? s->benchmarks : 0, s ? s->samples : 0, doc.correctness.size(),
+               doc.matrix.size(), doc.insns.size());
+  }
+  return 0;
+}
+
+std::string correctness_summary(const pr::RunSummary& r) {
+  if (r.bug_trials == 0 && r.fix_hangs == 0) return "-";
+  std::string out = r.fix_hangs ? fmt::format("FIX BROKEN ({} hangs/torn)", r.fix_hangs) : "fixes ok";
+  if (r.bug_trials) out += r.bug_hangs ? ", v4.12 hangs" : ", v4.12 NO HANG";
+  return out;
+}
+
+int run_list(const ResultsOptions& o) {
+  pr::History history(o.history, pr::History::Mode::read_only);
+  std::vector<pr::RunSummary> runs =
+      history.list(o.list_host.empty() ? std::nullopt : std::optional<std::string>(o.list_host));
+  if (o.list_last > 0 && runs.size() > static_cast<std::size_t>(o.list_last))
+    runs.erase(runs.begin(), runs.end() - o.list_last);
+  if (o.format == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : runs)
+      out.push_back({{"id", r.id},           {"added_at", r.added_at}, {"date", r.date},
+                     {"git_sha", r.git_sha}, {"host", r.host},         {"source", r.source},
+                     {"benchmarks", r.benchmarks}, {"samples", r.samples}, {"fix_hangs", r.fix_hangs},
+                     {"bug_hangs", r.bug_hangs},   {"bug_trials", r.bug_trials}});
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  if (runs.empty()) {
+    fmt::print("no runs in {}{}\n", o.history, o.list_host.empty() ? "" : " for host " + o.list_host);
+    return 0;
+  }
+  fmt::print("{:>5}  {:<25}  {:<12}  {:<16}  {:>6}  {:>7}  {:<28}  {}\n", "run", "date", "git", "host", "bench",
+             "samples", "correctness", "source");
+  for (const auto& r : runs)
+    fmt::print("{:>5}  {:<25}  {:<12}  {:<16}  {:>6}  {:>7}  {:<28}  {}\n", r.id, r.date,
+               r.git_sha.empty() ? "-" : r.git_sha.substr(0, 12), r.host, r.benchmarks, r.samples,
+               correctness_summary(r), r.source);
+  return 0;
+}
+
+std::string format_ns(double ns) {
+  if (ns < 1e3) return fmt::format("{:.4g} ns", ns);
+  if (ns < 1e6) return fmt::format("{:.4g} us", ns / 1e3);
+  if (ns < 1e9) return fmt::format("{:.4g} ms", ns / 1e6);
+  return fmt::format("{:.4g} s", ns / 1e9);
+}
+
+int run_show(const ResultsOptions& o) {
+  pr::History history(o.history, pr::History::Mode::read_only);
+  const pr::ResultDocument doc = history.load(o.show_run);
+  if (o.format == "json") {  // a result document again: `show N --format json > run.json` exports a run
+    fmt::print("{}\n", pr::to_json(doc).dump(2));
+    return 0;
+  }
+  const auto s = history.summary(o.show_run);
+  const pr::Context& c = doc.context;
+  fmt::print("run {} (added {} from {})\n", o.show_run, s ? s->added_at : "?", s ? s->source : "?");
+  fmt::print("  date       {}\n  git        {}\n  host       {}\n  cpu        {}{}{}\n  kernel     {}\n"
+             "  compiler   {} {}\n  counters   {}{}\n",
+             c.date, c.git_sha.empty() ? "-" : c.git_sha, c.host, c.cpu_model,
+             c.cpus ? fmt::format(", {} cpus", *c.cpus) : "", c.vm ? (*c.vm ? ", VM" : ", bare metal") : "", c.kernel,
+             c.compiler, c.flags, c.counters.empty() ? "-" : c.counters,
+             c.tsc_ghz ? fmt::format(" (TSC {:.3g} GHz)", *c.tsc_ghz) : "");
+  std::vector<std::string> names;
+  for (const auto& smp : doc.samples)
+    if (std::find(names.begin(), names.end(), smp.benchmark) == names.end()) names.push_back(smp.benchmark);
+  if (!names.empty()) {
+    fmt::print("\n{:<44} {:>4} {:>12} {:>12} {:>12}  {}\n", "benchmark", "reps", "median", "min", "max",
+               "cycles/iter (median)");
+    for (const auto& name : names) {
+      auto t = pr::metric_values(doc, name, "real_time");
+      auto cyc = pr::metric_values(doc, name, "cycles_per_iter");
+      fmt::print("{:<44} {:>4} {:>12} {:>12} {:>12}  {}\n", name, t.size(), format_ns(pr::median(t)),
+                 format_ns(*std::min_element(t.begin(), t.end())), format_ns(*std::max_element(t.begin(), t.end())),
+                 cyc.empty() ? "-" : fmt::format("{:.4g}", pr::median(cyc)));
+    }
+  }
+  if (!doc.correctness.empty()) {
+    fmt::print("\n{:<10} {:<8} {:>8} {:>6} {:>6} {:>10} {:>8}\n", "strategy", "dir", "trials", "hangs", "torn",
+               "unchecked", "retries");
+    for (const auto& sc : doc.correctness)
+      fmt::print("{:<10} {:<8} {:>8} {:>6} {:>6} {:>10} {:>8}\n", sc.strategy, sc.direction, sc.counts.trials,
+                 sc.counts.hangs, sc.counts.torn_reads, sc.counts.unchecked_reads, sc.counts.max_retries);
+  }
+  if (!doc.matrix.empty()) {
+    std::map<std::string, std::pair<int, int>> per_strategy;  // cells, non-OK cells
+    for (const auto& m : doc.matrix) {
+      auto& [cells, bad] = per_strategy[m.strategy];
+      ++cells;
+      bad += m.verdict != "OK";
+    }
+    fmt::print("\ntorture matrix\n");
+    for (const auto& [strategy, counts] : per_strategy)
+      fmt::print("  {:<10} {} cells, {} HANG/TORN\n", strategy, counts.first, counts.second);
+  }
+  if (!doc.insns.empty()) {
+    fmt::print("\n{:<44} {:>12}\n", "instructions per iteration", "count");
+    for (const auto& i : doc.insns) fmt::print("{:<44} {:>12.6g}\n", i.benchmark, i.insns_per_iter);
+  }
+  return 0;
+}
+
+int run_bundle(const ResultsOptions& o) {
+  pr::BundleInputs in;
+  in.benchmark_files = o.bundle_benchmarks;
+  if (!o.bundle_compare.empty()) in.compare_file = o.bundle_compare;
+  if (!o.bundle_insns.empty()) in.insns_file = o.bundle_insns;
+  if (!o.bundle_matrix.empty()) in.matrix_file = o.bundle_matrix;
+  for (const std::string& kv : o.bundle_context) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      error("--context '{}': expected KEY=VALUE (for example git_sha=$(git rev-parse HEAD))", kv);
+      return 2;
+    }
+    in.context[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  const pr::ResultDocument doc = pr::bundle(in);
+  print_warnings(doc);
+  pr::write_result_file(o.bundle_out, doc);
+  fmt::print("wrote {}: {} samples, {} correctness rows, {} matrix cells, {} instruction counts\n", o.bundle_out,
+             doc.samples.size(), doc.correctness.size(), doc.matrix.size(), doc.insns.size());
+  return 0;
+}
+
+} // namespace
+
+void add_results(CLI::App& app) {
+  auto o = std::make_shared<ResultsOptions>();
+  auto* cmd = app.add_subcommand(
+      "results", "The run history: an SQLite database with one row per run, benchmark and repetition, plus the "
+                 "correctness table, torture matrix and instruction counts of each run.");
+  cmd->require_subcommand(1);
+  cmd->add_option("--history", o->history,
+                  "History database (created by 'add' with its directory). Default results/history.db relative to "
+                  "the current directory, or $POKEBENCH_HISTORY")
+      ->envname("POKEBENCH_HISTORY")
+      ->capture_default_str();
+  cmd->footer("Exit codes: 0 ok, 2 unusable input (file, place and problem are named) or database.");
+
+  auto* add = cmd->add_subcommand(
+      "add", "Store result documents (or plain Google Benchmark JSON) as new runs; all files are checked "
+             "before any is stored.");
+  add->add_option("FILE", o->add_files, "Result document or Google Benchmark JSON")->required()->check(CLI::ExistingFile);
+  add->fallthrough();  // --history may follow the action
+  add->callback([o] { set_action([o] { return run_add(*o); }); });
+
+  auto* list = cmd->add_subcommand("list", "List stored runs, oldest first.");
+  list->add_option("--host", o->list_host, "Only runs of this host");
+  list->add_option("--last", o->list_last, "Only the newest N runs")->check(CLI::PositiveNumber);
+  list->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  list->fallthrough();  // --history may follow the action
+  list->callback([o] { set_action([o] { return run_list(*o); }); });
+
+  auto* show = cmd->add_subcommand(
+      "show", "Show one run: context, per-benchmark medians, correctness, instruction counts. With --format json "
+              "it prints the run as a result document (an export).");
+  show->add_option("RUN", o->show_run, "Run id (see 'results list')")->required()->check(CLI::PositiveNumber);
+  show->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  show->fallthrough();  // --history may follow the action
+  show->callback([o] { set_action([o] { return run_show(*o); }); });
+
+  auto* bundle = cmd->add_subcommand(
+      "bundle", "Assemble one result document from a run's parts, written atomically: Google Benchmark JSON "
+                "(--benchmarks), `pokebench compare --format json` (--compare), `pokebench insns --format json` "
+                "(--insns), the torture matrix (--matrix), plus --context KEY=VALUE (git_sha, compiler, flags, "
+                "kernel, cpu_model, host, date, counters, cpus, vm, tsc_ghz, or any other key).");
+  bundle->add_option("--benchmarks", o->bundle_benchmarks, "Google Benchmark JSON or result document (repeatable)");
+  bundle->add_option("--compare", o->bundle_compare, "pokebench compare JSON")->check(CLI::ExistingFile);
+  bundle->add_option("--insns", o->bundle_insns, "Instruction counts JSON")->check(CLI::ExistingFile);
+  bundle->add_option("--matrix", o->bundle_matrix, "Torture matrix JSON")->check(CLI::ExistingFile);
+  bundle->add_option("--context", o->bundle_context, "Context field KEY=VALUE (repeatable; wins over the files)");
+  bundle->add_option("--out", o->bundle_out, "Result document to write")->required();
+  bundle->fallthrough();  // --history may follow the action
+  bundle->callback([o] { set_action([o] { return run_bundle(*o); }); });
+}
+
+} // namespace pokebench::cli

@@ -1,0 +1,232 @@
+// End to end: the built `pokebench` binary on the golden files, checking exit
+// codes (0 / 1 / 2) and the lines users and ci/nightly grep for.
+#include "golden_path.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace pokebench::results {
+namespace {
+
+using testing::golden;
+using testing::slurp;
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+class Cli : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "pokebench-cli-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // `args` is shell text; `env` is prefixed (e.g. "PATH=/nonexistent").
+  Outcome pokebench(const std::string& args, const std::string& env = "") const {
+    const std::string err_file = (dir_ / "stderr").string();
+    const std::string command =
+        "cd '" + dir_.string() + "' && " + env + " '" + POKEBENCH_EXE + "' " + args + " 2>'" + err_file + "'";
+    Outcome r;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (!pipe) return r;
+    char buf[8192];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
+    const int status = ::pclose(pipe);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = slurp(err_file);
+    return r;
+  }
+  static std::string g(const std::string& name) { return "'" + golden(name) + "'"; }
+  std::string db() const { return "'" + (dir_ / "hist" / "history.db").string() + "'"; }
+
+  fs::path dir_;
+};
+
+TEST_F(Cli, RegressAaPairExitsZero) {
+  const Outcome r = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("aa_current.json"));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("\nverdict: OK no regression"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, RegressInjectedSlowdownExitsOneNamingIt) {
+  const Outcome r = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("slow10_current.json"));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("verdict: REGRESSION 1 timing, 0 instruction count, 0 correctness: loop/ordered/on +9.4%"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("!! loop/ordered/on"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, RegressInstructionCountChangeExitsOne) {
+  const Outcome r = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("insns_current.json"));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("loop/ordered/on instructions +14.3%"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, RegressTooFewRepetitionsIsUnreliableExitZero) {
+  const Outcome r = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("few_reps_current.json"));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("?? loop/ordered/on"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--benchmark_repetitions=9"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, RegressCorrectnessFailuresExitOne) {
+  EXPECT_EQ(pokebench("regress --baseline " + g("baseline.json") + " --current " + g("fix_hang_current.json")).exit_code, 1);
+  const Outcome lost = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("bug_lost_current.json"));
+  EXPECT_EQ(lost.exit_code, 1);
+  EXPECT_NE(lost.out.find("lost its teeth"), std::string::npos) << lost.out;
+}
+
+TEST_F(Cli, RegressUnusableInputExitsTwoNamingFilePlaceProblem) {
+  const Outcome corrupt = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("corrupt.json"));
+  EXPECT_EQ(corrupt.exit_code, 2);
+  EXPECT_EQ(corrupt.err.rfind("pokebench: error: " + golden("corrupt.json") + ": line ", 0), 0u) << corrupt.err;
+  EXPECT_NE(corrupt.err.find("malformed JSON"), std::string::npos) << corrupt.err;
+  EXPECT_TRUE(corrupt.out.empty()) << "no half verdict on unusable input: " << corrupt.out;
+
+  const Outcome version = pokebench("regress --baseline " + g("bad_version.json") + " --current " + g("baseline.json"));
+  EXPECT_EQ(version.exit_code, 2);
+  EXPECT_NE(version.err.find("bad_version.json: /schema_version: unsupported schema_version 2"), std::string::npos)
+      << version.err;
+
+  const Outcome missing = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("missing_field.json"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("missing_field.json: /benchmarks/4/real_time: missing required field"), std::string::npos)
+      << missing.err;
+
+  EXPECT_EQ(pokebench("regress --baseline nope.json --current " + g("baseline.json")).exit_code, 2);
+  EXPECT_EQ(pokebench("regress --baseline " + g("baseline.json") + " --current " + g("baseline.json") + " --alpha 7")
+                .exit_code,
+            2);
+  EXPECT_EQ(pokebench("regress --baseline history:last=x --current " + g("baseline.json")).exit_code, 2);
+}
+
+TEST_F(Cli, RegressFormats) {
+  const Outcome json = pokebench("regress --format json --baseline " + g("baseline.json") + " --current " +
+                             g("slow10_current.json") + " --out report.json");
+  EXPECT_EQ(json.exit_code, 1);
+  const auto parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed.at("verdict"), "REGRESSION");
+  EXPECT_EQ(parsed.at("exit_code"), 1);
+  EXPECT_EQ(slurp((dir_ / "report.json").string()), json.out);
+  const Outcome md = pokebench("regress --format markdown --baseline " + g("baseline.json") + " --current " +
+                           g("slow10_current.json"));
+  EXPECT_EQ(md.exit_code, 1);
+  EXPECT_NE(md.out.find("| :red_circle: | `loop/ordered/on` |"), std::string::npos) << md.out;
+}
+
+TEST_F(Cli, HistoryAddListShowAndSelectors) {
+  // A bad file among good ones stores nothing.
+  const Outcome bad = pokebench("results add --history " + db() + " " + g("baseline.json") + " " + g("corrupt.json"));
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_FALSE(fs::exists(dir_ / "hist" / "history.db"));
+
+  const Outcome add = pokebench("results add " + g("baseline.json") + " " + g("aa_current.json") + " --history " + db());
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_NE(add.out.find("stored run 2 from"), std::string::npos) << add.out;
+
+  const Outcome list = pokebench("results --history " + db() + " list");
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("222222222222"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("fixes ok, v4.12 hangs"), std::string::npos) << list.out;
+
+  const Outcome show = pokebench("results show 2 --format json --history " + db());
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_EQ(nlohmann::json::parse(show.out).at("schema_version"), 1) << "show --format json exports a result document";
+  EXPECT_EQ(pokebench("results show 1 --history " + db()).exit_code, 0);
+  EXPECT_EQ(pokebench("results show 9 --history " + db()).exit_code, 2);
+
+  const Outcome slow = pokebench("regress --history " + db() + " --baseline history:last=2 --current " +
+                             g("slow10_current.json"));
+  EXPECT_EQ(slow.exit_code, 1) << slow.out << slow.err;
+  EXPECT_NE(slow.out.find("history:last=2 (2 runs 1,2"), std::string::npos) << slow.out;
+  EXPECT_EQ(pokebench("regress --history " + db() + " --baseline history:run=1 --current history:run=2").exit_code, 0);
+  const Outcome none = pokebench("regress --history " + db() + " --baseline history:last=3,host=other --current " +
+                             g("aa_current.json"));
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("matches no run"), std::string::npos) << none.err;
+  const Outcome overlap = pokebench("regress --history " + db() + " --baseline history:last=2 --current history:run=2");
+  EXPECT_NE(overlap.err.find("pokebench: warning: history run 2 is on both sides"), std::string::npos) << overlap.err;
+  EXPECT_EQ(pokebench("results list --history " + (dir_ / "absent.db").string()).exit_code, 2);
+}
+
+TEST_F(Cli, BundleAssemblesADocument) {
+  // A `pokebench compare` JSON shaped like issue 4's, cut from the golden baseline.
+  const auto baseline = nlohmann::json::parse(slurp(golden("baseline.json")));
+  nlohmann::json compare = {{"schema_version", 1},
+                            {"context", {{"git_sha", "abcdef0"}, {"kernel", "6.1"}, {"vm", true}}},
+                            {"strategies", baseline.at("strategies")}};
+  std::ofstream(dir_ / "compare.json") << compare.dump();
+  std::ofstream(dir_ / "insns.json") << R"({"benchmarks": [{"name": "loop/plain/off", "insns_per_iter": 9}]})";
+  std::ofstream(dir_ / "matrix.json") << R"({"cells": [{"strategy": "ordered", "direction": "enable", "order": "table",
+      "int3": "skip", "verdict": "OK", "trials": 5, "hangs": 0, "torn_reads": 0}]})";
+  const Outcome r = pokebench("results bundle --benchmarks " + g("gbench_1_7.json") +
+                          " --compare compare.json --insns insns.json --matrix matrix.json --context host=nightly-1 "
+                          "--out run.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(slurp((dir_ / "run.json").string()));
+  EXPECT_EQ(doc.at("schema_version"), 1);
+  EXPECT_EQ(doc.at("context").at("git_sha"), "abcdef0");
+  EXPECT_EQ(doc.at("context").at("host"), "nightly-1");
+  EXPECT_EQ(doc.at("benchmarks").size(), 50u);
+  EXPECT_EQ(doc.at("strategies").size(), 5u);
+  EXPECT_EQ(doc.at("correctness_matrix").size(), 1u);
+  EXPECT_EQ(doc.at("insns").at(0).at("insns_per_iter"), 9.0);
+  EXPECT_EQ(pokebench("regress --baseline run.json --current run.json").exit_code, 0);
+
+  std::ofstream(dir_ / "bad_matrix.json") << R"([{"strategy": "ordered", "verdict": "MAYBE"}])";
+  const Outcome bad = pokebench("results bundle --matrix bad_matrix.json --out x.json");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("bad_matrix.json: /correctness_matrix/0/direction: missing required field"),
+            std::string::npos)
+      << bad.err;
+  EXPECT_FALSE(fs::exists(dir_ / "x.json"));
+}
+
+TEST_F(Cli, ReportWritesHtmlAndNeedsGnuplot) {
+  ASSERT_EQ(pokebench("results add --history " + db() + " " + g("baseline.json") + " " + g("aa_current.json")).exit_code, 0);
+  const Outcome r = pokebench("report --history " + db() + " --result " + g("slow10_current.json") + " --out r.html");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string html = slurp((dir_ / "r.html").string());
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("this run 2222222"), std::string::npos) << "the unsaved run is the trend's newest point";
+  EXPECT_NE(html.find("regressed against the run before"), std::string::npos);
+
+  const Outcome latest = pokebench("report --history " + db() + " --out latest.html");
+  EXPECT_EQ(latest.exit_code, 0) << latest.err;
+
+  const Outcome no_gnuplot = pokebench("report --result " + g("baseline.json") + " --out n.html", "PATH=/nonexistent");
+  EXPECT_EQ(no_gnuplot.exit_code, 2);
+  EXPECT_NE(no_gnuplot.err.find("apt-get install gnuplot-nox"), std::string::npos) << no_gnuplot.err;
+  EXPECT_FALSE(fs::exists(dir_ / "n.html"));
+
+  EXPECT_EQ(pokebench("report --out n.html --history " + (dir_ / "absent.db").string()).exit_code, 2);
+}
+
+TEST_F(Cli, HelpDocumentsSelectorsAndDefaults) {
+  const Outcome regress = pokebench("regress --help");
+  EXPECT_EQ(regress.exit_code, 0);
+  EXPECT_NE(regress.out.find("history:last=N[,skip=K][,host=H]"), std::string::npos) << regress.out;
+  const Outcome results = pokebench("results --help");
+  EXPECT_EQ(results.exit_code, 0);
+  EXPECT_NE(results.out.find("results/history.db"), std::string::npos) << results.out;
+  EXPECT_EQ(pokebench("report --help").exit_code, 0);
+  EXPECT_EQ(pokebench("results add --help").exit_code, 0);
+}
+
+} // namespace
+} // namespace pokebench::results
