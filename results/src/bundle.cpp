@@ -105,7 +105,7 @@ ResultDocument bundle(const BundleInputs& in) {
     doc.correctness = part.correctness;
   }
   if (in.insns_file) {
-    json entries = array_part(read_json(*in.insns_file), {"insns", "benchmarks"}, *in.insns_file);
+    json entries = array_part(read_json(*in.insns_file), {"insns", "regions", "benchmarks"}, *in.insns_file);
     if (entries.is_array())
       for (json& e : entries)
         if (e.is_object() && !e.contains("benchmark") && e.contains("name")) e["benchmark"] = e["name"];

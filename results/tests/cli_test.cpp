@@ -168,10 +168,13 @@ TEST_F(Cli, BundleAssemblesADocument) {
   // A `pokebench compare` JSON shaped like issue 4's, cut from the golden baseline.
   const auto baseline = nlohmann::json::parse(slurp(golden("baseline.json")));
   nlohmann::json compare = {{"schema_version", 1},
-                            {"context", {{"git_sha", "abcdef0"}, {"kernel", "6.1"}, {"vm", true}}},
+                            {"context", {{"git_sha", "abcdef0"}, {"kernel", "6.1"}, {"vm", true}, {"cpus", 2},
+                                         {"hypervisor", "kvm"}, {"tsc_ghz", nullptr}}},
                             {"strategies", baseline.at("strategies")}};
   std::ofstream(dir_ / "compare.json") << compare.dump();
-  std::ofstream(dir_ / "insns.json") << R"({"benchmarks": [{"name": "loop/plain/off", "insns_per_iter": 9}]})";
+  // `pokebench insns --format json` shape.
+  std::ofstream(dir_ / "insns.json") << R"({"iterations": {"small": 1, "large": 2}, "regions": [{"name": "loop/plain/off",
+      "insns_per_iter": 9, "insns_small": 9, "insns_large": 18}]})";
   std::ofstream(dir_ / "matrix.json") << R"({"cells": [{"strategy": "ordered", "direction": "enable", "order": "table",
       "int3": "skip", "verdict": "OK", "trials": 5, "hangs": 0, "torn_reads": 0}]})";
   const Outcome r = pokebench("results bundle --benchmarks " + g("gbench_1_7.json") +
@@ -182,6 +185,7 @@ TEST_F(Cli, BundleAssemblesADocument) {
   EXPECT_EQ(doc.at("schema_version"), 1);
   EXPECT_EQ(doc.at("context").at("git_sha"), "abcdef0");
   EXPECT_EQ(doc.at("context").at("host"), "nightly-1");
+  EXPECT_EQ(doc.at("context").at("hypervisor"), "kvm");
   EXPECT_EQ(doc.at("benchmarks").size(), 50u);
   EXPECT_EQ(doc.at("strategies").size(), 5u);
   EXPECT_EQ(doc.at("correctness_matrix").size(), 1u);

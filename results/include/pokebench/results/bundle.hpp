@@ -19,8 +19,9 @@ struct BundleInputs {
   // {"schema_version": 1, "context": {...}, "strategies": [...]}: correctness
   // and costs; its non-empty context fields override the benchmark context.
   std::optional<std::string> compare_file;
-  // [{"benchmark", "insns_per_iter"}], {"insns": [...]} or
-  // {"benchmarks": [{"name", "insns_per_iter"}]}.
+  // [{"benchmark", "insns_per_iter"}], {"insns": [...]}, or the
+  // `pokebench insns --format json` shape {"regions": [{"name", "insns_per_iter"}]}
+  // (also accepted under "benchmarks").
   std::optional<std::string> insns_file;
   // [cells], {"correctness_matrix": [cells]} or {"cells": [cells]}; a cell is
   // {"strategy", "direction", "order", "int3", "verdict", "trials", "hangs", "torn_reads"}.
