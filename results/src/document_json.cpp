@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <array>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -172,8 +173,9 @@ void read_context(const Reader& r, const json& ctx, const std::string& ptr, Cont
       c.tsc_ghz = r.number_at(*v, ptr + "/tsc_ghz");
     }
   }
-  static const std::set<std::string> known{"date", "git_sha", "compiler", "flags", "kernel", "cpu_model",
-                                           "host", "counters", "cpus", "vm", "tsc_ghz"};
+  // host_name and num_cpus are Google Benchmark's names for host and cpus: not kept twice.
+  static const std::set<std::string> known{"date", "git_sha", "compiler", "flags",   "kernel",    "cpu_model", "host",
+                                           "counters", "cpus", "vm",    "tsc_ghz", "host_name", "num_cpus"};
   for (const auto& [key, value] : ctx.items()) {
     if (!known.contains(key)) c.extra[key] = value;
   }
@@ -240,6 +242,59 @@ void read_insns(const Reader& r, const json& insns, const std::string& ptr, Resu
   }
 }
 
+// Google Benchmark writes non-finite doubles as bare NaN / inf (the cv of an
+// all-zero counter, for one), which is not JSON. They become null, which the
+// reader treats as "no value"; `shifts` maps positions back to the original.
+struct Replacement {
+  std::size_t at;  // position in the rewritten text
+  long delta;      // rewritten length minus original length
+};
+
+std::string replace_non_finite_literals(const std::string& text, std::vector<Replacement>& shifts) {
+  static const char* const tokens[] = {"-Infinity", "Infinity", "-NaN", "NaN", "-nan", "nan",
+                                       "-inf",      "inf",      "-INF", "INF"};
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) out += text[++i];
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      out += c;
+      continue;
+    }
+    bool replaced = false;
+    if (c == '-' || c == 'N' || c == 'n' || c == 'I' || c == 'i') {
+      for (const char* token : tokens) {
+        const std::size_t len = std::char_traits<char>::length(token);
+        if (text.compare(i, len, token) != 0) continue;
+        const std::size_t end = i + len;
+        if (end < text.size() && std::isalnum(static_cast<unsigned char>(text[end]))) continue;
+        shifts.push_back({out.size(), 4 - static_cast<long>(len)});
+        out += "null";
+        i = end - 1;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out += c;
+  }
+  return out;
+}
+
+std::size_t original_position(std::size_t pos, const std::vector<Replacement>& shifts) {
+  long delta = 0;
+  for (const Replacement& r : shifts)
+    if (r.at < pos) delta += r.delta;
+  return static_cast<std::size_t>(static_cast<long>(pos) - delta);
+}
+
 std::string line_and_column(const std::string& text, std::size_t byte) {
   std::size_t line = 1, column = 1;
   for (std::size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
@@ -257,13 +312,15 @@ std::string line_and_column(const std::string& text, std::size_t byte) {
 
 ResultDocument parse_result_json(const std::string& text, const std::string& origin) {
   json root;
+  std::vector<Replacement> shifts;
+  const std::string cleaned = replace_non_finite_literals(text, shifts);
   try {
-    root = json::parse(text);
+    root = json::parse(cleaned);
   } catch (const json::parse_error& e) {
-    // nlohmann's message repeats the position; keep only the part after "error: ".
+    // nlohmann's message repeats the position we already give; keep what went wrong.
     std::string what = e.what();
-    if (auto p = what.find("error: "); p != std::string::npos) what = what.substr(p + 7);
-    throw InputError(origin, line_and_column(text, e.byte), "malformed JSON: " + what);
+    if (auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
+    throw InputError(origin, line_and_column(text, original_position(e.byte, shifts)), "malformed JSON: " + what);
   }
   Reader r(origin);
   r.expect(root, root.is_object(), "/", "an object");

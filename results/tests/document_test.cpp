@@ -72,6 +72,22 @@ TEST(Document, RejectsMalformedJsonWithLineAndColumn) {
   expect_input_error("corrupt.json", "line ", "malformed JSON");
 }
 
+TEST(Document, ToleratesGoogleBenchmarkNonFiniteLiterals) {
+  const ResultDocument doc = parse_result_json(
+      R"({"benchmarks": [{"name": "a", "real_time": 1, "cpu_time": 1, "time_unit": "ns", "x": NaN, "y": -inf,
+                          "label": "NaN stays a string", "z": 2}]})",
+      "t.json");
+  ASSERT_EQ(doc.samples.size(), 1u);
+  EXPECT_EQ(doc.samples[0].counters.size(), 1u) << "non-finite counters carry no value";
+  EXPECT_EQ(doc.samples[0].counters.at("z"), 2.0);
+  try {  // positions after a replaced literal still point into the original text
+    (void)parse_result_json("{\"a\": NaN, \"b\": Infinity,\n \"c\": [1,, 2]}", "t.json");
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.place(), "line 2, column 10") << e.what();
+  }
+}
+
 TEST(Document, RejectsWrongTypes) {
   EXPECT_THROW(parse_result_json(R"({"schema_version": 1, "context": {"date": "x"}, "benchmarks": {}})", "t"),
                InputError);

@@ -130,7 +130,7 @@ def main():
         f.write(text[: len(text) // 2])  # a run killed while writing without our atomic writer
 
     # Google Benchmark 1.7.1's own output: context keys, aggregates, "us" units,
-    # no json_schema_version. Medians match baseline.json.
+    # bare NaN / Infinity, no json_schema_version. Medians match baseline.json.
     gb_rows = []
     for r in rows(GATE_BENCHMARKS, 10, seed=11):
         if r["name"].startswith("patch/"):
@@ -141,7 +141,10 @@ def main():
             gb_rows.append({"name": f"{name}_{agg}", "family_index": 0, "per_family_instance_index": 0,
                             "run_name": name, "run_type": "aggregate", "repetitions": 10, "threads": 1,
                             "aggregate_name": agg, "aggregate_unit": "percentage" if agg == "cv" else "time",
-                            "iterations": 10, "real_time": 1.0, "cpu_time": 1.0, "time_unit": "ns"})
+                            "iterations": 10, "real_time": 1.0, "cpu_time": 1.0, "time_unit": "ns",
+                            # 1.7.1 prints non-finite values bare (not JSON), e.g. the cv of a zero counter
+                            "ctx_switches": float("nan") if agg == "cv" else 0.0,
+                            "page_faults": float("inf") if agg == "cv" else 0.0})
     write("gbench_1_7.json", {
         "context": {"date": "2026-11-02T02:00:00+00:00", "host_name": "golden-host",
                     "executable": "./pokebench", "num_cpus": 2, "mhz_per_cpu": 2700,
