@@ -122,6 +122,22 @@ TEST(Document, PointsCompareOutputToTheBundleCommand) {
   }
 }
 
+TEST(Document, ReadsCompareStrategiesWithNullsForWhatWasNotRun) {
+  const ResultDocument doc = parse_result_json(
+      R"({"schema_version": 1, "context": {"date": "d", "tsc_ghz": null, "vm": null}, "benchmarks": [],
+          "strategies": [{"name": "ordered", "correctness": {"enable": {"trials": 4, "hangs": 0, "torn_reads": 0,
+                             "unchecked_reads": 0, "max_retries": 1}, "disable": null},
+                          "cost": {"cycles_per_iter": {"off": null}}},
+                         {"name": "cookie", "correctness": null}]})",
+      "t.json");
+  ASSERT_EQ(doc.correctness.size(), 1u);
+  EXPECT_EQ(doc.correctness[0].strategy, "ordered");
+  EXPECT_EQ(doc.correctness[0].direction, "enable");
+  EXPECT_EQ(doc.correctness[0].counts.trials, 4);
+  EXPECT_FALSE(doc.context.tsc_ghz.has_value());
+  EXPECT_EQ(doc.compare.size(), 2u);
+}
+
 TEST(Document, ErroredBenchmarkRowsAreSkippedWithAWarning) {
   const ResultDocument doc = parse_result_json(
       R"({"benchmarks": [{"name": "a", "error_occurred": true, "error_message": "no PMU"},
