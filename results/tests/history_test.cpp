@@ -5,6 +5,7 @@
 #include "golden_path.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -111,10 +112,22 @@ TEST_F(HistoryTest, RefusesMissingForeignAndNewerDatabases) {
     History h(db(), History::Mode::create);
   }
   // Pretend a newer pokebench migrated it.
-  ASSERT_EQ(std::system(("sqlite3 '" + db() + "' 'PRAGMA user_version = 7' 2>/dev/null || true").c_str()), 0);
-  if (std::system(("sqlite3 '" + db() + "' 'PRAGMA user_version' 2>/dev/null | grep -q 7").c_str()) != 0)
-    GTEST_SKIP() << "sqlite3 command-line tool not installed (Debian package sqlite3): newer-schema check skipped";
-  EXPECT_THROW(History(db(), History::Mode::read_only), EnvironmentError);
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 7", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  try {
+    History h(db(), History::Mode::read_only);
+    ADD_FAILURE() << "opened a history of schema version 7";
+  } catch (const EnvironmentError& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 7"), std::string::npos) << e.what();
+  }
+  // A non-empty SQLite database that is not ours is refused, not taken over.
+  const std::string foreign = (dir_ / "foreign.db").string();
+  ASSERT_EQ(sqlite3_open(foreign.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "CREATE TABLE t(x)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  EXPECT_THROW(History(foreign, History::Mode::create), EnvironmentError);
 }
 
 } // namespace
