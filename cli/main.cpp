@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   add_selftest(app);
   add_repro(app);
   add_torture(app);
+  add_bench(app);
+  add_insns(app);
+  add_compare(app);
   add_results(app);
   add_regress(app);
   add_report(app);

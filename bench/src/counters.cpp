@@ -6,6 +6,7 @@
 #include <papi.h>
 #include <pthread.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 
@@ -160,6 +161,14 @@ BatchCounters::~BatchCounters() {
 void BatchCounters::start() noexcept {
   if (event_set_ >= 0) PAPI_start(event_set_);
   tsc0_ = tsc_start();
+  lap0_ = tsc0_;
+}
+
+void BatchCounters::lap(std::uint64_t iterations) {
+  const std::uint64_t t = tsc_stop();
+  const double ticks = static_cast<double>(t - lap0_) - tsc_calibration().read_overhead_ticks;
+  if (iterations > 0) laps_.push_back((ticks > 0 ? ticks : 0) / static_cast<double>(iterations));
+  lap0_ = tsc_start();
 }
 
 void BatchCounters::stop() noexcept {
@@ -173,9 +182,16 @@ void BatchCounters::stop() noexcept {
 
 double BatchCounters::elapsed_us() const noexcept { return ticks_ / tsc_calibration().ghz / 1000.0; }
 
-void BatchCounters::publish(benchmark::State& state, double iterations) const {
+void BatchCounters::publish(benchmark::State& state, double iterations, Estimate estimate) const {
   if (iterations <= 0) return;
-  state.counters["cycles_per_iter"] = cycles_ / iterations;
+  if (estimate == Estimate::median_batch && cycles_index_ < 0 && !laps_.empty()) {
+    std::vector<double> v = laps_;
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    state.counters["cycles_per_iter"] = *mid;
+  } else {
+    state.counters["cycles_per_iter"] = cycles_ / iterations;
+  }
   if (insns_index_ >= 0) state.counters["insns_per_iter"] = insns_ / iterations;
   for (std::size_t i = 0; i < names_.size(); ++i) {
     if (static_cast<int>(i) == cycles_index_ || static_cast<int>(i) == insns_index_) continue;

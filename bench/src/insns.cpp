@@ -112,17 +112,19 @@ int run_insn_regions_child(const std::string& filter) {
   for (const auto& r : insn_regions()) {
     if (!std::regex_search(r.name, re)) continue;
     ++matched;
+    // Named: the client request macros keep the pointer past the expression.
+    const std::string small_tag = r.name + "#small", large_tag = r.name + "#large";
     r.setup();
     r.run(kInsnWarm);
     CALLGRIND_ZERO_STATS;
     CALLGRIND_START_INSTRUMENTATION;
     r.run(kInsnSmall);
     CALLGRIND_STOP_INSTRUMENTATION;
-    CALLGRIND_DUMP_STATS_AT(fmt::format("{}#small", r.name).c_str());
+    CALLGRIND_DUMP_STATS_AT(small_tag.c_str());
     CALLGRIND_START_INSTRUMENTATION;
     r.run(kInsnLarge);
     CALLGRIND_STOP_INSTRUMENTATION;
-    CALLGRIND_DUMP_STATS_AT(fmt::format("{}#large", r.name).c_str());
+    CALLGRIND_DUMP_STATS_AT(large_tag.c_str());
     r.teardown();
   }
   if (matched == 0) {

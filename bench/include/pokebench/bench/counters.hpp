@@ -52,11 +52,22 @@ std::string describe_counters();
 // "tsc_ghz", "papi_events") and says once on stderr when cycles are TSC ticks.
 void announce_counters();
 
-// One batch measurement on the calling thread:
-//   BatchCounters c;  c.start();  for (auto _ : state) {...}  c.stop();
-//   c.publish(state, state.iterations());
+// How cycles_per_iter is estimated from the TSC.
+enum class Estimate {
+  total,        // all cycles between start() and stop() / iterations: the
+                // amortised cost, rare expensive events (int3 traps) included
+  median_batch, // median over the batches ended by lap(): the steady-state
+                // cost; a batch hit by preemption or an interrupt (the TSC
+                // keeps counting while the thread is off the CPU) drops out
+};
+
+// One measurement on the calling thread:
+//   BatchCounters c;  c.start();
+//   while (state.KeepRunningBatch(k)) { work(k); c.lap(k); }   // or for (auto _ : state)
+//   c.stop();  c.publish(state, state.iterations(), Estimate::median_batch);
 // publish() sets cycles_per_iter, insns_per_iter (PAPI_TOT_INS only) and the
 // noise counters ctx_switches, cpu_migrations, page_faults (totals per run).
+// With PAPI_TOT_CYC the cycles are the thread's own and always the total.
 class BatchCounters {
  public:
   BatchCounters();
@@ -65,12 +76,15 @@ class BatchCounters {
   BatchCounters& operator=(const BatchCounters&) = delete;
 
   void start() noexcept;
+  // Ends a batch of `iterations` and starts the next (two serialised TSC
+  // reads between batches, outside both).
+  void lap(std::uint64_t iterations);
   void stop() noexcept;
   // Cycles spent between start() and stop(), read overhead removed.
   double cycles() const noexcept { return cycles_; }
   // Wall time between start() and stop() from the TSC, in microseconds.
   double elapsed_us() const noexcept;
-  void publish(benchmark::State& state, double iterations) const;
+  void publish(benchmark::State& state, double iterations, Estimate estimate = Estimate::total) const;
 
  private:
   int event_set_ = -1;
@@ -78,6 +92,8 @@ class BatchCounters {
   std::vector<long long> values_;
   int cycles_index_ = -1, insns_index_ = -1;
   std::uint64_t tsc0_ = 0;
+  std::uint64_t lap0_ = 0;
+  std::vector<double> laps_; // ticks per iteration of each batch
   double ticks_ = 0;
   double cycles_ = 0;
   double insns_ = 0;

@@ -1,0 +1,92 @@
+// `pokebench compare`: which strategy, at what cost. One row per strategy
+// (per-site, batched, ordered, cached, cookie) joining
+//   correctness  the harness's stress matrix (all orders, both int3
+//                policies, both directions, bounded): hangs/trials per
+//                direction, torn reads, unchecked reads, max retries
+//   cost         loop/<s>/<off|on|flipping> cycles per iteration (medians),
+//                callgrind instructions per iteration off/on, and the flip of
+//                a 64-site key in the strategy's apply mode
+//                (patch/<per-site|batched>/procmem/sites:64)
+// JSON (schema_version 1) as in issue 4; unmeasured values are null.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pokebench::bench {
+
+inline constexpr int kCompareSchemaVersion = 1;
+inline constexpr std::size_t kCompareFlipSites = 64;
+
+struct CompareContext {
+  std::string git_sha;   // HEAD at build time, "-dirty" when the tree had changes; "unknown" without git
+  std::string compiler;  // "GCC 12.2.0"
+  std::string flags;     // build type and CXX flags
+  std::string kernel;    // uname -sr
+  std::string cpu_model; // /proc/cpuinfo "model name"
+  int cpus = 0;          // online CPUs
+  bool vm = false;       // CPUID hypervisor bit
+  std::string hypervisor; // "KVMKVMKVM", "" on bare metal
+  std::string counters;  // "papi" | "tsc"
+  double tsc_ghz = 0;
+  std::string date;      // ISO 8601, UTC
+};
+
+// Reads the machine and build facts (cheap; calibrates the TSC once).
+CompareContext collect_context();
+
+struct DirectionCorrectness {
+  std::uint64_t trials = 0;
+  std::uint64_t hangs = 0;
+  std::uint64_t torn_reads = 0;
+  std::uint64_t unchecked_reads = 0; // left unchecked while a write was in flight
+  std::uint64_t max_retries = 0;
+};
+
+struct StrategyCost {
+  std::optional<double> cycles_off, cycles_on, cycles_flipping;
+  std::optional<double> insns_off, insns_on;
+  std::optional<double> flip_us_median; // one flip of a kCompareFlipSites-site key
+  std::optional<double> syncs_per_flip;
+};
+
+struct StrategyRow {
+  std::string name;
+  std::optional<DirectionCorrectness> enable, disable; // nullopt: not run (baselines)
+  StrategyCost cost;
+};
+
+struct CompareReport {
+  CompareContext context;
+  std::vector<StrategyRow> strategies; // the five, in issue order
+  std::vector<StrategyRow> baselines;  // plain, load-test: cost only
+  std::vector<std::string> notes;      // what was skipped and why
+};
+
+nlohmann::json to_json(const CompareReport&);
+std::string render_text(const CompareReport&);
+std::string render_markdown(const CompareReport&);
+
+struct CompareOptions {
+  bool quick = false;             // everything within 90 s on 2 CPUs
+  double correctness_seconds = 0; // 0: 40 quick, 120 full
+  int repetitions = 0;            // 0: 3 quick, 9 full
+  double min_time = 0;            // per repetition, 0: 0.05 quick, 0.2 full
+  bool correctness = true;
+  bool insns = true;
+  // Arguments that make this executable call run_insn_regions_child(filter)
+  // when followed by the filter, e.g. {"insns", "--callgrind-child", "--filter"}.
+  std::vector<std::string> insns_child_prefix;
+  std::function<void(const std::string&)> progress; // one line per step
+};
+
+// Runs the three phases in the calling (single-threaded) process: the
+// harness forks trial children first, then the benchmarks, then callgrind.
+CompareReport run_compare(const CompareOptions&);
+
+} // namespace pokebench::bench

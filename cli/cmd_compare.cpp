@@ -1,0 +1,87 @@
+// pokebench compare: which strategy, at what cost (bench/compare.hpp).
+#include "commands.hpp"
+#include "diagnostics.hpp"
+
+#include <pokebench/bench/compare.hpp>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+
+namespace pokebench::cli {
+
+void add_compare(CLI::App& app) {
+  struct Opts {
+    std::string format = "text";
+    std::string out;
+    bool quick = false;
+    bool no_correctness = false;
+    bool no_insns = false;
+    double correctness_seconds = 0;
+    int repetitions = 0;
+  };
+  auto opts = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(
+      "compare",
+      "Which strategy, at what cost: runs the harness's stress matrix (bounded) and the benchmarks (bounded) for "
+      "per-site, batched, ordered, cached and cookie, and prints one row each");
+  cmd->add_option("--format", opts->format, "Output format")
+      ->check(CLI::IsMember({"text", "markdown", "json"}))
+      ->capture_default_str();
+  cmd->add_option("--out", opts->out, "Write the result to FILE instead of standard output");
+  cmd->add_flag("--quick", opts->quick, "Everything within 90 s (shorter matrix, 3 repetitions)");
+  cmd->add_option("--correctness-seconds", opts->correctness_seconds,
+                  "Time budget of the stress matrix (default 40 with --quick, else 120)");
+  cmd->add_option("--repetitions", opts->repetitions, "Benchmark repetitions (default 3 with --quick, else 9)");
+  cmd->add_flag("--no-correctness", opts->no_correctness, "Skip the stress matrix (cost only)");
+  cmd->add_flag("--no-insns", opts->no_insns, "Skip the callgrind instruction counts");
+  cmd->callback([opts] {
+    set_action([opts]() -> int {
+      std::FILE* out_file = nullptr;
+      if (!opts->out.empty()) {
+        // Opened first: a bad path is reported before minutes of measuring.
+        out_file = std::fopen(opts->out.c_str(), "w");
+        if (!out_file) {
+          error("cannot write --out '{}': {}; choose a writable path", opts->out, std::strerror(errno));
+          return 2;
+        }
+      }
+      pokebench::bench::CompareOptions o;
+      o.quick = opts->quick;
+      o.correctness = !opts->no_correctness;
+      o.insns = !opts->no_insns;
+      o.correctness_seconds = opts->correctness_seconds;
+      o.repetitions = opts->repetitions;
+      o.insns_child_prefix = {"insns", "--callgrind-child", "--filter"};
+      const auto t0 = std::chrono::steady_clock::now();
+      o.progress = [t0](const std::string& line) {
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        note("compare [{:5.1f} s] {}", s, line);
+      };
+      const auto report = pokebench::bench::run_compare(o);
+      std::string text;
+      if (opts->format == "json")
+        text = pokebench::bench::to_json(report).dump(2) + "\n";
+      else if (opts->format == "markdown")
+        text = pokebench::bench::render_markdown(report);
+      else
+        text = pokebench::bench::render_text(report);
+      if (out_file) {
+        std::fputs(text.c_str(), out_file);
+        std::fclose(out_file);
+        note("compare: wrote {}", opts->out);
+      } else {
+        std::fputs(text.c_str(), stdout);
+      }
+      return 0;
+    });
+  });
+}
+
+} // namespace pokebench::cli
