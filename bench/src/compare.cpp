@@ -12,7 +12,7 @@
 namespace pokebench::bench {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 constexpr const char* kStrategies[] = {"per-site", "batched", "ordered", "cached", "cookie"};
 constexpr const char* kBaselines[] = {"plain", "load-test"};
@@ -78,7 +78,7 @@ std::string context_line(const CompareContext& c) {
 
 } // namespace
 
-json to_json(const CompareReport& r) {
+nlohmann::ordered_json to_json(const CompareReport& r) {
   const auto& c = r.context;
   json j;
   j["schema_version"] = kCompareSchemaVersion;

@@ -110,21 +110,22 @@ std::string describe_counters() {
 }
 
 void announce_counters() {
-  const auto& s = counter_support();
-  benchmark::AddCustomContext("counters", to_string(s.cycles));
-  benchmark::AddCustomContext("tsc_ghz", fmt::format("{:.4f}", s.tsc_ghz));
-  std::string usable;
-  for (const auto& e : s.events)
-    if (e.usable) usable += (usable.empty() ? "" : ",") + e.name;
-  benchmark::AddCustomContext("papi_events", usable.empty() ? "none" : usable);
-  static std::once_flag said;
-  if (s.cycles == CycleSource::tsc)
-    std::call_once(said, [&] {
+  // Once per process: Google Benchmark refuses a context key twice.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const auto& s = counter_support();
+    benchmark::AddCustomContext("counters", to_string(s.cycles));
+    benchmark::AddCustomContext("tsc_ghz", fmt::format("{:.4f}", s.tsc_ghz));
+    std::string usable;
+    for (const auto& e : s.events)
+      if (e.usable) usable += (usable.empty() ? "" : ",") + e.name;
+    benchmark::AddCustomContext("papi_events", usable.empty() ? "none" : usable);
+    if (s.cycles == CycleSource::tsc)
       std::fprintf(stderr,
                    "pokebench: note: no hardware cycle counter here (PAPI_TOT_CYC %s); cycles_per_iter are TSC "
                    "ticks at %.3f GHz, insns_per_iter is absent (use 'pokebench insns')\n",
                    s.papi ? s.events[0].detail.c_str() : s.papi_detail.c_str(), s.tsc_ghz);
-    });
+  });
 }
 
 BatchCounters::BatchCounters() {

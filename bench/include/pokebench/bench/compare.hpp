@@ -68,7 +68,9 @@ struct CompareReport {
   std::vector<std::string> notes;      // what was skipped and why
 };
 
-nlohmann::json to_json(const CompareReport&);
+// Keys in the order of issue 4 (schema_version, context, strategies), then
+// baselines and notes.
+nlohmann::ordered_json to_json(const CompareReport&);
 std::string render_text(const CompareReport&);
 std::string render_markdown(const CompareReport&);
 

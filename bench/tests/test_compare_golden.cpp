@@ -1,0 +1,95 @@
+// The JSON shape of `pokebench compare` is a contract (issue 4, schema 1):
+// a canned report must serialise byte for byte as golden/compare.json.
+// Regenerate deliberately with POKEBENCH_UPDATE_GOLDEN=1 after a reviewed
+// schema change (and bump kCompareSchemaVersion if a key moves or goes).
+#include <pokebench/bench/compare.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace pb = pokebench::bench;
+
+namespace {
+
+pb::CompareReport canned() {
+  pb::CompareReport r;
+  r.context = {"0123456789abcdef0123456789abcdef01234567", "GCC 12.2.0", "Release: -O3 -DNDEBUG",
+               "Linux 6.1.0", "AMD EPYC", 2, true, "KVMKVMKVM", "tsc", 2.596, "2026-11-21T20:00:00Z"};
+  const char* names[] = {"per-site", "batched", "ordered", "cached", "cookie"};
+  for (int i = 0; i < 5; ++i) {
+    pb::StrategyRow s;
+    s.name = names[i];
+    s.enable = pb::DirectionCorrectness{100u + static_cast<unsigned>(i), i == 0 ? 7u : 0u, 0, 3, i == 0 ? 1000u : 1u};
+    s.disable = pb::DirectionCorrectness{90, i == 0 ? 2u : 0u, 0, 0, 1};
+    s.cost.cycles_off = 1.25 + i;
+    s.cost.cycles_on = 4.5;
+    s.cost.cycles_flipping = 12.0;
+    s.cost.insns_off = 8;
+    s.cost.insns_on = 15;
+    s.cost.flip_us_median = i == 1 ? 1200.0 : 20000.0;
+    s.cost.syncs_per_flip = i == 1 ? 3.0 : 192.0;
+    r.strategies.push_back(s);
+  }
+  pb::StrategyRow plain;
+  plain.name = "plain";
+  plain.cost.cycles_off = 1.0;
+  plain.cost.insns_off = 5;
+  r.baselines.push_back(plain); // unmeasured values must be null, not absent
+  r.notes.push_back("canned");
+  return r;
+}
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+} // namespace
+
+TEST(CompareGolden, JsonShapeIsPinned) {
+  const std::string path = std::string(POKEBENCH_GOLDEN_DIR) + "/compare.json";
+  const std::string actual = pb::to_json(canned()).dump(2) + "\n";
+  if (const char* u = std::getenv("POKEBENCH_UPDATE_GOLDEN"); u && std::string(u) == "1") {
+    std::ofstream(path) << actual;
+    GTEST_SKIP() << "golden file rewritten: " << path;
+  }
+  const std::string expected = read(path);
+  ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
+  EXPECT_EQ(actual, expected) << "compare's JSON changed; if deliberate, rerun with POKEBENCH_UPDATE_GOLDEN=1";
+}
+
+TEST(CompareGolden, IssueKeysArePresent) {
+  const auto j = pb::to_json(canned());
+  EXPECT_EQ(j.at("schema_version"), 1);
+  for (const char* k : {"git_sha", "compiler", "flags", "kernel", "cpu_model", "cpus", "vm", "counters", "tsc_ghz", "date"})
+    EXPECT_TRUE(j.at("context").contains(k)) << k;
+  ASSERT_EQ(j.at("strategies").size(), 5u);
+  const auto& s = j.at("strategies").at(0);
+  EXPECT_EQ(s.at("name"), "per-site");
+  for (const char* dir : {"enable", "disable"})
+    for (const char* k : {"trials", "hangs", "torn_reads", "unchecked_reads", "max_retries"})
+      EXPECT_TRUE(s.at("correctness").at(dir).contains(k)) << dir << "." << k;
+  const auto& cost = s.at("cost");
+  for (const char* k : {"off", "on", "flipping"}) EXPECT_TRUE(cost.at("cycles_per_iter").contains(k)) << k;
+  for (const char* k : {"off", "on"}) EXPECT_TRUE(cost.at("insns_per_iter").contains(k)) << k;
+  EXPECT_EQ(cost.at("flip_us").at("sites"), 64);
+  EXPECT_TRUE(cost.at("flip_us").contains("median"));
+  EXPECT_TRUE(cost.contains("syncs_per_flip"));
+  EXPECT_TRUE(j.at("baselines").at(0).at("cost").at("cycles_per_iter").at("on").is_null());
+}
+
+TEST(CompareGolden, TextAndMarkdownHaveOneRowPerStrategy) {
+  const auto r = canned();
+  const std::string text = pb::render_text(r), md = pb::render_markdown(r);
+  for (const char* n : {"per-site", "batched", "ordered", "cached", "cookie", "plain"}) {
+    EXPECT_NE(text.find(n), std::string::npos) << n;
+    EXPECT_NE(md.find(n), std::string::npos) << n;
+  }
+  EXPECT_NE(text.find("7/100"), std::string::npos) << text; // per-site: hangs/trials enable
+  EXPECT_NE(md.find("| strategy | hangs/trials enable |"), std::string::npos) << md;
+}

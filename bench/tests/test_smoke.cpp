@@ -1,0 +1,76 @@
+// bench-smoke: every benchmark family runs briefly and its counters exist and
+// are sane. Not a performance test: no timing thresholds.
+#include <pokebench/bench/benchmarks.hpp>
+#include <pokebench/bench/loops.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+namespace pb = pokebench::bench;
+
+namespace {
+
+std::map<std::string, pb::Row> run(const std::string& filter) {
+  std::map<std::string, pb::Row> out;
+  for (const auto& r : pb::run_rows(filter, 1, 0.01)) out[r.name] = r;
+  return out;
+}
+
+void expect_sane_cycles(const pb::Row& r) {
+  EXPECT_FALSE(r.error) << r.name << ": " << r.error_message;
+  EXPECT_TRUE(std::isfinite(r.cycles_per_iter)) << r.name;
+  EXPECT_GT(r.cycles_per_iter, 0.0) << r.name;
+  EXPECT_GT(r.real_time_ns, 0.0) << r.name;
+}
+
+} // namespace
+
+TEST(Smoke, LoopFamilyEveryVariantAndState) {
+  const auto rows = run("^loop/");
+  ASSERT_EQ(rows.size(), pb::loop_variants().size() * 3);
+  for (const auto& v : pb::loop_variants())
+    for (const char* state : {"off", "on", "flipping"}) {
+      const std::string name = std::string("loop/") + v.name + "/" + state;
+      ASSERT_TRUE(rows.count(name)) << name;
+      const auto& r = rows.at(name);
+      expect_sane_cycles(r);
+      // One pass of a tiny loop: well under a microsecond, whatever the noise.
+      if (std::string(state) != "flipping") {
+        EXPECT_LT(r.cycles_per_iter, 1000.0) << name;
+      }
+    }
+}
+
+TEST(Smoke, PatchFamilyCountsSyncsExactly) {
+  const auto rows = run("^patch/.*/sites:(1|4|16)$");
+  ASSERT_EQ(rows.size(), 2u * 2u * 3u);
+  for (const auto& [name, r] : rows) {
+    expect_sane_cycles(r);
+    EXPECT_GT(r.flip_us, 0.0) << name;
+    const std::size_t sites = std::stoul(name.substr(name.rfind(':') + 1));
+    // per-site: 3 syncs per site (int3, tail, head); batched: 3 per batch.
+    const double expected = name.find("/per-site/") != std::string::npos ? 3.0 * static_cast<double>(sites) : 3.0;
+    EXPECT_DOUBLE_EQ(r.syncs, expected) << name;
+  }
+}
+
+TEST(Smoke, PatchFamilyHasEverySize) {
+  // Registration only (running 1024 per-site flips is a benchmark, not a smoke test).
+  const auto rows = run("^patch/batched/procmem/sites:(64|256|1024)$");
+  ASSERT_EQ(rows.size(), 3u);
+  for (const auto& [name, r] : rows) {
+    expect_sane_cycles(r);
+    EXPECT_DOUBLE_EQ(r.syncs, name.ends_with(":1024") ? 12.0 : 3.0) << name << ": max_batch 256";
+  }
+}
+
+TEST(Smoke, SyncFamily) {
+  const auto rows = run("^sync/");
+  ASSERT_EQ(rows.size(), 3u);
+  for (const char* n : {"sync/membarrier", "sync/ipi", "sync/signal"}) {
+    ASSERT_TRUE(rows.count(n)) << n;
+    expect_sane_cycles(rows.at(n));
+  }
+}
