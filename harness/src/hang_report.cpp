@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <time.h>
 
 namespace pokebench::harness::detail {
 namespace {
@@ -46,6 +48,25 @@ const char* insn_meaning(const pp::Insn& b, pp::Int3Policy policy) {
   return "unexpected bytes";
 }
 
+// What the host kernel says about the silent vCPU's thread: is it running,
+// is our IPI signal pending or blocked, and is it making progress at all.
+std::string thread_status(const Vcpu& v) {
+  std::string out;
+  const std::uint64_t p0 = v.progress.load(std::memory_order_relaxed);
+  struct timespec ts { 0, 20'000'000 };
+  nanosleep(&ts, nullptr);
+  const std::uint64_t p1 = v.progress.load(std::memory_order_relaxed);
+  out += fmt::format("      host thread {}: {} (progress counter +{} in 20 ms)", v.tid,
+                     p1 != p0 ? "running" : "NOT RUNNING or stuck outside the harness's loops", p1 - p0);
+  std::ifstream f("/proc/self/task/" + std::to_string(v.tid) + "/status");
+  std::string l;
+  while (std::getline(f, l))
+    if (l.rfind("State:", 0) == 0 || l.rfind("SigPnd:", 0) == 0 || l.rfind("SigBlk:", 0) == 0 ||
+        l.rfind("Cpus_allowed_list:", 0) == 0 || l.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+      out += "; " + l;
+  return out + "\n";
+}
+
 } // namespace
 
 std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, const char* what) {
@@ -57,8 +78,9 @@ std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, co
                            ? &ctx.machine->vcpu(static_cast<std::size_t>(stall.cpu))
                            : nullptr;
   r += fmt::format("csd: Detected non-responsive CSD lock (#1) on the patching thread, waiting {} ns for vCPU#{:02d} ({}) "
-                   "{}(0x0), IPI #{}\n",
-                   stall.waited_ns, stall.cpu, silent ? silent->name : "?", stall.func_name, stall.ipi_seq);
+                   "{}(0x0), IPI #{}; the vCPU ran {:.1f} ms on its host CPU meanwhile\n",
+                   stall.waited_ns, stall.cpu, silent ? silent->name : "?", stall.func_name, stall.ipi_seq,
+                   static_cast<double>(stall.ran_ns) / 1e6);
 
   // Every vCPU, the silent one first.
   r += "vCPUs:\n";
@@ -74,6 +96,7 @@ std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, co
                         v.ipis_deferred.load(std::memory_order_relaxed), v.calls_run.load(std::memory_order_relaxed));
     if (static_cast<int>(i) == stall.cpu) line += "  <-- does not answer";
     r += line + "\n";
+    if (static_cast<int>(i) == stall.cpu) r += thread_status(v);
     bool reader = false;
     for (const auto& rs : ctx.world->readers) {
       if (rs->cpu != &v) continue;

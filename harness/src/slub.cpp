@@ -13,7 +13,8 @@ namespace {
 
 // Walk the zonelist: look at each node word of mems_allowed (the "try each
 // allowed node's partial list" part), with some work per node.
-[[gnu::always_inline]] inline void walk_zonelist(World& w, std::uint64_t (&snap)[kNodemaskWords]) {
+[[gnu::always_inline]] inline void walk_zonelist(World& w, ReaderState& st, std::uint64_t (&snap)[kNodemaskWords]) {
+  st.cpu->progress.fetch_add(1, std::memory_order_relaxed);
   const unsigned per_word = w.cfg->work_per_loop / kNodemaskWords;
   for (int i = 0; i < kNodemaskWords; ++i) {
     // Relaxed: ordered by the seqcount's fences (seqcount.hpp).
@@ -30,7 +31,7 @@ template <class S>
   std::uint64_t snap[kNodemaskWords];
   const unsigned seq0 = raw_read_seqcount(&w.mems_allowed_seq);
   st.fn.store(fn, std::memory_order_relaxed);
-  cpuset::mems_allowed_loop<S>(&w.mems_allowed_seq, probe, [&] { walk_zonelist(w, snap); });
+  cpuset::mems_allowed_loop<S>(&w.mems_allowed_seq, probe, [&] { walk_zonelist(w, st, snap); });
   st.fn.store(nullptr, std::memory_order_relaxed);
 
   bool agree = true;
@@ -136,7 +137,10 @@ void reader_main(World& w, ReaderState& st) {
     if (w.park_req.load(std::memory_order_acquire)) {
       // Release pairs with the toggler's acquire load: we are out of any loop.
       st.parked.store(true, std::memory_order_release);
-      while (w.park_req.load(std::memory_order_acquire) && !m.stop_requested()) cpu_relax(); // IRQs on: IPIs run
+      while (w.park_req.load(std::memory_order_acquire) && !m.stop_requested()) { // IRQs on: IPIs run
+        st.cpu->progress.fetch_add(1, std::memory_order_relaxed);
+        cpu_relax();
+      }
       st.parked.store(false, std::memory_order_relaxed);
       continue;
     }
@@ -161,6 +165,7 @@ void writer_main(World& w, Vcpu&) {
   while (!m.stop_requested()) {
     // cpuset_change_task_nodemask() -> set_mems_allowed()
     set_mems_allowed(w, ++value, w.cfg->work_per_loop);
+    this_vcpu()->progress.fetch_add(1, std::memory_order_relaxed);
     next.tv_nsec += period_ns;
     while (next.tv_nsec >= 1'000'000'000) {
       next.tv_nsec -= 1'000'000'000;

@@ -223,6 +223,7 @@ Vcpu& Machine::start_vcpu(std::string name, std::function<void(Vcpu&)> body) {
   threads_.emplace_back([this, &ref, &ready, body = std::move(body)]() mutable {
     ref.tid = static_cast<pid_t>(syscall(SYS_gettid));
     ref.thread = pthread_self();
+    if (pthread_getcpuclockid(pthread_self(), &ref.cpu_clock) != 0) ref.cpu_clock = CLOCK_MONOTONIC;
     if (ref.host_cpu >= 0) {
       cpu_set_t one;
       CPU_ZERO(&one);
@@ -256,6 +257,14 @@ Vcpu& Machine::start_vcpu(std::string name, std::function<void(Vcpu&)> body) {
   return ref;
 }
 
+namespace {
+std::int64_t cpu_time_ns(const Vcpu& v) noexcept {
+  timespec ts{};
+  if (clock_gettime(v.cpu_clock, &ts) != 0) return 0;
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+} // namespace
+
 bool Machine::csd_lock_wait(call_single_data& csd, Vcpu& target) {
   bool reported = false;
   for (unsigned spins = 0;; ++spins) {
@@ -271,13 +280,17 @@ bool Machine::csd_lock_wait(call_single_data& csd, Vcpu& target) {
     // short steps: with vCPUs spinning on every host CPU, sched_yield would
     // hand a whole time slice to a spinner sharing our CPU.
     if (waited > 50'000) {
-      struct timespec ts { 0, 20'000 };
+      struct timespec ts { 0, 10'000 };
       nanosleep(&ts, nullptr);
     }
-    if (!reported && waited > std::chrono::nanoseconds(cfg_.csd_timeout).count()) {
+    const std::int64_t timeout = std::chrono::nanoseconds(cfg_.csd_timeout).count();
+    if (!reported && waited > timeout) {
+      // Preempted by the host, or spinning? (See MachineConfig.)
+      const std::int64_t ran = cpu_time_ns(target) - csd.target_cpu_ns;
+      if (ran < timeout / 2) continue;
       reported = true;
       csd_stalls_.fetch_add(1, std::memory_order_relaxed);
-      CsdStall stall{target.id, csd.seq, csd.func_name, waited, t};
+      CsdStall stall{target.id, csd.seq, csd.func_name, waited, ran, t};
       if (on_csd_stall && !on_csd_stall(stall)) return false;
     }
     if (reported) {
@@ -302,6 +315,7 @@ bool Machine::on_each_cpu(smp_call_func_t func, void* info, const char* func_nam
     csd.func_name = func_name;
     csd.seq = ipi_seq_.fetch_add(1, std::memory_order_relaxed) + 1;
     csd.sent_ns = t0;
+    csd.target_cpu_ns = cpu_time_ns(v);
     csd.locked.store(true, std::memory_order_relaxed); // published by the CAS below
     // llist_add. Release pairs with the acquire exchange in
     // flush_smp_call_function_queue.
@@ -311,7 +325,10 @@ bool Machine::on_each_cpu(smp_call_func_t func, void* info, const char* func_nam
     } while (!v.call_queue.compare_exchange_weak(old, &csd, std::memory_order_release, std::memory_order_relaxed));
     // The IPI. The push above is ordered before the signal by the syscall.
     ipis_sent_.fetch_add(1, std::memory_order_relaxed);
-    pthread_kill(v.thread, ipi_signal());
+    // EAGAIN: the per-user queue of real-time signals is full; try again.
+    int err;
+    while ((err = pthread_kill(v.thread, ipi_signal())) == EAGAIN) sched_yield();
+    if (err != 0) std::fprintf(stderr, "pokebench: error: IPI to vCPU#%02d: pthread_kill: %s\n", v.id, std::strerror(err));
   }
   if (self && self->machine == this) {
     const unsigned long flags = local_irq_save();

@@ -31,6 +31,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <pthread.h>
+#include <time.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +53,7 @@ struct call_single_data {
   std::atomic<bool> locked{false};   // CSD_FLAG_LOCK
   std::uint64_t seq = 0;             // which IPI (global sequence number)
   std::int64_t sent_ns = 0;
+  std::int64_t target_cpu_ns = 0;    // target's CPU time when sent
 };
 
 // What the CSD-lock watchdog saw: the first vCPU that has not answered.
@@ -59,6 +62,7 @@ struct CsdStall {
   std::uint64_t ipi_seq = 0;    // the IPI it has not run
   const char* func_name = "?";
   std::int64_t waited_ns = 0;
+  std::int64_t ran_ns = 0;      // CPU time the silent vCPU consumed meanwhile
   std::int64_t now_ns = 0;
 };
 
@@ -70,6 +74,7 @@ struct Vcpu {
   std::string name;
   pid_t tid = 0;
   pthread_t thread{};
+  clockid_t cpu_clock{};        // the thread's CPU-time clock (watchdog)
   // Serving IPIs: set once the thread is ready, cleared when it has stopped.
   std::atomic<bool> online{false};
 
@@ -85,6 +90,8 @@ struct Vcpu {
   std::atomic<std::uint64_t> ipis_received{0}; // signals taken
   std::atomic<std::uint64_t> ipis_deferred{0}; // signals taken with IRQs masked
   std::atomic<std::uint64_t> calls_run{0};     // csd functions executed
+  // Bumped by the vCPU's body as it goes (a liveness probe for reports).
+  std::atomic<std::uint64_t> progress{0};
 
   Machine* machine = nullptr;
 };
@@ -109,6 +116,11 @@ void sync_core() noexcept;
 // The IPI function the patcher's sync sends: sync_core() on each vCPU.
 void do_sync_core(void* info);
 
+// The CSD-lock watchdog fires when a vCPU has not run an IPI for
+// csd_timeout of wall time AND has itself been on a host CPU for at least
+// half of that meanwhile. The second condition is ours, not the kernel's: a
+// vCPU is a host thread, and one the host did not schedule (other load, CPU
+// quota) is preempted, not hung; one that spins with IRQs masked burns CPU.
 struct MachineConfig {
   std::chrono::milliseconds csd_timeout{1000}; // CSD-lock watchdog
   bool pin = true;                             // pin vCPU i to host CPU i % ncpu
