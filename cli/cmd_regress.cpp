@@ -60,7 +60,7 @@ void add_regress(CLI::App& app) {
       "regress",
       "Regression gate: compare a current run with a baseline. Timings: per benchmark, a two-sided Mann-Whitney U "
       "test on every repetition AND a minimum change of the median; fewer than --min-repetitions on a side is "
-      "'unreliable' and never gates. Instruction counts: exact, an increase above --insns-threshold gates. "
+      "'unreliable' and never gates. Instruction counts: exact, a change above --insns-threshold either way gates. "
       "Correctness of the current run: any hang or torn read of ordered/cached/cookie gates, and so does the v4.12 "
       "per-site strategy no longer reproducing its hang.");
   cmd->add_option("--baseline", o->baseline, "Baseline: FILE or history selector")->required();
@@ -78,7 +78,7 @@ void add_regress(CLI::App& app) {
       ->check(CLI::Range(2, 100000))
       ->capture_default_str();
   cmd->add_option("--insns-threshold", o->gate.insns_threshold_pct,
-                  "Instruction-count increase that gates, in percent")
+                  "Instruction-count change (either way) that gates, in percent")
       ->check(CLI::Range(0.0, 1000.0))
       ->capture_default_str();
   cmd->add_option("--metric", o->gate.metric,

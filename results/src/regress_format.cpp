@@ -30,13 +30,15 @@ std::string format_change(double pct) {
 }
 
 bool has_comparison(Verdict v) {
-  return v == Verdict::same || v == Verdict::regression || v == Verdict::improvement || v == Verdict::unreliable;
+  return v == Verdict::same || v == Verdict::regression || v == Verdict::improvement || v == Verdict::unreliable ||
+         v == Verdict::changed;
 }
 
 // Short marker in front of each row: the eye finds regressions without reading.
 const char* marker(Verdict v) {
   switch (v) {
-  case Verdict::regression: return "!!";
+  case Verdict::regression:
+  case Verdict::changed: return "!!";
   case Verdict::improvement: return "++";
   case Verdict::unreliable: return "??";
   default: return "  ";
@@ -55,7 +57,8 @@ std::string describe(const std::string& origin, const Context& c) {
 
 std::string gate_description(const GateOptions& o) {
   return fmt::format("median {} of every repetition; gates when two-sided Mann-Whitney U p < {} AND the median "
-                     "rises >= {}% (needs >= {} repetitions a side); instructions gate above +{}%; any hang or torn "
+                     "rises >= {}% (needs >= {} repetitions a side); instruction counts gate when they move more than {}% "
+                     "either way; any hang or torn "
                      "read of ordered/cached/cookie gates, so does per-site no longer hanging",
                      o.metric, o.alpha, o.min_change_pct, o.min_repetitions, o.insns_threshold_pct);
 }
@@ -71,7 +74,7 @@ std::string verdict_line(const RegressReport& r) {
     if (t.verdict == Verdict::regression)
       what.push_back(fmt::format("{} {} (p={:.2g})", t.benchmark, format_change(t.change_pct), t.p_value));
   for (const InsnsRow& i : r.insns)
-    if (i.verdict == Verdict::regression)
+    if (i.verdict == Verdict::regression || i.verdict == Verdict::changed)
       what.push_back(fmt::format("{} instructions {}", i.benchmark, format_change(i.change_pct)));
   for (const CorrectnessRow& c : r.correctness)
     if (c.gates) what.push_back(fmt::format("{} {} correctness", c.strategy, c.scope));
@@ -173,11 +176,14 @@ std::string format_markdown(const RegressReport& r) {
     line("| | benchmark | baseline | current | change | verdict |");
     line("|---|---|---:|---:|---:|---|");
     for (const InsnsRow& i : r.insns)
-      line(fmt::format("| {} | `{}` | {} | {} | {} | {} |", i.verdict == Verdict::regression ? ":red_circle:" : "",
+      line(fmt::format("| {} | `{}` | {} | {} | {} | {} |",
+                       i.verdict == Verdict::regression || i.verdict == Verdict::changed ? ":red_circle:" : "",
                        i.benchmark, i.verdict == Verdict::only_current ? "-" : fmt::format("{:.6g}", i.baseline),
                        i.verdict == Verdict::only_baseline ? "-" : fmt::format("{:.6g}", i.current),
                        has_comparison(i.verdict) ? format_change(i.change_pct) : "-",
-                       i.verdict == Verdict::regression ? "**REGRESSION**" : to_string(i.verdict)));
+                       i.verdict == Verdict::regression || i.verdict == Verdict::changed
+                           ? fmt::format("**{}**", to_string(i.verdict))
+                           : std::string(to_string(i.verdict))));
     line("");
   }
   if (!r.correctness.empty()) {

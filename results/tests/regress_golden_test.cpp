@@ -95,6 +95,19 @@ TEST(Regress, InstructionCountChangeGatesWithoutStatistics) {
   EXPECT_FALSE(regress(load("baseline.json"), load("insns_current.json"), lax).gated());
 }
 
+TEST(Regress, FewerInstructionsGateToo) {
+  ResultDocument cur = load("aa_current.json");
+  for (InsnsCount& i : cur.insns)
+    if (i.benchmark == "loop/ordered/off") i.insns_per_iter = 9;  // 11 -> 9: the body changed or vanished
+  const RegressReport r = regress(load("baseline.json"), cur, {});
+  ASSERT_EQ(r.insns_regressions(), 1u);
+  for (const InsnsRow& i : r.insns) EXPECT_EQ(i.verdict, i.benchmark == "loop/ordered/off" ? Verdict::changed : Verdict::same);
+  EXPECT_NE(format_text(r).find("loop/ordered/off instructions -18.2%"), std::string::npos) << format_text(r);
+  for (InsnsCount& i : cur.insns)
+    if (i.benchmark == "loop/ordered/off") i.insns_per_iter = 11.05;  // +0.45%: within the threshold
+  EXPECT_FALSE(regress(load("baseline.json"), cur, {}).gated());
+}
+
 TEST(Regress, TooFewRepetitionsAreUnreliableAndDoNotGate) {
   const RegressReport r = regress(load("baseline.json"), load("few_reps_current.json"), {});
   EXPECT_FALSE(r.gated());

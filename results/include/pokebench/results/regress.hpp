@@ -15,14 +15,15 @@ struct GateOptions {
   double alpha = 0.01;             // two-sided Mann-Whitney U
   double min_change_pct = 5.0;     // and the median must move at least this much
   int min_repetitions = 9;         // fewer on either side: unreliable, never gates
-  double insns_threshold_pct = 0.5;
+  double insns_threshold_pct = 0.5;  // either direction: exact counts only move when the code does
   std::string metric = "real_time";  // real_time | cpu_time | a user counter (cycles_per_iter)
 };
 
 enum class Verdict {
   same,          // no significant change
   regression,    // gates
-  improvement,   // significant and at least min change faster / fewer instructions
+  improvement,   // significant and at least min change faster
+  changed,       // exact instruction count fell beyond the threshold: gates, the change must be acknowledged
   unreliable,    // too few repetitions: reported, never gates
   only_baseline, // benchmark vanished from the current run
   only_current,  // new benchmark
@@ -64,7 +65,7 @@ struct RegressReport {
   std::vector<std::string> notes;  // e.g. "no correctness data in the current run"
 
   std::size_t timing_regressions() const;
-  std::size_t insns_regressions() const;
+  std::size_t insns_regressions() const;  // more (regression) or fewer (changed) instructions
   std::size_t correctness_failures() const;
   bool gated() const { return timing_regressions() + insns_regressions() + correctness_failures() > 0; }
   int exit_code() const { return gated() ? 1 : 0; }
