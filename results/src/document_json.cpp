@@ -102,6 +102,7 @@ const std::set<std::string>& gbench_row_keys() {
 void read_samples(const Reader& r, const json& benchmarks, const std::string& ptr, ResultDocument& doc) {
   r.expect(benchmarks, benchmarks.is_array(), ptr, "an array");
   std::map<std::string, int> seen;  // repetitions counted when the producer omits the index
+  std::set<std::string> aggregated;
   for (std::size_t i = 0; i < benchmarks.size(); ++i) {
     const json& row = benchmarks[i];
     const std::string at = fmt::format("{}/{}", ptr, i);
@@ -109,7 +110,12 @@ void read_samples(const Reader& r, const json& benchmarks, const std::string& pt
     const std::string name = r.string_at(r.require(row, at, "name"), at + "/name");
     std::string run_type = "iteration";
     r.opt_string(row, at, "run_type", run_type);
-    if (run_type == "aggregate") continue;  // mean/median/stddev: the U test needs the raw repetitions
+    if (run_type == "aggregate") {  // mean/median/stddev: the U test needs the raw repetitions
+      std::string run_name = name;
+      r.opt_string(row, at, "run_name", run_name);
+      aggregated.insert(run_name);
+      continue;
+    }
     if (const json* err = r.find(row, "error_occurred"); err && err->is_boolean() && err->get<bool>()) {
       std::string message;
       r.opt_string(row, at, "error_message", message);
@@ -138,6 +144,13 @@ void read_samples(const Reader& r, const json& benchmarks, const std::string& pt
     }
     doc.samples.push_back(std::move(s));
   }
+  std::size_t aggregates_only = 0;
+  for (const std::string& name : aggregated) aggregates_only += !seen.contains(name);
+  if (aggregates_only > 0)
+    doc.warnings.push_back(fmt::format(
+        "{}: {} benchmark(s) have aggregate rows only, no repetitions to compare; run Google Benchmark with "
+        "--benchmark_display_aggregates_only=true instead of --benchmark_report_aggregates_only=true",
+        doc.origin, aggregates_only));
 }
 
 void read_context(const Reader& r, const json& ctx, const std::string& ptr, Context& c, bool gbench) {

@@ -142,6 +142,17 @@ TEST(Document, ReadsCompareStrategiesWithNullsForWhatWasNotRun) {
   EXPECT_EQ(doc.compare.size(), 2u);
 }
 
+TEST(Document, AggregatesOnlyOutputIsNamedWithTheFlagToChange) {
+  const ResultDocument doc = parse_result_json(
+      R"({"benchmarks": [{"name": "a_median", "run_name": "a", "run_type": "aggregate", "real_time": 1,
+                          "cpu_time": 1, "time_unit": "ns"}]})",
+      "agg.json");
+  EXPECT_TRUE(doc.samples.empty());
+  ASSERT_EQ(doc.warnings.size(), 1u);
+  EXPECT_NE(doc.warnings[0].find("--benchmark_display_aggregates_only=true"), std::string::npos);
+  EXPECT_TRUE(read_result_file(golden("gbench_1_7.json")).warnings.empty()) << "repetitions present: no warning";
+}
+
 TEST(Document, ErroredBenchmarkRowsAreSkippedWithAWarning) {
   const ResultDocument doc = parse_result_json(
       R"({"benchmarks": [{"name": "a", "error_occurred": true, "error_message": "no PMU"},
