@@ -76,7 +76,7 @@ std::string render_markdown(const CompareReport&);
 
 struct CompareOptions {
   bool quick = false;             // everything within 90 s on 2 CPUs
-  double correctness_seconds = 0; // 0: 40 quick, 120 full
+  double correctness_seconds = 0; // 0: 30 quick, 120 full (hang detection may overrun it)
   int repetitions = 0;            // 0: 3 quick, 9 full
   double min_time = 0;            // per repetition, 0: 0.05 quick, 0.2 full
   bool correctness = true;
