@@ -37,7 +37,7 @@ void add_compare(CLI::App& app) {
   cmd->add_option("--out", opts->out, "Write the result to FILE instead of standard output");
   cmd->add_flag("--quick", opts->quick, "Everything within 90 s (shorter matrix, 3 repetitions)");
   cmd->add_option("--correctness-seconds", opts->correctness_seconds,
-                  "Time budget of the stress matrix (default 40 with --quick, else 120)");
+                  "Time budget of the stress matrix (default 30 with --quick, else 120)");
   cmd->add_option("--repetitions", opts->repetitions, "Benchmark repetitions (default 3 with --quick, else 9)");
   cmd->add_flag("--no-correctness", opts->no_correctness, "Skip the stress matrix (cost only)");
   cmd->add_flag("--no-insns", opts->no_insns, "Skip the callgrind instruction counts");
