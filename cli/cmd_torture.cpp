@@ -25,7 +25,7 @@ int run_torture(double duration) {
     return 2;
   }
   hh::ScenarioConfig base;
-  base.timeout_ms = 500;
+  base.timeout_ms = 300;
   base.writer_period_us = 200;
   if (!caps.procmem_write) {
     if (!caps.mprotect_rwx) {

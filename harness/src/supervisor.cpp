@@ -131,6 +131,9 @@ Supervisor::ChildExit Supervisor::run_child(const std::function<int()>& child_ma
       } else if (WIFSIGNALED(status)) {
         result.signal = WTERMSIG(status);
       }
+      // Ctrl-C reaches the whole process group: the child may die of it
+      // before we notice the flag.
+      result.interrupted = g_interrupted != 0;
       return result;
     }
     if (r < 0 && errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));

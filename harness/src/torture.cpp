@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace pokebench::harness {
 
 namespace pp = pokebench::patcher;
@@ -40,6 +42,10 @@ TortureResult run_torture(double duration_s, const std::function<void(const Tort
   for (std::size_t i = 0; i < cells.size(); ++i) {
     TortureCell cell;
     cell.config = cells[i];
+    // Share what is left of the budget among the cells left: a cell that
+    // overran (a hang detected after its deadline) shortens the others.
+    const double left = duration_s - static_cast<double>(now_ns() - t0) / 1e9;
+    cell.config.duration_s = std::max(0.02, left / static_cast<double>(cells.size() - i));
     cell.expected_ok = cpuset::is_fix(cell.config.strategy) || cell.config.strategy == cpuset::Strategy::batched;
     cell.result = run_scenario(cell.config);
     const Verdict v = cell.result.verdict();
