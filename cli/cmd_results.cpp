@@ -40,6 +40,7 @@ int run_add(const ResultsOptions& o) {
   for (const std::string& file : o.add_files) {
     docs.push_back(pr::read_result_file(file));
     print_warnings(docs.back());
+    pr::check_unique_repetitions(docs.back(), file);
   }
   pr::History history(o.history, pr::History::Mode::create);
   for (std::size_t i = 0; i < docs.size(); ++i) {
@@ -80,8 +81,8 @@ int run_list(const ResultsOptions& o) {
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
-  if (runs.empty()) {
-    fmt::print("no runs in {}{}\n", o.history, o.list_host.empty() ? "" : " for host " + o.list_host);
+  if (runs.empty()) {  // on stderr: scripts test "any runs?" with `results list | grep -q .`
+    note("no runs in {}{}", o.history, o.list_host.empty() ? "" : " for host " + o.list_host);
     return 0;
   }
   fmt::print("{:>5}  {:<25}  {:<12}  {:<16}  {:>6}  {:>7}  {:<28}  {}\n", "run", "date", "git", "host", "bench",

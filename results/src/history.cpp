@@ -173,13 +173,16 @@ History::History(const std::string& path, Mode mode) : path_(path) {
 
 History::~History() { sqlite3_close(db_); }
 
-std::int64_t History::add(const ResultDocument& doc, const std::string& source) {
+void check_unique_repetitions(const ResultDocument& doc, const std::string& source) {
   std::set<std::pair<std::string, int>> reps;
-  for (std::size_t i = 0; i < doc.samples.size(); ++i) {
-    if (!reps.insert({doc.samples[i].benchmark, doc.samples[i].repetition}).second)
-      throw InputError(source, fmt::format("/benchmarks (row for '{}')", doc.samples[i].benchmark),
-                       fmt::format("repetition {} appears twice", doc.samples[i].repetition));
-  }
+  for (const Sample& s : doc.samples)
+    if (!reps.insert({s.benchmark, s.repetition}).second)
+      throw InputError(source, fmt::format("/benchmarks (rows of '{}')", s.benchmark),
+                       fmt::format("repetition {} appears twice", s.repetition));
+}
+
+std::int64_t History::add(const ResultDocument& doc, const std::string& source) {
+  check_unique_repetitions(doc, source);
   const json full = to_json(doc);
   detail::Transaction tx(db_);
   const Context& c = doc.context;

@@ -162,6 +162,10 @@ TEST_F(Cli, HistoryAddListShowAndSelectors) {
   const Outcome overlap = pokebench("regress --history " + db() + " --baseline history:last=2 --current history:run=2");
   EXPECT_NE(overlap.err.find("pokebench: warning: history run 2 is on both sides"), std::string::npos) << overlap.err;
   EXPECT_EQ(pokebench("results list --history " + (dir_ / "absent.db").string()).exit_code, 2);
+  const Outcome other = pokebench("results list --host other --history " + db());
+  EXPECT_EQ(other.exit_code, 0);
+  EXPECT_TRUE(other.out.empty()) << "no runs: nothing on stdout, so scripts can test for runs: " << other.out;
+  EXPECT_NE(other.err.find("no runs in"), std::string::npos) << other.err;
 }
 
 TEST_F(Cli, BundleAssemblesADocument) {

@@ -39,6 +39,10 @@ struct HistorySelector {
   std::optional<std::string> host;  // nullopt: the caller's default; "*": every host
 };
 bool is_history_selector(const std::string& text);
+
+// A history holds one row per run, benchmark and repetition: throws InputError
+// naming `source` when a document repeats one (History::add checks it too).
+void check_unique_repetitions(const ResultDocument& doc, const std::string& source);
 // Throws InputError(text, "selector", problem).
 HistorySelector parse_history_selector(const std::string& text);
 
