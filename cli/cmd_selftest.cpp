@@ -3,9 +3,13 @@
 #include "commands.hpp"
 #include "diagnostics.hpp"
 
+#include <pokebench/bench/counters.hpp>
 #include <pokebench/patcher/patcher.hpp>
 
 #include <fmt/core.h>
+
+#include <algorithm>
+#include <string>
 
 namespace pokebench::cli {
 namespace {
@@ -21,9 +25,17 @@ int run_selftest() {
   line("membarrier SYNC_CORE", caps.membarrier_sync_core, caps.membarrier_detail);
   line("mprotect RWX", caps.mprotect_rwx, caps.mprotect_detail);
   line("/proc/self/mem writes", caps.procmem_write, caps.procmem_detail);
-#ifdef POKEBENCH_HAVE_COUNTER_PROBE
-  print_counter_capabilities();
-#endif
+  const auto& counters = pokebench::bench::counter_support();
+  line("PMU counters (PAPI)", counters.cycles == pokebench::bench::CycleSource::papi,
+       counters.cycles == pokebench::bench::CycleSource::papi
+           ? "hardware cycles" + std::string(counters.instructions ? " and instructions" : "")
+           : "none: cycles fall back to the TSC, instructions to callgrind ('pokebench insns')");
+  std::string facts = pokebench::bench::describe_counters();
+  for (std::size_t at = 0; at < facts.size();) {
+    const std::size_t nl = std::min(facts.find('\n', at), facts.size());
+    fmt::print("  {:<29} {}\n", "", facts.substr(at, nl - at));
+    at = nl + 1;
+  }
 
   if (!caps.membarrier_sync_core) {
     error("the patcher cannot work here: {}", caps.membarrier_detail);
