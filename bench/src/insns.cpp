@@ -134,7 +134,25 @@ int run_insn_regions_child(const std::string& filter) {
   return 0;
 }
 
+bool sanitized_build() noexcept {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+  return true;
+#else
+  return false;
+#endif
+#else
+  return false;
+#endif
+}
+
 std::vector<InsnCount> count_instructions(const InsnOptions& options) {
+  if (sanitized_build())
+    throw InsnError(
+        "this is a sanitizer build (asan preset): valgrind cannot run it; count instructions with a release "
+        "build (cmake --preset release)");
   const std::string valgrind = find_valgrind();
   if (valgrind.empty())
     throw InsnError(

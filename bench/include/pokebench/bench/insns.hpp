@@ -52,6 +52,8 @@ class InsnError : public std::runtime_error {
 
 // Path of the valgrind executable on PATH, empty when absent.
 std::string find_valgrind();
+// True in an AddressSanitizer/ThreadSanitizer build, which valgrind cannot run.
+bool sanitized_build() noexcept;
 
 struct InsnOptions {
   std::string filter = ".*";           // ECMAScript regex, searched in the region name
