@@ -146,6 +146,10 @@ ScenarioResult run_scenario(const ScenarioConfig& cfg, const ProgressFn& progres
         sup.run_child([&] { return detail::run_trial_child(cfg, *shared, budget, deadline); }, poll);
     if (ex.interrupted) {
       res.interrupted = true;
+      // The child's oracles died with it; its completed transitions did happen.
+      const std::uint64_t done = shared->transitions_done.load(std::memory_order_relaxed);
+      res.trials += stress ? done : 0;
+      res.oracles.transitions += done;
       break;
     }
     if (res.pinning_warning.empty()) res.pinning_warning = shared->pin_warning;

@@ -5,6 +5,7 @@
 #include <boost/interprocess/managed_shared_memory.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
 
+#include <dirent.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -55,6 +56,16 @@ class InterruptGuard {
   struct sigaction old_term_ {};
 };
 
+int thread_count() {
+  int n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') ++n;
+    closedir(d);
+  }
+  return n;
+}
+
 } // namespace
 
 struct Supervisor::Impl {
@@ -98,6 +109,12 @@ Supervisor::ChildExit Supervisor::run_child(const std::function<int()>& child_ma
     result.interrupted = true;
     return result;
   }
+  // The child re-registers for membarrier and starts its own threads; a
+  // fork from a multi-threaded parent would copy locks held by threads that
+  // do not exist in the child.
+  if (const int n = thread_count(); n > 1)
+    throw std::logic_error("Supervisor::run_child: the supervising process has " + std::to_string(n) +
+                           " threads; trials must be forked from a single-threaded process");
   InterruptGuard guard;
   const pid_t parent = getpid();
   std::fflush(nullptr); // no buffered output duplicated into the child
