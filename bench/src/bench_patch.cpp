@@ -1,6 +1,6 @@
 // patch/<per-site|batched>/<mprotect|procmem>/sites:<N>: one key flip (enable
 // or disable, alternately) of a key with N sites, while one reader vCPU runs
-// those sites with IRQs enabled. The sync is the kernel's: membarrier, then
+// those sites (once every 10 us) with IRQs enabled. The sync is the kernel's: membarrier, then
 // on_each_cpu(do_sync_core, wait=1) over the vCPUs (KERNEL-NOTES 2).
 // per-site costs 3 syncs per site, batched 3 per batch of up to max_batch.
 #include "families.hpp"
@@ -8,6 +8,7 @@
 #include "spinner.hpp"
 
 #include <pokebench/bench/counters.hpp>
+#include <pokebench/bench/tsc.hpp>
 #include <pokebench/harness/vcpu.hpp>
 #include <pokebench/patcher/patcher.hpp>
 
@@ -21,15 +22,26 @@ namespace {
 
 namespace pp = pokebench::patcher;
 
+constexpr double kReaderGapUs = 10;
+
 void BM_patch(benchmark::State& state, pp::ApplyMode apply, pp::Backend backend, const patch_sites::SiteSet* set) {
   harness::MachineConfig mcfg;
   mcfg.csd_timeout = std::chrono::milliseconds(5000);
   harness::Machine machine(mcfg);
-  // The reader vCPU runs every site of the key, IRQs enabled, so it answers
-  // each sync at once and may trap on an int3; this thread patches from the
-  // other CPU.
-  const harness::Vcpu& reader = machine.start_vcpu("reader", [set](harness::Vcpu& v) {
-    while (!v.machine->stop_requested()) benchmark::DoNotOptimize(set->run());
+  // The reader vCPU, IRQs enabled, runs every site of the key once every
+  // kReaderGapUs and spins in between: it answers each sync at once and
+  // traps on an int3 now and then, like a CPU that executes the key's code
+  // among other work. (Executing the sites back to back instead turns the
+  // flip into a SIGTRAP storm on the reader that every sync waits behind:
+  // a userspace artifact, a trap is a signal here, ~45-180 ns in the kernel.)
+  // This thread patches from the other CPU.
+  const std::uint64_t gap_ticks = static_cast<std::uint64_t>(kReaderGapUs * 1000 * tsc_calibration().ghz);
+  const harness::Vcpu& reader = machine.start_vcpu("reader", [set, gap_ticks](harness::Vcpu& v) {
+    while (!v.machine->stop_requested()) {
+      benchmark::DoNotOptimize(set->run());
+      const std::uint64_t t0 = tsc_start();
+      while (tsc_start() - t0 < gap_ticks) harness::cpu_relax();
+    }
   });
   ScopedPin pin(cpu_other_than(reader.host_cpu));
 
