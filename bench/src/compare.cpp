@@ -222,6 +222,11 @@ CompareReport run_compare(const CompareOptions& o) {
     }
   }
 
+  report.notes.push_back(fmt::format(
+      "flip us / syncs: one flip of a {}-site key in the strategy's apply mode (patch/batched/procmem/sites:{} for "
+      "batched, patch/per-site/procmem/sites:{} for the others; ordered rewrites as many sites, across two keys)",
+      kCompareFlipSites, kCompareFlipSites, kCompareFlipSites));
+
   // 3. Exact instructions per iteration (callgrind).
   if (o.insns) {
     say("insns: loop/*/off and loop/*/on under callgrind");
