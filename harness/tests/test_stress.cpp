@@ -47,6 +47,9 @@ TEST_P(FixMatrix, DeterministicEveryDirectionOrderAndInt3Policy) {
         const ScenarioResult r = run_scenario(c);
         EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
         EXPECT_EQ(r.oracles.transitions, 1u) << verdict_line(r);
+        // Readers are held in their loops across every write, so they must
+        // have executed a site while its int3 was in place.
+        EXPECT_GT(r.oracles.int3_hits, 0u) << verdict_line(r);
       }
   EXPECT_TRUE(testing::child_processes().empty());
 }
