@@ -143,7 +143,18 @@ ScenarioResult run_scenario(const ScenarioConfig& cfg, const ProgressFn& progres
       return Supervisor::Poll::keep_waiting;
     };
     const Supervisor::ChildExit ex =
-        sup.run_child([&] { return detail::run_trial_child(cfg, *shared, budget, deadline); }, poll);
+        sup.run_child(
+            [&] {
+              try {
+                return detail::run_trial_child(cfg, *shared, budget, deadline);
+              } catch (const std::exception& e) {
+                detail::SharedTrialState::put(shared->error, sizeof shared->error, e.what());
+                // Release pairs with the parent's acquire load of status.
+                shared->status.store(detail::kError, std::memory_order_release);
+                return 3;
+              }
+            },
+            poll);
     if (ex.interrupted) {
       res.interrupted = true;
       // The child's oracles died with it; its completed transitions did happen.
