@@ -263,7 +263,7 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
     w.det_active.store(false, std::memory_order_release);
   } else {
     for (std::uint64_t n = 0; n < max_transitions; ++n) {
-      if (deadline_ns && now_ns() >= deadline_ns) break;
+      if (n > 0 && deadline_ns && now_ns() >= deadline_ns) break; // at least one per child
       tested();
       reverse();
     }
