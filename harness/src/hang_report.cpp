@@ -67,6 +67,32 @@ std::string thread_status(const Vcpu& v) {
   return out + "\n";
 }
 
+// How the key tests in one reader function behave right now, e.g.
+// "begin: NOP (key reads disabled), retry: JMP (key reads enabled)".
+std::string sites_in_function(const HangContext& ctx, const char* fn) {
+  const PatcherPosition& p = *ctx.pos;
+  std::string out;
+  for (const static_key* key : ctx.keys) {
+    const bool in_update = p.valid && p.key == key;
+    const bool target = in_update ? p.enabling : pp::static_key_count(key) > 0;
+    for (const pp::SiteInfo& s : pp::sites_of(key)) {
+      if (site_symbol(ctx, s).rfind(std::string(fn) + "<", 0) != 0) continue;
+      pp::Insn live{};
+      std::memcpy(live.data(), s.code, live.size());
+      bool jumps = live[0] == pp::kJmp32;
+      const char* how = jumps ? "JMP" : "NOP";
+      if (live[0] == pp::kInt3) {
+        // What the SIGTRAP handler makes of it (KERNEL-NOTES 2).
+        jumps = ctx.cfg->int3 == pp::Int3Policy::emulate_new && pp::site_instruction(s, target)[0] == pp::kJmp32;
+        how = ctx.cfg->int3 == pp::Int3Policy::skip ? "int3, resumed as NOP" : "int3, emulating the new instruction";
+      }
+      out += fmt::format("{}{}: {} (key reads {})", out.empty() ? "" : ", ", *s.tag ? s.tag : "site", how,
+                         jumps != s.likely ? "enabled" : "disabled");
+    }
+  }
+  return out.empty() ? std::string() : "      key tests in this function now: " + out + "\n";
+}
+
 } // namespace
 
 std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, const char* what) {
@@ -107,6 +133,7 @@ std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, co
       if (fn) {
         r += fmt::format("      in {}<{}>: begin/retry loop iteration {}, cookie {:#x}, mems_allowed_seq now {:#x}\n", fn,
                          cpuset::strategy_name(cfg.strategy), rs->loop_iter.load(std::memory_order_relaxed), cookie, seq);
+        r += sites_in_function(ctx, fn);
       } else {
         r += fmt::format("      not in a begin/retry loop; mems_allowed_seq {:#x}\n", seq);
       }
