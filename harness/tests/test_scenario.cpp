@@ -54,6 +54,18 @@ TEST_F(Scenario, Bug2017HangsInTheFirstDeterministicTrial) {
   EXPECT_NE(rep.find("untouched"), std::string::npos) << rep;
   EXPECT_NE(rep.find("patched"), std::string::npos) << rep;
   EXPECT_NE(rep.find("configuration: strategy=per-site"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("begin: NOP (key reads disabled), retry: JMP (key reads enabled)"), std::string::npos) << rep;
+}
+
+TEST_F(Scenario, Bug2017IsNotFixedByTheV55Int3Handler) {
+  // Emulating the new instruction makes the retry site jump from step 1 on,
+  // while begin is still the NOP: the same loop, earlier.
+  ScenarioConfig c = bug_2017();
+  c.int3 = pp::Int3Policy::emulate_new;
+  const ScenarioResult r = run_scenario(c);
+  ASSERT_EQ(r.verdict(), Verdict::hang) << verdict_line(r);
+  EXPECT_NE(r.hangs[0].report.find("retry: int3, emulating the new instruction (key reads enabled)"), std::string::npos)
+      << r.hangs[0].report;
 }
 
 TEST_F(Scenario, Bug2017NeedsANonzeroSequence) {
