@@ -17,6 +17,21 @@
 namespace pokebench::cli {
 namespace {
 
+// A number of seconds; CLI11's own range check prints the double's limits.
+CLI::Validator seconds_validator(bool allow_zero) {
+  return CLI::Validator(
+      [allow_zero](std::string& in) -> std::string {
+        try {
+          std::size_t used = 0;
+          const double v = std::stod(in, &used);
+          if (used == in.size() && (allow_zero ? v >= 0 : v > 0)) return {};
+        } catch (const std::exception&) {
+        }
+        return "'" + in + "' is not a number of seconds " + (allow_zero ? ">= 0" : "> 0");
+      },
+      "SECONDS");
+}
+
 namespace hh = pokebench::harness;
 namespace pp = pokebench::patcher;
 
@@ -195,7 +210,7 @@ void add_repro(CLI::App& app) {
                                         "deterministic: forked trials (default 1); stress: transitions under test");
   CLI::Option* duration = cmd->add_option("--duration", o->duration,
                                           "stress: stop after S seconds (default 10 when --trials is not given)")
-                              ->check(CLI::NonNegativeNumber);
+                              ->check(seconds_validator(true));
   cmd->add_option("--readers", o->readers, "reader vCPUs")->check(CLI::Range(1, 64))->capture_default_str();
   cmd->add_option("--irqoff-loops", o->irqoff_loops, "reader passes per IRQ-off section")
       ->check(CLI::Range(1u, 1000000u))

@@ -11,9 +11,25 @@
 
 #include <cstdio>
 #include <memory>
+#include <string>
 
 namespace pokebench::cli {
 namespace {
+
+// A number of seconds; CLI11's own range check prints the double's limits.
+CLI::Validator seconds_validator(bool allow_zero) {
+  return CLI::Validator(
+      [allow_zero](std::string& in) -> std::string {
+        try {
+          std::size_t used = 0;
+          const double v = std::stod(in, &used);
+          if (used == in.size() && (allow_zero ? v >= 0 : v > 0)) return {};
+        } catch (const std::exception&) {
+        }
+        return "'" + in + "' is not a number of seconds " + (allow_zero ? ">= 0" : "> 0");
+      },
+      "SECONDS");
+}
 
 namespace hh = pokebench::harness;
 namespace pp = pokebench::patcher;
@@ -70,7 +86,7 @@ void add_torture(CLI::App& app) {
       "torture", "Run the whole matrix (strategies x directions x orders x int3 policies) in stress mode; SUCCESS "
                  "when every fix holds everywhere and the v4.12 bug reproduces.");
   cmd->add_option("--duration", *duration, "time budget in seconds for the whole matrix")
-      ->check(CLI::PositiveNumber)
+      ->check(seconds_validator(false))
       ->capture_default_str();
   cmd->callback([duration] { set_action([duration] { return run_torture(*duration); }); });
 }

@@ -186,6 +186,7 @@ ScenarioResult run_scenario(const ScenarioConfig& cfg, const ProgressFn& progres
                                                                shared->pos_step.load());
         res.hangs.push_back({index, at, std::move(report)});
       }
+      if (cfg.stop_at_first_hang) break;
     } else if (st == detail::kDone && ex.exited && ex.code == 0) {
       res.oracles.merge(shared->oracles);
       res.trials += stress ? done : 1;

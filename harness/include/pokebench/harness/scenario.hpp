@@ -58,6 +58,9 @@ struct ScenarioConfig {
   // Negative control: an extra vCPU masks IRQs and spins forever outside any
   // begin/retry loop, so no sync is ever acknowledged.
   bool inject_stuck_vcpu = false;
+  // Stress: end the run at the first hang instead of forking a fresh child
+  // for the rest of the budget (the torture matrix only needs to see one).
+  bool stop_at_first_hang = false;
 };
 
 // Checks a configuration; returns what is wrong and how to fix it, or "".
