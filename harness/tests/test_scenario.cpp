@@ -203,3 +203,27 @@ TEST(Supervisor, SegmentNameIsGoneAtOnceAndChildrenAreReaped) {
 
 } // namespace
 } // namespace pokebench::harness
+
+#include <pokebench/harness/torture.hpp>
+
+#include <set>
+#include <tuple>
+
+namespace pokebench::harness {
+namespace {
+
+TEST(Torture, MatrixCoversEveryCellOnceInStressMode) {
+  const std::vector<ScenarioConfig> cells = torture_matrix({}, 120);
+  EXPECT_EQ(cells.size(), 5u * 2u * 6u * 2u);
+  std::set<std::tuple<int, int, int, int>> seen;
+  for (const ScenarioConfig& c : cells) {
+    EXPECT_EQ(c.mode, Mode::stress);
+    EXPECT_TRUE(c.stop_at_first_hang);
+    EXPECT_TRUE(seen.emplace(static_cast<int>(c.strategy), static_cast<int>(c.direction), static_cast<int>(c.order),
+                             static_cast<int>(c.int3))
+                    .second);
+  }
+}
+
+} // namespace
+} // namespace pokebench::harness
