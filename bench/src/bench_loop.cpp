@@ -33,6 +33,13 @@ constexpr std::uint64_t kBatch = 1024;
 void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1 on, 2 flipping */) {
   namespace pp = pokebench::patcher;
   ScopedPin pin(measuring_cpu());
+  // The patcher's defaults (membarrier sync, emulate-new, table order);
+  // set_enabled() only picks the variant's apply mode. Restored on exit.
+  struct RestoreConfig {
+    pp::Config saved = pp::configuration();
+    ~RestoreConfig() { pp::configure(std::move(saved)); }
+  } restore;
+  pp::configure(pp::Config{});
   try {
     v->set_enabled(mode == 1);
   } catch (const std::exception& e) {
@@ -40,14 +47,22 @@ void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1
     return;
   }
   std::atomic<std::uint64_t> flips{0};
+  std::atomic<bool> toggler_failed{false};
+  std::string toggler_error; // written once, before toggler_failed (release)
   const pp::Stats before = pp::stats();
   {
     std::optional<Spinner> toggler;
     if (mode == 2) {
-      toggler.emplace(sibling_cpu(), [v, &flips] {
-        const bool on = flips.load(std::memory_order_relaxed) % 2 == 0;
-        v->set_enabled(on);
-        flips.fetch_add(1, std::memory_order_relaxed);
+      toggler.emplace(sibling_cpu(), [v, &flips, &toggler_failed, &toggler_error] {
+        if (toggler_failed.load(std::memory_order_relaxed)) return;
+        try {
+          v->set_enabled(flips.load(std::memory_order_relaxed) % 2 == 0);
+          flips.fetch_add(1, std::memory_order_relaxed);
+        } catch (const std::exception& e) {
+          toggler_error = e.what();
+          // Release pairs with the acquire below: the message is complete.
+          toggler_failed.store(true, std::memory_order_release);
+        }
       });
       toggler->wait_running();
     }
@@ -61,6 +76,14 @@ void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1
     // off/on: the steady-state cost (median batch); flipping: the amortised
     // cost, int3 traps and patching stalls included.
     c.publish(state, static_cast<double>(state.iterations()), mode == 2 ? Estimate::total : Estimate::median_batch);
+  }
+  if (toggler_failed.load(std::memory_order_acquire)) {
+    state.SkipWithError(("the toggler failed: " + toggler_error).c_str());
+    try {
+      v->set_enabled(false);
+    } catch (const std::exception&) {
+    }
+    return;
   }
   if (mode == 2) {
     const pp::Stats after = pp::stats();

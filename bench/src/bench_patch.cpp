@@ -45,8 +45,10 @@ void BM_patch(benchmark::State& state, pp::ApplyMode apply, pp::Backend backend,
   });
   ScopedPin pin(cpu_other_than(reader.host_cpu));
 
+  // A known configuration (table order, emulate-new, max_batch 256), not
+  // whatever the process last used: rows must mean the same in every run.
   const pp::Config saved = pp::configuration();
-  pp::Config cfg = saved;
+  pp::Config cfg;
   cfg.apply = apply;
   cfg.backend = backend;
   cfg.observer = nullptr;
