@@ -1,6 +1,7 @@
 #include "families.hpp"
 
 #include <pokebench/bench/benchmarks.hpp>
+#include <pokebench/bench/compare.hpp>
 #include <pokebench/bench/counters.hpp>
 #include <pokebench/bench/noise_reporter.hpp>
 
@@ -43,7 +44,22 @@ int run_benchmarks(int argc, char** argv) {
                  extra.c_str());
     return 2;
   }
-  if (!listing) announce_counters();
+  if (!listing) {
+    announce_counters();
+    // The build and machine facts a result document keys history on
+    // (Google Benchmark already writes host_name, num_cpus and date).
+    static std::once_flag once;
+    std::call_once(once, [] {
+      const CompareContext c = collect_context();
+      benchmark::AddCustomContext("git_sha", c.git_sha);
+      benchmark::AddCustomContext("compiler", c.compiler);
+      benchmark::AddCustomContext("flags", c.flags);
+      benchmark::AddCustomContext("kernel", c.kernel);
+      benchmark::AddCustomContext("cpu_model", c.cpu_model);
+      benchmark::AddCustomContext("vm", c.vm ? "true" : "false");
+      if (!c.hypervisor.empty()) benchmark::AddCustomContext("hypervisor", c.hypervisor);
+    });
+  }
   std::size_t ran = 0;
   if (console) {
     const bool color = isatty(STDOUT_FILENO) != 0;
