@@ -155,7 +155,13 @@ class Update {
     ev.batches = batches_;
     ev.phase = phase;
     ev.step = step;
-    if (ev.site != nullptr) pokes_[i].info.state = step == Step::after_sync && phase == Phase::head ? SiteState::idle : SiteState::poking;
+    if (ev.site != nullptr) {
+      // The observer sees the site as it is now, not as it was at the start.
+      SiteInfo& info = pokes_[i].info;
+      std::memcpy(info.bytes.data(), info.code, kSiteSize);
+      info.state = step == Step::after_sync && phase == Phase::head ? SiteState::idle : SiteState::poking;
+      info.int3_hits = pokes_[i].rec->int3_hits.load(std::memory_order_relaxed);
+    }
     cfg_.observer(ev);
   }
 

@@ -111,8 +111,12 @@ struct Config {
   std::function<std::vector<std::size_t>(const std::vector<SiteInfo>&)> custom_order;
   // Runs after membarrier in every sync: the harness's on_each_cpu(sync, wait=1).
   std::function<void()> cpu_sync;
-  // Sees every protocol step (on the patching thread, text mutex held).
+  // Sees every protocol step (on the patching thread, text mutex held; the
+  // event's site shows the bytes, state and int3 hits as they are now).
   std::function<void(const PatchEvent&)> observer;
+  // Both hooks run with the patching mutex held: they may call sites_of(),
+  // all_sites(), find_site(), stats() and configuration() (none of which
+  // takes it), but must not change a key, poke a site or call configure().
 };
 
 // Environment problems (backend refused, membarrier missing, ...): what

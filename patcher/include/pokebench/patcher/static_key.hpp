@@ -105,6 +105,11 @@ namespace {
 // In a shared object a default-visibility key may be preempted, so its address
 // is no link-time constant; the site then refers to a local slot holding the
 // key's address (kJumpEntryIndirect). Executables (PIE or not) use the key.
+// Limits of what GCC accepts as an "i" operand under -fPIC: in a shared
+// object, sites of such keys must be in functions that are not inlined
+// elsewhere (an inline function's slot is itself preemptible); code that goes
+// into an executable is best compiled -fPIE (CMake: a static library gets
+// -fPIC by default; add -fPIE to it), which needs no slot at all.
 #if defined(__PIC__) && !defined(__PIE__)
 #define POKEBENCH_KEY_REF_(keyptr)                                                                   \
   ({                                                                                                 \
