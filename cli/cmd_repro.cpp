@@ -2,6 +2,7 @@
 // with real patched code. See harness/include/pokebench/harness/scenario.hpp.
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "validators.hpp"
 
 #include <pokebench/harness/scenario.hpp>
 #include <pokebench/harness/vcpu.hpp>
@@ -16,21 +17,6 @@
 
 namespace pokebench::cli {
 namespace {
-
-// A number of seconds; CLI11's own range check prints the double's limits.
-CLI::Validator seconds_validator(bool allow_zero) {
-  return CLI::Validator(
-      [allow_zero](std::string& in) -> std::string {
-        try {
-          std::size_t used = 0;
-          const double v = std::stod(in, &used);
-          if (used == in.size() && (allow_zero ? v >= 0 : v > 0)) return {};
-        } catch (const std::exception&) {
-        }
-        return "'" + in + "' is not a number of seconds " + (allow_zero ? ">= 0" : "> 0");
-      },
-      "SECONDS");
-}
 
 namespace hh = pokebench::harness;
 namespace pp = pokebench::patcher;

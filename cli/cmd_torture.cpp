@@ -2,10 +2,13 @@
 // stress mode, one row per cell, then SUCCESS or FAILURE (rcutorture style).
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "validators.hpp"
 
 #include <pokebench/harness/torture.hpp>
 #include <pokebench/harness/vcpu.hpp>
 #include <pokebench/patcher/patcher.hpp>
+
+#include <pokebench/results/document_io.hpp>
 
 #include <fmt/core.h>
 
@@ -16,25 +19,10 @@
 namespace pokebench::cli {
 namespace {
 
-// A number of seconds; CLI11's own range check prints the double's limits.
-CLI::Validator seconds_validator(bool allow_zero) {
-  return CLI::Validator(
-      [allow_zero](std::string& in) -> std::string {
-        try {
-          std::size_t used = 0;
-          const double v = std::stod(in, &used);
-          if (used == in.size() && (allow_zero ? v >= 0 : v > 0)) return {};
-        } catch (const std::exception&) {
-        }
-        return "'" + in + "' is not a number of seconds " + (allow_zero ? ">= 0" : "> 0");
-      },
-      "SECONDS");
-}
-
 namespace hh = pokebench::harness;
 namespace pp = pokebench::patcher;
 
-int run_torture(double duration) {
+int run_torture(double duration, const std::string& json_path) {
   const pp::Capabilities caps = pp::probe_capabilities();
   if (!caps.membarrier_sync_core) {
     error("cannot patch code safely here: {}", caps.membarrier_detail);
@@ -65,6 +53,14 @@ int run_torture(double duration) {
         std::fflush(stdout);
       },
       base);
+  if (!json_path.empty()) {
+    try {
+      pokebench::results::write_file_atomically(json_path, hh::torture_json(tr) + "\n");
+    } catch (const std::exception& e) {
+      error("cannot write --json {}: {} (check the directory exists and is writable)", json_path, e.what());
+      return 2;
+    }
+  }
   if (tr.interrupted) {
     error("interrupted after {} of {} cells", tr.cells.size(), cells);
     fmt::print("FAILURE: interrupted ({:.1f} s)\n", tr.seconds);
@@ -82,13 +78,16 @@ int run_torture(double duration) {
 
 void add_torture(CLI::App& app) {
   auto duration = std::make_shared<double>(120.0);
+  auto json_path = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand(
       "torture", "Run the whole matrix (strategies x directions x orders x int3 policies) in stress mode; SUCCESS "
                  "when every fix holds everywhere and the v4.12 bug reproduces.");
   cmd->add_option("--duration", *duration, "time budget in seconds for the whole matrix")
       ->check(seconds_validator(false))
       ->capture_default_str();
-  cmd->callback([duration] { set_action([duration] { return run_torture(*duration); }); });
+  cmd->add_option("--json", *json_path,
+                  "also write the matrix as JSON to FILE (for 'pokebench results bundle --matrix')");
+  cmd->callback([duration, json_path] { set_action([duration, json_path] { return run_torture(*duration, *json_path); }); });
 }
 
 } // namespace pokebench::cli

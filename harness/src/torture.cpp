@@ -4,6 +4,7 @@
 #include <pokebench/harness/vcpu.hpp>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
@@ -78,6 +79,23 @@ TortureResult run_torture(double duration_s, const std::function<void(const Tort
 std::string torture_header() {
   return fmt::format("{:<9} {:<8} {:<12} {:<12} {:>11} {:>6} {:>9} {:>8} {:>9} {:>8}  {}", "strategy", "dir", "order",
                      "int3", "hangs/trans", "torn", "unchecked", "max-rtry", "int3-hits", "trans/s", "verdict");
+}
+
+std::string torture_json(const TortureResult& tr) {
+  nlohmann::json cells = nlohmann::json::array();
+  for (const TortureCell& c : tr.cells)
+    cells.push_back({{"strategy", cpuset::strategy_name(c.config.strategy)},
+                     {"direction", to_string(c.config.direction)},
+                     {"order", to_string(c.config.order)},
+                     {"int3", patcher::to_string(c.config.int3)},
+                     {"verdict", to_string(c.result.verdict())},
+                     {"trials", c.result.trials},
+                     {"hangs", c.result.hung_trials},
+                     {"torn_reads", c.result.oracles.torn_reads},
+                     {"expected_ok", c.expected_ok}});
+  nlohmann::json j{{"schema_version", 1},      {"success", tr.success},         {"seconds", tr.seconds},
+                   {"why", tr.why},            {"interrupted", tr.interrupted}, {"correctness_matrix", cells}};
+  return j.dump(2);
 }
 
 std::string torture_row(const TortureCell& c) {

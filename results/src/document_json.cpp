@@ -233,8 +233,8 @@ void read_matrix(const Reader& r, const json& matrix, const std::string& ptr, Re
     c.order = r.string_at(r.require(m, at, "order"), at + "/order");
     c.int3 = r.string_at(r.require(m, at, "int3"), at + "/int3");
     c.verdict = r.string_at(r.require(m, at, "verdict"), at + "/verdict");
-    if (c.verdict != "OK" && c.verdict != "HANG" && c.verdict != "TORN")
-      r.fail(at + "/verdict", fmt::format("unknown verdict '{}' (OK, HANG or TORN)", c.verdict));
+    if (c.verdict != "OK" && c.verdict != "HANG" && c.verdict != "TORN" && c.verdict != "ERROR")
+      r.fail(at + "/verdict", fmt::format("unknown verdict '{}' (OK, HANG, TORN or ERROR)", c.verdict));
     r.opt_int(m, at, "trials", c.trials);
     r.opt_int(m, at, "hangs", c.hangs);
     r.opt_int(m, at, "torn_reads", c.torn_reads);

@@ -173,6 +173,7 @@ void judge_correctness(const ResultDocument& current, RegressReport& report) {
     // A HANG verdict with no count still counts once: the verdict is the oracle's word.
     it->second.hangs += std::max<std::int64_t>(cell.hangs, cell.verdict == "HANG" ? 1 : 0);
     it->second.torn_reads += std::max<std::int64_t>(cell.torn_reads, cell.verdict == "TORN" ? 1 : 0);
+    it->second.errors += cell.verdict == "ERROR" ? 1 : 0;
   }
   for (const auto& name : matrix_order) rows.push_back(matrix[name]);
 
@@ -180,10 +181,12 @@ void judge_correctness(const ResultDocument& current, RegressReport& report) {
   bool bug_seen = false;
   for (CorrectnessRow& row : rows) {
     if (is_fix_strategy(row.strategy)) {
-      if (row.hangs > 0 || row.torn_reads > 0) {
+      if (row.hangs > 0 || row.torn_reads > 0 || row.errors > 0) {
+        // An unjudged cell gates too: a fix is only shown correct by trials that ran.
         row.gates = true;
-        row.reason = fmt::format("fix strategy '{}' {}: {} hang(s), {} torn read(s) in {} trials", row.strategy,
-                                 row.scope, row.hangs, row.torn_reads, row.trials);
+        row.reason = fmt::format("fix strategy '{}' {}: {} hang(s), {} torn read(s){} in {} trials", row.strategy,
+                                 row.scope, row.hangs, row.torn_reads,
+                                 row.errors > 0 ? fmt::format(", {} cell(s) in ERROR", row.errors) : "", row.trials);
       } else {
         row.reason = "holds";
       }

@@ -146,6 +146,17 @@ TEST(Regress, MatrixCellsGate) {
     }
 }
 
+TEST(Regress, AnUnjudgedMatrixCellOfAFixGates) {
+  ResultDocument doc = load("report_run.json");
+  for (MatrixCell& cell : doc.matrix)
+    if (cell.strategy == "ordered" && cell.order == "table" && cell.direction == "enable" && cell.int3 == "skip")
+      cell.verdict = "ERROR";
+  const RegressReport r = regress(doc, doc, {});
+  ASSERT_EQ(r.correctness_failures(), 1u);
+  for (const CorrectnessRow& c : r.correctness)
+    if (c.gates) EXPECT_NE(c.reason.find("1 cell(s) in ERROR"), std::string::npos) << c.reason;
+}
+
 TEST(Regress, CounterMetric) {
   GateOptions o;
   o.metric = "cycles_per_iter";

@@ -34,6 +34,12 @@ std::vector<ScenarioConfig> torture_matrix(const ScenarioConfig& base, double du
 TortureResult run_torture(double duration_s, const std::function<void(const TortureCell&, std::size_t, std::size_t)>& on_cell = {},
                           ScenarioConfig base = {});
 
+// The matrix as JSON: {"schema_version": 1, "success", "seconds", "why",
+// "correctness_matrix": [{strategy, direction, order, int3, verdict
+// (OK|HANG|TORN|ERROR), trials, hangs, torn_reads, expected_ok}]}, the shape
+// `pokebench results bundle --matrix` reads.
+std::string torture_json(const TortureResult&);
+
 // One table row for a finished cell, and its header.
 std::string torture_header();
 std::string torture_row(const TortureCell&);

@@ -81,7 +81,7 @@ struct MatrixCell {
   std::string direction;
   std::string order;
   std::string int3;
-  std::string verdict;  // OK | HANG | TORN
+  std::string verdict;  // OK | HANG | TORN | ERROR (the trial could not be judged)
   std::int64_t trials = 0;
   std::int64_t hangs = 0;
   std::int64_t torn_reads = 0;

@@ -53,6 +53,7 @@ struct CorrectnessRow {
   std::int64_t trials = 0, hangs = 0, torn_reads = 0;
   bool gates = false;
   std::string reason;  // why it gates, or what it shows
+  std::int64_t errors = 0;  // matrix cells whose trial could not be judged (ERROR)
 };
 
 struct RegressReport {
