@@ -154,7 +154,9 @@ TEST(Regress, AnUnjudgedMatrixCellOfAFixGates) {
   const RegressReport r = regress(doc, doc, {});
   ASSERT_EQ(r.correctness_failures(), 1u);
   for (const CorrectnessRow& c : r.correctness)
-    if (c.gates) EXPECT_NE(c.reason.find("1 cell(s) in ERROR"), std::string::npos) << c.reason;
+    if (c.gates) {
+      EXPECT_NE(c.reason.find("1 cell(s) in ERROR"), std::string::npos) << c.reason;
+    }
 }
 
 TEST(Regress, CounterMetric) {
