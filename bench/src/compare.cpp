@@ -72,7 +72,9 @@ std::vector<std::string> cells(const StrategyRow& r) {
 std::string context_line(const CompareContext& c) {
   return fmt::format("{} | {} | {} CPUs{} | {} | counters: {}{} | {} | git {}", c.cpu_model, c.kernel, c.cpus,
                      c.vm ? fmt::format(" ({})", c.hypervisor.empty() ? "VM" : c.hypervisor) : "", c.compiler,
-                     c.counters, c.counters == "tsc" ? fmt::format(" ({:.3f} GHz)", c.tsc_ghz) : "", c.date,
+                     c.counters,
+                     c.counters == "tsc" ? fmt::format(" ({:.3f} GHz; core ~{:.2f} GHz)", c.tsc_ghz, c.core_ghz_estimate) : "",
+                     c.date,
                      c.git_sha.substr(0, 12));
 }
 
@@ -85,7 +87,8 @@ nlohmann::ordered_json to_json(const CompareReport& r) {
   j["context"] = {{"git_sha", c.git_sha},   {"compiler", c.compiler},   {"flags", c.flags},
                   {"kernel", c.kernel},     {"cpu_model", c.cpu_model}, {"cpus", c.cpus},
                   {"vm", c.vm},             {"hypervisor", c.hypervisor}, {"counters", c.counters},
-                  {"tsc_ghz", c.tsc_ghz},   {"date", c.date}};
+                  {"tsc_ghz", c.tsc_ghz},   {"core_ghz_estimate", c.core_ghz_estimate},
+                  {"date", c.date}};
   j["strategies"] = json::array();
   for (const auto& s : r.strategies)
     j["strategies"].push_back({{"name", s.name},

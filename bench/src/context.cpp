@@ -65,6 +65,7 @@ CompareContext collect_context() {
   const auto& counters = counter_support();
   c.counters = to_string(counters.cycles);
   c.tsc_ghz = counters.tsc_ghz;
+  c.core_ghz_estimate = counters.tsc_ghz * counters.core_per_tick;
   c.date = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
   return c;
 }

@@ -76,6 +76,7 @@ CounterSupport probe() {
   const auto& tsc = tsc_calibration();
   s.tsc_ghz = tsc.ghz;
   s.tsc_overhead_ticks = tsc.read_overhead_ticks;
+  s.core_per_tick = tsc.core_per_tick;
   return s;
 }
 
@@ -95,8 +96,10 @@ std::string describe_counters() {
     out += "cycles: PAPI_TOT_CYC (hardware)\n";
   else
     out += fmt::format("cycles: TSC ticks at {:.3f} GHz, serialised reads, {:.0f} ticks read overhead subtracted "
-                       "(PAPI_TOT_CYC {})\n",
-                       s.tsc_ghz, s.tsc_overhead_ticks, s.papi ? s.events[0].detail : s.papi_detail);
+                       "(PAPI_TOT_CYC {}); core clock ~{:.2f} GHz by a dependent-add chain, so 1 tick ~ {:.2f} "
+                       "core cycles\n",
+                       s.tsc_ghz, s.tsc_overhead_ticks, s.papi ? s.events[0].detail : s.papi_detail,
+                       s.tsc_ghz * s.core_per_tick, s.core_per_tick);
   out += s.instructions ? std::string("instructions: PAPI_TOT_INS (hardware)\n")
                         : fmt::format("instructions: none from hardware (PAPI_TOT_INS {}); use 'pokebench insns' "
                                       "(callgrind) for exact counts\n",
@@ -116,6 +119,7 @@ void announce_counters() {
     const auto& s = counter_support();
     benchmark::AddCustomContext("counters", to_string(s.cycles));
     benchmark::AddCustomContext("tsc_ghz", fmt::format("{:.4f}", s.tsc_ghz));
+    benchmark::AddCustomContext("core_ghz_estimate", fmt::format("{:.3f}", s.tsc_ghz * s.core_per_tick));
     std::string usable;
     for (const auto& e : s.events)
       if (e.usable) usable += (usable.empty() ? "" : ",") + e.name;
@@ -123,8 +127,10 @@ void announce_counters() {
     if (s.cycles == CycleSource::tsc)
       std::fprintf(stderr,
                    "pokebench: note: no hardware cycle counter here (PAPI_TOT_CYC %s); cycles_per_iter are TSC "
-                   "ticks at %.3f GHz, insns_per_iter is absent (use 'pokebench insns')\n",
-                   s.papi ? s.events[0].detail.c_str() : s.papi_detail.c_str(), s.tsc_ghz);
+                   "ticks at %.3f GHz (the core runs at ~%.2f GHz: 1 tick ~ %.2f core cycles), insns_per_iter is "
+                   "absent (use 'pokebench insns')\n",
+                   s.papi ? s.events[0].detail.c_str() : s.papi_detail.c_str(), s.tsc_ghz,
+                   s.tsc_ghz * s.core_per_tick, s.core_per_tick);
   });
 }
 

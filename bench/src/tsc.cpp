@@ -47,6 +47,17 @@ TscCalibration calibrate() {
     s = static_cast<double>(s1 - s0);
   }
   c.read_overhead_ticks = median(samples);
+
+  // 8 dependent adds per iteration: 8 core cycles whatever the clock.
+  constexpr std::uint64_t kIters = 250'000;
+  for (int run = 0; run < 7; ++run) {
+    std::uint64_t x = 0, n = kIters;
+    const std::uint64_t t0 = tsc_start();
+    asm volatile("1:\n\t.rept 8\n\tadd $1, %0\n\t.endr\n\tdec %1\n\tjnz 1b" : "+r"(x), "+r"(n)::"cc");
+    const std::uint64_t t1 = tsc_stop();
+    const double ticks = static_cast<double>(t1 - t0) - c.read_overhead_ticks;
+    if (ticks > 0) c.core_per_tick = std::max(c.core_per_tick, 8.0 * kIters / ticks);
+  }
   return c;
 }
 

@@ -17,7 +17,7 @@ namespace {
 pb::CompareReport canned() {
   pb::CompareReport r;
   r.context = {"0123456789abcdef0123456789abcdef01234567", "GCC 12.2.0", "Release: -O3 -DNDEBUG",
-               "Linux 6.1.0", "AMD EPYC", 2, true, "KVMKVMKVM", "tsc", 2.596, "2026-11-21T20:00:00Z"};
+               "Linux 6.1.0", "AMD EPYC", 2, true, "KVMKVMKVM", "tsc", 2.596, 3.5, "2026-11-21T20:00:00Z"};
   const char* names[] = {"per-site", "batched", "ordered", "cached", "cookie"};
   for (int i = 0; i < 5; ++i) {
     pb::StrategyRow s;

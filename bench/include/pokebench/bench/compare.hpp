@@ -34,6 +34,7 @@ struct CompareContext {
   std::string hypervisor; // "KVMKVMKVM", "" on bare metal
   std::string counters;  // "papi" | "tsc"
   double tsc_ghz = 0;
+  double core_ghz_estimate = 0; // dependent-add chain: TSC ticks x (core/TSC) = core cycles
   std::string date;      // ISO 8601, UTC
 };
 

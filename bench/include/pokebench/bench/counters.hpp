@@ -39,6 +39,7 @@ struct CounterSupport {
   bool instructions = false; // PAPI_TOT_INS usable
   double tsc_ghz = 0;
   double tsc_overhead_ticks = 0;
+  double core_per_tick = 0; // core cycles per TSC tick (TscCalibration)
 };
 
 // Probed once, cached; thread-safe.
