@@ -64,8 +64,23 @@ extern std::atomic<Int3Policy> g_int3_policy;
 // Serialises all patching (the kernel's jump_label_mutex + text_mutex).
 std::mutex& jump_label_mutex() noexcept;
 
-// Backends: write `len` bytes at `addr` through `backend`. Throws Error.
-void text_poke(Backend backend, std::uintptr_t addr, const std::uint8_t* bytes, std::size_t len);
+// The writes of one protocol step, through one backend (text_poke.cpp).
+// mprotect: the pages of every listed site are RWX from construction to
+// close(); procmem: nothing to open, each write is a pwrite. Throws Error.
+class PokeWindow {
+ public:
+  PokeWindow(Backend backend, const std::vector<std::uintptr_t>& sites);
+  ~PokeWindow();
+  PokeWindow(const PokeWindow&) = delete;
+  PokeWindow& operator=(const PokeWindow&) = delete;
+  void write(std::uintptr_t addr, const std::uint8_t* bytes, std::size_t len);
+  void close();
+
+ private:
+  Backend backend_;
+  bool open_ = false;
+  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> ranges_; // page ranges made RWX
+};
 
 // membarrier SYNC_CORE, then the configured cpu_sync hook. Throws Error.
 void membarrier_sync_core();

@@ -5,7 +5,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -18,48 +22,45 @@ std::uintptr_t page_size() {
   return ps;
 }
 
-// mprotect backend: the page(s) go RX -> RWX -> RX. X is never dropped: a
-// thread executing on the page meanwhile would fault (KERNEL-NOTES 7).
-void poke_mprotect(std::uintptr_t addr, const std::uint8_t* bytes, std::size_t len) {
-  const std::uintptr_t first = addr & ~(page_size() - 1);
-  const std::uintptr_t last = (addr + len + page_size() - 1) & ~(page_size() - 1);
-  void* page = reinterpret_cast<void*>(first);
-  if (mprotect(page, last - first, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) {
+// mprotect backend: the pages go RX -> RWX -> RX around the writes, never
+// dropping X: a thread executing on the page meanwhile would fault
+// (KERNEL-NOTES 7). One window covers every page a protocol step touches, so
+// a batch pays for two mprotect calls per step, not two per site.
+void set_protection(const std::vector<std::pair<std::uintptr_t, std::uintptr_t>>& ranges, int prot) {
+  for (const auto& [first, last] : ranges) {
+    if (mprotect(reinterpret_cast<void*>(first), last - first, prot) == 0) continue;
     const int err = errno;
-    throw Error(fmt::format(
-        "mprotect backend: making the text page at {:#x} writable+executable failed: {}{}; use the procmem "
-        "backend (--backend procmem), which writes through /proc/self/mem and never makes text writable",
-        first, std::strerror(err),
-        err == EACCES ? " (W^X policy: SELinux execmem/execmod, MDWE/MemoryDenyWriteExecute or PaX MPROTECT)"
-                      : ""));
+    if (prot & PROT_WRITE)
+      throw Error(fmt::format(
+          "mprotect backend: making the text page at {:#x} writable+executable failed: {}{}; use the procmem "
+          "backend (--backend procmem), which writes through /proc/self/mem and never makes text writable",
+          first, std::strerror(err),
+          err == EACCES ? " (W^X policy: SELinux execmem/execmod, MDWE/MemoryDenyWriteExecute or PaX MPROTECT)" : ""));
+    throw Error(fmt::format("mprotect backend: restoring R-X on {:#x} failed: {}", first, std::strerror(err)));
   }
-  // Byte stores: the int3 protocol, not the width of the store, makes the
-  // change safe for threads executing here.
-  auto* dst = reinterpret_cast<volatile std::uint8_t*>(addr);
-  for (std::size_t i = 0; i < len; ++i) dst[i] = bytes[i];
-  if (mprotect(page, last - first, PROT_READ | PROT_EXEC) != 0)
-    throw Error(fmt::format("mprotect backend: restoring R-X on {:#x} failed: {}", first, std::strerror(errno)));
 }
 
 // procmem backend: the kernel writes for us (FOLL_FORCE), breaking COW on the
 // text page; userspace never holds a writable mapping of it. The descriptor
-// is per process: /proc/self resolves at open(), so a forked child reopens.
-struct ProcMem {
-  int fd = -1;
-  pid_t pid = 0;
-};
-ProcMem g_procmem;
+// is per process (/proc/self resolves at open()): a forked child drops the
+// parent's and opens its own.
+int g_procmem_fd = -1;
+
+void procmem_forget_in_child() noexcept {
+  if (g_procmem_fd >= 0) close(g_procmem_fd);
+  g_procmem_fd = -1;
+}
 
 int procmem_fd() {
-  if (g_procmem.fd >= 0 && g_procmem.pid == getpid()) return g_procmem.fd;
-  if (g_procmem.fd >= 0) close(g_procmem.fd);
-  g_procmem.fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
-  g_procmem.pid = getpid();
-  if (g_procmem.fd < 0)
+  static const bool registered = pthread_atfork(nullptr, nullptr, procmem_forget_in_child) == 0;
+  (void)registered;
+  if (g_procmem_fd >= 0) return g_procmem_fd;
+  g_procmem_fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+  if (g_procmem_fd < 0)
     throw Error(fmt::format("procmem backend: cannot open /proc/self/mem for writing: {} (is /proc mounted, "
                             "and writes to it allowed?); use the mprotect backend (--backend mprotect)",
                             std::strerror(errno)));
-  return g_procmem.fd;
+  return g_procmem_fd;
 }
 
 void poke_procmem(std::uintptr_t addr, const std::uint8_t* bytes, std::size_t len) {
@@ -73,11 +74,50 @@ void poke_procmem(std::uintptr_t addr, const std::uint8_t* bytes, std::size_t le
 
 } // namespace
 
-void text_poke(Backend backend, std::uintptr_t addr, const std::uint8_t* bytes, std::size_t len) {
-  if (backend == Backend::mprotect)
-    poke_mprotect(addr, bytes, len);
-  else
+PokeWindow::PokeWindow(Backend backend, const std::vector<std::uintptr_t>& sites) : backend_(backend) {
+  if (backend_ != Backend::mprotect) return;
+  for (std::uintptr_t site : sites) {
+    const std::uintptr_t first = site & ~(page_size() - 1);
+    const std::uintptr_t last = (site + kSiteSize + page_size() - 1) & ~(page_size() - 1);
+    ranges_.emplace_back(first, last);
+  }
+  std::sort(ranges_.begin(), ranges_.end());
+  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> merged;
+  for (const auto& r : ranges_) {
+    if (!merged.empty() && r.first <= merged.back().second)
+      merged.back().second = std::max(merged.back().second, r.second);
+    else
+      merged.push_back(r);
+  }
+  ranges_ = std::move(merged);
+  set_protection(ranges_, PROT_READ | PROT_WRITE | PROT_EXEC);
+  open_ = true;
+}
+
+void PokeWindow::close() {
+  if (!open_) return;
+  open_ = false;
+  set_protection(ranges_, PROT_READ | PROT_EXEC);
+}
+
+PokeWindow::~PokeWindow() {
+  if (!open_) return;
+  try {
+    close();
+  } catch (const Error& e) {
+    std::fprintf(stderr, "pokebench: warning: %s\n", e.what()); // destructor during unwinding: say it, go on
+  }
+}
+
+void PokeWindow::write(std::uintptr_t addr, const std::uint8_t* bytes, std::size_t len) {
+  if (backend_ == Backend::mprotect) {
+    // Byte stores: the int3 protocol, not the width of the store, makes the
+    // change safe for threads executing here.
+    auto* dst = reinterpret_cast<volatile std::uint8_t*>(addr);
+    for (std::size_t i = 0; i < len; ++i) dst[i] = bytes[i];
+  } else {
     poke_procmem(addr, bytes, len);
+  }
   counters().writes.fetch_add(1, std::memory_order_relaxed);
 }
 

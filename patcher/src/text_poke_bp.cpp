@@ -79,15 +79,29 @@ class Update {
   void run_batch(std::size_t begin, std::size_t end, std::size_t batch, std::size_t batches) {
     batch_ = batch;
     batches_ = batches;
+    std::vector<std::uintptr_t> sites;
+    for (std::size_t i = begin; i < end; ++i) sites.push_back(pokes_[i].rec->code);
     for (std::size_t i = begin; i < end; ++i) start_poking(pokes_[i]);
     // Step 1: int3 over the first byte of every site of the batch.
-    for (std::size_t i = begin; i < end; ++i) write_int3(i);
+    {
+      PokeWindow w(cfg_.backend, sites);
+      for (std::size_t i = begin; i < end; ++i) write_int3(w, i);
+      w.close();
+    }
     sync(Phase::int3, begin, end);
     // Step 2: the new instruction's tail behind the int3.
-    for (std::size_t i = begin; i < end; ++i) write_tail(i);
+    {
+      PokeWindow w(cfg_.backend, sites);
+      for (std::size_t i = begin; i < end; ++i) write_tail(w, i);
+      w.close();
+    }
     sync(Phase::tail, begin, end);
     // Step 3: the new first byte replaces the int3.
-    for (std::size_t i = begin; i < end; ++i) write_head(i);
+    {
+      PokeWindow w(cfg_.backend, sites);
+      for (std::size_t i = begin; i < end; ++i) write_head(w, i);
+      w.close();
+    }
     sync(Phase::head, begin, end);
     for (std::size_t i = begin; i < end; ++i) finish_poking(pokes_[i]);
   }
@@ -104,31 +118,31 @@ class Update {
     counters().sites_patched.fetch_add(1, std::memory_order_relaxed);
   }
 
-  void write_int3(std::size_t i) {
+  void write_int3(PokeWindow& w, std::size_t i) {
     Poke& p = pokes_[i];
     expect_bytes(*p.rec, Phase::int3, "pre-write", p.old_insn.data(), 0, kSiteSize);
     announce(i, Phase::int3, Step::before_write);
-    text_poke(cfg_.backend, p.rec->code, &kInt3, 1);
+    w.write(p.rec->code, &kInt3, 1);
     expect_bytes(*p.rec, Phase::int3, "read-back", &kInt3, 0, 1);
     announce(i, Phase::int3, Step::after_write);
   }
 
-  void write_tail(std::size_t i) {
+  void write_tail(PokeWindow& w, std::size_t i) {
     Poke& p = pokes_[i];
     expect_bytes(*p.rec, Phase::tail, "pre-write", &kInt3, 0, 1);
     expect_bytes(*p.rec, Phase::tail, "pre-write", p.old_insn.data() + 1, 1, kSiteSize - 1);
     announce(i, Phase::tail, Step::before_write);
-    text_poke(cfg_.backend, p.rec->code + 1, p.new_insn.data() + 1, kSiteSize - 1);
+    w.write(p.rec->code + 1, p.new_insn.data() + 1, kSiteSize - 1);
     expect_bytes(*p.rec, Phase::tail, "read-back", p.new_insn.data() + 1, 1, kSiteSize - 1);
     announce(i, Phase::tail, Step::after_write);
   }
 
-  void write_head(std::size_t i) {
+  void write_head(PokeWindow& w, std::size_t i) {
     Poke& p = pokes_[i];
     expect_bytes(*p.rec, Phase::head, "pre-write", &kInt3, 0, 1);
     expect_bytes(*p.rec, Phase::head, "pre-write", p.new_insn.data() + 1, 1, kSiteSize - 1);
     announce(i, Phase::head, Step::before_write);
-    text_poke(cfg_.backend, p.rec->code, p.new_insn.data(), 1);
+    w.write(p.rec->code, p.new_insn.data(), 1);
     expect_bytes(*p.rec, Phase::head, "read-back", p.new_insn.data(), 0, kSiteSize);
     announce(i, Phase::head, Step::after_write);
   }
