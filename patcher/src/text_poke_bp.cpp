@@ -276,9 +276,11 @@ void poke_site(const void* code, bool to_jump) {
     throw Error(fmt::format("{} is not a registered static branch site ({}); refusing to patch it", code,
                             symbolize(reinterpret_cast<std::uintptr_t>(code))));
   std::lock_guard lock(jump_label_mutex());
-  const Config cfg = snapshot_config();
   // The key state that gives `to_jump` at this site: enabled XOR likely.
-  apply_update(cfg, rec->key, to_jump != rec->likely, {rec});
+  const bool enabled = to_jump != rec->likely;
+  const SiteInfo info = describe(*rec, false);
+  if (info.bytes == site_instruction(info, enabled)) return; // already there
+  apply_update(snapshot_config(), rec->key, enabled, {rec});
 }
 
 } // namespace pokebench::patcher

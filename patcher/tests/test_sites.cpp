@@ -180,13 +180,32 @@ TEST(PatchProtocol, PerSiteSyncsThreeTimesPerSiteBatchedThreeTimesPerBatch) {
 }
 
 TEST(BadInput, PatchingSomethingThatIsNotASiteIsRefused) {
-  const auto* not_a_site = reinterpret_cast<const std::uint8_t*>(&bytes_branch);
-  EXPECT_THROW(pp::poke_site(not_a_site, true), pp::Error);
-  try {
-    pp::poke_site(not_a_site, true);
-  } catch (const pp::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("not a registered static branch site"), std::string::npos) << e.what();
+  // The middle of a real site, and data: neither is a site's first byte.
+  const auto* site = static_cast<const std::uint8_t*>(pp::sites_of(&g_bytes_key.key)[0].code);
+  static const std::uint8_t data[8] = {};
+  for (const void* not_a_site : {static_cast<const void*>(site + 1), static_cast<const void*>(data)}) {
+    EXPECT_THROW(pp::poke_site(not_a_site, true), pp::Error);
+    try {
+      pp::poke_site(not_a_site, true);
+    } catch (const pp::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("not a registered static branch site"), std::string::npos) << e.what();
+    }
   }
+  EXPECT_EQ(pp::sites_of(&g_bytes_key.key)[0].bytes, pp::kNop5) << "the site was not touched";
+}
+
+TEST(PokeSite, PatchesARegisteredSiteAndIsANoOpWhenItAlreadyHoldsTheInstruction) {
+  pp::configure({});
+  const void* site = pp::sites_of(&g_bytes_key.key)[0].code;
+  const auto writes = pp::stats().writes;
+  pp::poke_site(site, false);
+  EXPECT_EQ(pp::stats().writes, writes) << "already the NOP: nothing written";
+  pp::poke_site(site, true);
+  EXPECT_EQ(bytes_branch(), 1);
+  pp::poke_site(site, true);
+  pp::poke_site(site, false);
+  EXPECT_EQ(bytes_branch(), 2);
+  EXPECT_EQ(pp::stats().writes - writes, 6U) << "two flips, three writes each";
 }
 
 void previous_trap_handler(int) { _exit(42); }

@@ -150,8 +150,9 @@ std::vector<SiteInfo> all_sites();
 std::optional<SiteInfo> find_site(const void* code);
 
 // Patch one registered site to `to_jump` (true: JMP to its target, false:
-// NOP) through the full protocol, without touching its key. Throws Error if
-// `code` is not a registered site. For tests and the patch benchmarks.
+// NOP) through the full protocol, without touching its key; nothing is written
+// when it already holds that instruction. Throws Error if `code` is not the
+// first byte of a registered site. For tests and the patch benchmarks.
 void poke_site(const void* code, bool to_jump);
 
 // The instruction a site holds for a given key state: `enabled XOR likely`.
