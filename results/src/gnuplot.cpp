@@ -7,6 +7,7 @@
 
 #include <fmt/core.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -94,9 +95,18 @@ std::string Gnuplot::render_svg(const std::string& script, const std::map<std::s
   for (const auto& [name, content] : data) {
     const fs::path file = dir.path() / (name + ".dat");
     write(file, content);
+    // Whole names only: $trend1 must not eat the front of $trend10.
     const std::string token = "$" + name;
-    for (std::size_t p = body.find(token); p != std::string::npos; p = body.find(token, p))
-      body.replace(p, token.size(), quoted(file));
+    const std::string path = quoted(file);
+    for (std::size_t p = body.find(token); p != std::string::npos; p = body.find(token, p)) {
+      const std::size_t end = p + token.size();
+      if (end < body.size() && (std::isalnum(static_cast<unsigned char>(body[end])) || body[end] == '_')) {
+        p = end;
+        continue;
+      }
+      body.replace(p, token.size(), path);
+      p += path.size();
+    }
   }
   const fs::path svg = dir.path() / "plot.svg";
   const fs::path script_file = dir.path() / "plot.gp";

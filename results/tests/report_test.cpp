@@ -75,6 +75,16 @@ TEST(Report, SaysWhatIsMissingInsteadOfDrawingNothing) {
   expect_plot(html, "plot-strategies");
 }
 
+TEST(Gnuplot, DataNamesThatArePrefixesOfOthersStayApart) {
+  if (find_program("gnuplot").empty()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
+  // A trend of 11+ benchmarks has $trend1 and $trend10: both must reach gnuplot whole.
+  const Gnuplot gp;
+  const std::string svg = gp.render_svg("plot $trend1 using 1:2 with lines title 'one', $trend10 using 1:2 with lines title 'ten'\n",
+                                        {{"trend1", "0 1\n1 2\n"}, {"trend10", "0 3\n1 4\n"}}, 400, 300);
+  EXPECT_NE(svg.find("one"), std::string::npos);
+  EXPECT_NE(svg.find("ten"), std::string::npos);
+}
+
 TEST(Report, MissingGnuplotNamesThePackage) {
   ReportOptions o;
   o.gnuplot = "/nonexistent/gnuplot";
