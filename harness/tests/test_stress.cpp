@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <vector>
 
 namespace pokebench::harness {
 namespace {
@@ -33,46 +34,48 @@ TEST(Stress, Bug2017Hangs20OutOf20) {
 
 class FixMatrix : public ::testing::TestWithParam<Strategy> {};
 
-TEST_P(FixMatrix, DeterministicEveryDirectionOrderAndInt3Policy) {
+// Every direction x order x int3 policy cell of `strategy`, as a config.
+std::vector<ScenarioConfig> cells_of(Strategy strategy) {
+  std::vector<ScenarioConfig> cells;
   for (Direction d : {Direction::enable, Direction::disable})
     for (SiteOrder o : kAllOrders)
       for (pp::Int3Policy p : {pp::Int3Policy::skip, pp::Int3Policy::emulate_new}) {
         ScenarioConfig c;
-        c.strategy = GetParam();
+        c.strategy = strategy;
         c.direction = d;
         c.order = o;
         c.int3 = p;
-        c.mode = Mode::deterministic;
-        c.timeout_ms = 500;
-        const ScenarioResult r = run_scenario(c);
-        EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
-        EXPECT_EQ(r.oracles.transitions, 1u) << verdict_line(r);
-        // Readers are held in their loops across every write, so they must
-        // have executed a site while its int3 was in place.
-        EXPECT_GT(r.oracles.int3_hits, 0u) << verdict_line(r);
+        cells.push_back(c);
       }
+  return cells;
+}
+
+TEST_P(FixMatrix, DeterministicEveryDirectionOrderAndInt3Policy) {
+  for (ScenarioConfig c : cells_of(GetParam())) {
+    c.mode = Mode::deterministic;
+    c.timeout_ms = 500;
+    const ScenarioResult r = run_scenario(c);
+    EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
+    EXPECT_EQ(r.oracles.transitions, 1u) << verdict_line(r);
+    // Readers are held in their loops across every write, so they must
+    // have executed a site while its int3 was in place.
+    EXPECT_GT(r.oracles.int3_hits, 0u) << verdict_line(r);
+  }
   EXPECT_TRUE(testing::child_processes().empty());
 }
 
 TEST_P(FixMatrix, AtLeast10000StressTransitions) {
   std::uint64_t total = 0;
-  for (Direction d : {Direction::enable, Direction::disable})
-    for (SiteOrder o : kAllOrders)
-      for (pp::Int3Policy p : {pp::Int3Policy::skip, pp::Int3Policy::emulate_new}) {
-        ScenarioConfig c;
-        c.strategy = GetParam();
-        c.direction = d;
-        c.order = o;
-        c.int3 = p;
-        c.mode = Mode::stress;
-        c.trials = 420; // x 24 cells = 10,080 transitions under test
-        c.writer_period_us = 200;
-        c.timeout_ms = 500;
-        const ScenarioResult r = run_scenario(c);
-        EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
-        EXPECT_EQ(r.oracles.torn_reads, 0u);
-        total += r.oracles.transitions;
-      }
+  for (ScenarioConfig c : cells_of(GetParam())) {
+    c.mode = Mode::stress;
+    c.trials = 420; // x 24 cells = 10,080 transitions under test
+    c.writer_period_us = 200;
+    c.timeout_ms = 500;
+    const ScenarioResult r = run_scenario(c);
+    EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
+    EXPECT_EQ(r.oracles.torn_reads, 0u);
+    total += r.oracles.transitions;
+  }
   EXPECT_GE(total, 10'000u);
   EXPECT_TRUE(testing::pokebench_shm_segments().empty());
 }

@@ -82,7 +82,8 @@ class PokeWindow {
   std::vector<std::pair<std::uintptr_t, std::uintptr_t>> ranges_; // page ranges made RWX
 };
 
-// membarrier SYNC_CORE, then the configured cpu_sync hook. Throws Error.
+// membarrier SYNC_CORE (registering first if this process is not yet).
+// The cpu_sync hook is the caller's to run after it. Throws Error.
 void membarrier_sync_core();
 
 void ensure_int3_handler();
