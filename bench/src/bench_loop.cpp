@@ -33,13 +33,8 @@ constexpr std::uint64_t kBatch = 1024;
 void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1 on, 2 flipping */) {
   namespace pp = pokebench::patcher;
   ScopedPin pin(measuring_cpu());
-  // The patcher's defaults (membarrier sync, emulate-new, table order);
-  // set_enabled() only picks the variant's apply mode. Restored on exit.
-  struct RestoreConfig {
-    pp::Config saved = pp::configuration();
-    ~RestoreConfig() { pp::configure(std::move(saved)); }
-  } restore;
-  pp::configure(pp::Config{});
+  // set_enabled() patches with the patcher's defaults (membarrier sync,
+  // emulate-new, table order) in the variant's own apply mode.
   try {
     v->set_enabled(mode == 1);
   } catch (const std::exception& e) {

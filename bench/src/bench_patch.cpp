@@ -45,16 +45,14 @@ void BM_patch(benchmark::State& state, pp::ApplyMode apply, pp::Backend backend,
   });
   ScopedPin pin(cpu_other_than(reader.host_cpu));
 
-  // A known configuration (table order, emulate-new, max_batch 256), not
-  // whatever the process last used: rows must mean the same in every run.
-  const pp::Config saved = pp::configuration();
+  // A known policy (table order, emulate-new, max_batch 256), passed to every
+  // flip: rows mean the same in every run.
   pp::Config cfg;
   cfg.apply = apply;
   cfg.backend = backend;
   cfg.observer = nullptr;
   cfg.cpu_sync = [&machine] { machine.on_each_cpu(harness::do_sync_core, nullptr, "do_sync_core"); };
   try {
-    pp::configure(cfg);
     const pp::Stats before = pp::stats();
     BatchCounters c;
     bool on = pp::static_key_count(set->key) > 0;
@@ -62,9 +60,9 @@ void BM_patch(benchmark::State& state, pp::ApplyMode apply, pp::Backend backend,
     for (auto _ : state) {
       on = !on;
       if (on)
-        pp::static_key_enable(set->key);
+        pp::static_key_enable(set->key, cfg);
       else
-        pp::static_key_disable(set->key);
+        pp::static_key_disable(set->key, cfg);
     }
     c.stop();
     const pp::Stats after = pp::stats();
@@ -74,11 +72,10 @@ void BM_patch(benchmark::State& state, pp::ApplyMode apply, pp::Backend backend,
     state.counters["int3_hits"] = static_cast<double>(after.int3_hits - before.int3_hits) / flips;
     state.counters["flip_us"] = c.elapsed_us() / flips;
     state.counters["sites"] = static_cast<double>(set->sites);
-    if (on) pp::static_key_disable(set->key); // leave the key as found: off
+    if (on) pp::static_key_disable(set->key, cfg); // leave the key as found: off
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
   }
-  pp::configure(saved);
   machine.request_stop();
   machine.join_all();
 }

@@ -56,38 +56,33 @@ template <class S>
   asm volatile("" ::"r"(acc));
 }
 
-// cpuset_inc/dec through the patcher in the strategy's apply mode (batched
-// for `batched`, per-site for the rest, as the harness does), keeping the
-// rest of the process-wide configuration.
-template <class S, patcher::ApplyMode Mode>
+// cpuset_inc/dec through the patcher with the strategy's own apply mode
+// (S::apply: batched for `batched`, per-site for the rest, as the harness
+// patches them), the default backend and int3 policy, no hooks.
+template <class S>
 void set_enabled(bool on) {
   if (S::enabled() == on) return;
-  if constexpr (S::patched) {
-    if (patcher::configuration().apply != Mode) {
-      patcher::Config cfg = patcher::configuration();
-      cfg.apply = Mode;
-      patcher::configure(std::move(cfg));
-    }
-  }
+  static const patcher::Config policy = [] {
+    patcher::Config c;
+    c.apply = S::apply;
+    return c;
+  }();
   if (on)
-    S::cpuset_inc();
+    S::cpuset_inc(policy);
   else
-    S::cpuset_dec();
+    S::cpuset_dec(policy);
 }
 
-constexpr auto kPerSite = patcher::ApplyMode::per_site;
-constexpr auto kBatched = patcher::ApplyMode::batched;
-
-template <class S, patcher::ApplyMode Mode = kPerSite>
+template <class S>
 constexpr LoopVariant variant() {
-  return {S::name, &run<S>, &set_enabled<S, Mode>, S::patched};
+  return {S::name, &run<S>, &set_enabled<S>, S::patched};
 }
 
 const std::array<LoopVariant, 7> kVariants{{
     variant<cs::Plain<>>(),
     variant<cs::LoadTest<BenchLoadTestKeys>>(),
     variant<cs::PerSite<BenchPerSiteKeys>>(),
-    variant<cs::Batched<BenchBatchedKeys>, kBatched>(),
+    variant<cs::Batched<BenchBatchedKeys>>(),
     variant<cs::Ordered<BenchOrderedKeys>>(),
     variant<cs::Cached<BenchCachedKeys>>(),
     variant<cs::Cookie<BenchCookieKeys>>(),

@@ -15,7 +15,7 @@ namespace {
 
 namespace pp = pokebench::patcher;
 
-using ToggleFn = void (*)();
+using ToggleFn = void (*)(const pp::Config&);
 
 struct Toggler {
   ToggleFn inc;
@@ -209,7 +209,6 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
   reverse_pc.apply = pp::ApplyMode::batched;
   reverse_pc.max_batch = 1 << 20;
   const pp::Config tested_pc = pc;
-  pp::configure(tested_pc);
 
   // vCPUs: readers first (vCPU 0..), then the writer, then the negative control.
   for (unsigned i = 0; i < cfg.readers; ++i) {
@@ -243,16 +242,14 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
   auto tested = [&] {
     pos.transition++;
     pos.tested = true;
-    enable ? tog.inc() : tog.dec();
+    enable ? tog.inc(tested_pc) : tog.dec(tested_pc);
     pos.tested = false;
     shared.transitions_done.fetch_add(1, std::memory_order_relaxed);
     shared.heartbeat.fetch_add(1, std::memory_order_relaxed);
   };
   auto reverse = [&] {
     if (!park(true)) throw std::runtime_error("a reader did not park within the timeout");
-    pp::configure(reverse_pc);
-    enable ? tog.dec() : tog.inc();
-    pp::configure(tested_pc);
+    enable ? tog.dec(reverse_pc) : tog.inc(reverse_pc);
     park(false);
   };
 

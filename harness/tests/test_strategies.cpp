@@ -105,7 +105,6 @@ template <class S>
 void check_semantics(unsigned disabled_cookie) {
   pp::Config cfg;
   cfg.apply = pp::ApplyMode::per_site;
-  pp::configure(cfg);
   seqcount_t s;
   s.sequence = 2;
   RecordingProbe p;
@@ -114,7 +113,7 @@ void check_semantics(unsigned disabled_cookie) {
   EXPECT_EQ(c0, disabled_cookie) << S::name;
   EXPECT_FALSE(again0) << S::name << ": a disabled retry must not ask for another pass";
   EXPECT_FALSE(p.checked);
-  S::cpuset_inc();
+  S::cpuset_inc(cfg);
   EXPECT_TRUE(S::enabled());
   // Enabled: begin returns the sequence, retry validates it.
   auto [c1, again1] = begin_then_retry<S>(&s, false, p);
@@ -124,7 +123,7 @@ void check_semantics(unsigned disabled_cookie) {
   auto [c2, again2] = begin_then_retry<S>(&s, true, p);
   EXPECT_NE(c2, s.sequence.load());
   EXPECT_TRUE(again2) << S::name << ": a write between begin and retry must be seen";
-  S::cpuset_dec();
+  S::cpuset_dec(cfg);
   EXPECT_FALSE(S::enabled());
   auto [c3, again3] = begin_then_retry<S>(&s, true, p);
   EXPECT_EQ(c3, disabled_cookie);
@@ -140,10 +139,10 @@ TEST(CpusetSemantics, CookieRetryIgnoresTheKeyForMinusOne) {
   seqcount_t s;
   s.sequence = 2;
   RecordingProbe p;
-  Cookie<K4>::cpuset_inc();
+  Cookie<K4>::cpuset_inc({});
   EXPECT_FALSE(Cookie<K4>::read_mems_allowed_retry(&s, kCookieDisabled, p));
   EXPECT_TRUE(Cookie<K4>::read_mems_allowed_retry(&s, 0, p)); // a stale real sequence does retry
-  Cookie<K4>::cpuset_dec();
+  Cookie<K4>::cpuset_dec({});
 }
 
 TEST(CpusetSemantics, OrderedEnablesBeginBeforeRetry) {
@@ -156,10 +155,8 @@ TEST(CpusetSemantics, OrderedEnablesBeginBeforeRetry) {
     if (ev.step == pp::Step::before_write && ev.phase == pp::Phase::int3 && ev.index == 0)
       updates.emplace_back(ev.key, ev.enabling);
   };
-  pp::configure(cfg);
-  Ordered<K2>::cpuset_inc();
-  Ordered<K2>::cpuset_dec();
-  pp::configure({});
+  Ordered<K2>::cpuset_inc(cfg);
+  Ordered<K2>::cpuset_dec(cfg);
   ASSERT_EQ(updates.size(), 4u);
   EXPECT_EQ(updates[0], std::make_pair<const static_key*>(&K2::cpusets_pre_enable_key.key, true));
   EXPECT_EQ(updates[1], std::make_pair<const static_key*>(&K2::cpusets_enabled_key.key, true));

@@ -73,29 +73,26 @@ Capabilities probe_capabilities() {
 // The functional self-check: flip the probe key through `backend` and check
 // the site's bytes and the branch both ways. Empty string on success.
 std::string self_check(Backend backend, Int3Policy policy, ApplyMode mode) {
-  Config saved = configuration();
   Config cfg;
   cfg.backend = backend;
   cfg.int3 = policy;
   cfg.apply = mode;
-  configure(cfg);
   std::string failure;
   try {
     const auto before = sites_of(&g_probe_key.key);
     if (before.size() != 1 || before[0].bytes != kNop5 || probe_branch())
       failure = "probe site is not the 5-byte NOP, or its branch is taken, before enabling";
-    static_key_enable(&g_probe_key.key);
+    static_key_enable(&g_probe_key.key, cfg);
     const auto after = sites_of(&g_probe_key.key);
     if (failure.empty() && (after[0].bytes != site_instruction(after[0], true) || after[0].bytes[0] != kJmp32 ||
                             !probe_branch()))
       failure = "probe site is not the JMP, or its branch is not taken, after enabling";
-    static_key_disable(&g_probe_key.key);
+    static_key_disable(&g_probe_key.key, cfg);
     if (failure.empty() && (sites_of(&g_probe_key.key)[0].bytes != kNop5 || probe_branch()))
       failure = "probe site is not the NOP, or its branch is taken, after disabling";
   } catch (const Error& e) {
     failure = e.what();
   }
-  configure(std::move(saved));
   return failure;
 }
 

@@ -88,9 +88,6 @@ void membarrier_sync_core();
 
 void ensure_int3_handler();
 
-// The configuration in force (copied: hooks may run long).
-Config snapshot_config();
-
 // Patch the given sites (already ordered) to their `enabled` state.
 void apply_update(const Config& cfg, const static_key* key, bool enabled, const std::vector<SiteRecord*>& sites);
 

@@ -10,14 +10,14 @@ namespace {
 
 using detail::jump_label_mutex;
 
-void jump_label_update_locked(static_key* key, bool enabled) {
+void jump_label_update_locked(static_key* key, bool enabled, const Config& policy) {
   std::vector<detail::SiteRecord*> sites;
   {
     detail::Registry& r = detail::registry();
     std::shared_lock lock(r.mutex);
     if (auto it = r.by_key.find(key); it != r.by_key.end()) sites = it->second;
   }
-  detail::apply_update(detail::snapshot_config(), key, enabled, sites);
+  detail::apply_update(policy, key, enabled, sites);
 }
 
 void warn_once(const char* what) {
@@ -28,7 +28,7 @@ void warn_once(const char* what) {
 
 } // namespace
 
-void static_key_slow_inc(static_key* key) {
+void static_key_slow_inc(static_key* key, const Config& policy) {
   // Fast path: already enabled, just count (never from 0 or -1).
   for (int v = key->enabled.load(std::memory_order_relaxed); v > 0;)
     if (key->enabled.compare_exchange_weak(v, v + 1, std::memory_order_relaxed)) return;
@@ -36,7 +36,7 @@ void static_key_slow_inc(static_key* key) {
   std::lock_guard lock(jump_label_mutex());
   if (key->enabled.load(std::memory_order_relaxed) == 0) {
     key->enabled.store(-1, std::memory_order_relaxed);
-    jump_label_update_locked(key, true);
+    jump_label_update_locked(key, true, policy);
     // Release pairs with the acquire in static_key_count() and the fast path
     // above: whoever sees 1 also sees every site patched.
     key->enabled.store(1, std::memory_order_release);
@@ -45,7 +45,7 @@ void static_key_slow_inc(static_key* key) {
   }
 }
 
-void static_key_slow_dec(static_key* key) {
+void static_key_slow_dec(static_key* key, const Config& policy) {
   // atomic_dec_and_mutex_lock(): only the 1 -> 0 transition takes the lock.
   for (int v = key->enabled.load(std::memory_order_relaxed); v > 1;)
     if (key->enabled.compare_exchange_weak(v, v - 1, std::memory_order_relaxed)) return;
@@ -56,10 +56,10 @@ void static_key_slow_dec(static_key* key) {
     warn_once("static_key_slow_dec() on a key whose count is already 0");
     return;
   }
-  if (key->enabled.fetch_sub(1, std::memory_order_acq_rel) == 1) jump_label_update_locked(key, false);
+  if (key->enabled.fetch_sub(1, std::memory_order_acq_rel) == 1) jump_label_update_locked(key, false, policy);
 }
 
-void static_key_enable(static_key* key) {
+void static_key_enable(static_key* key, const Config& policy) {
   if (const int v = key->enabled.load(std::memory_order_acquire); v > 0) {
     if (v != 1) warn_once("static_key_enable() on a reference-counted key (count > 1)");
     return;
@@ -67,12 +67,12 @@ void static_key_enable(static_key* key) {
   std::lock_guard lock(jump_label_mutex());
   if (key->enabled.load(std::memory_order_relaxed) == 0) {
     key->enabled.store(-1, std::memory_order_relaxed);
-    jump_label_update_locked(key, true);
+    jump_label_update_locked(key, true, policy);
     key->enabled.store(1, std::memory_order_release); // as in static_key_slow_inc
   }
 }
 
-void static_key_disable(static_key* key) {
+void static_key_disable(static_key* key, const Config& policy) {
   if (const int v = key->enabled.load(std::memory_order_acquire); v != 1) {
     if (v != 0) warn_once("static_key_disable() on a reference-counted key (count > 1)");
     return;
@@ -80,7 +80,12 @@ void static_key_disable(static_key* key) {
   std::lock_guard lock(jump_label_mutex());
   int expected = 1;
   if (key->enabled.compare_exchange_strong(expected, 0, std::memory_order_acq_rel))
-    jump_label_update_locked(key, false);
+    jump_label_update_locked(key, false, policy);
 }
+
+void static_key_slow_inc(static_key* key) { static_key_slow_inc(key, policy_in_scope()); }
+void static_key_slow_dec(static_key* key) { static_key_slow_dec(key, policy_in_scope()); }
+void static_key_enable(static_key* key) { static_key_enable(key, policy_in_scope()); }
+void static_key_disable(static_key* key) { static_key_disable(key, policy_in_scope()); }
 
 } // namespace pokebench::patcher

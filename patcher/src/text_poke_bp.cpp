@@ -24,9 +24,8 @@ namespace pokebench::patcher {
 namespace detail {
 namespace {
 
-std::mutex g_config_mutex;
-Config g_config;
-std::mt19937_64 g_rng{1};
+// Innermost ScopedPolicy of this thread; nullptr: the default Config.
+thread_local const Config* t_policy = nullptr;
 
 std::string hex(const std::uint8_t* b, std::size_t n) {
   std::string s;
@@ -200,8 +199,16 @@ std::vector<std::size_t> patch_order(const Config& cfg, const std::vector<Poke>&
     case Order::reverse:
       std::reverse(order.begin(), order.end());
       break;
-    case Order::random:
-      std::shuffle(order.begin(), order.end(), g_rng);
+    case Order::random: {
+      // Seeded per update: the same seed gives the same order every time.
+      std::mt19937_64 rng(cfg.seed);
+      std::shuffle(order.begin(), order.end(), rng);
+      break;
+    }
+    case Order::tag_first:
+      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return (cfg.first_tag == pokes[a].rec->tag) > (cfg.first_tag == pokes[b].rec->tag);
+      });
       break;
     case Order::custom: {
       if (!cfg.custom_order) throw Error("Order::custom needs Config::custom_order");
@@ -247,30 +254,24 @@ void apply_update(const Config& cfg, const static_key* key, bool enabled, const 
   counters().updates.fetch_add(1, std::memory_order_relaxed);
 }
 
-Config snapshot_config() {
-  std::lock_guard lock(g_config_mutex);
-  return g_config;
-}
-
 } // namespace detail
 
 using namespace detail;
 
-void configure(Config config) {
-  std::lock_guard patch_lock(jump_label_mutex()); // no update runs with a half-changed config
-  std::lock_guard lock(g_config_mutex);
-  g_rng.seed(config.seed);
-  g_config = std::move(config);
-}
+ScopedPolicy::ScopedPolicy(const Config& policy) noexcept : previous_(t_policy) { t_policy = &policy; }
+ScopedPolicy::~ScopedPolicy() { t_policy = previous_; }
 
-Config configuration() { return snapshot_config(); }
+const Config& policy_in_scope() noexcept {
+  static const Config kDefault;
+  return t_policy != nullptr ? *t_policy : kDefault;
+}
 
 std::mutex& detail::jump_label_mutex() noexcept {
   static std::mutex m;
   return m;
 }
 
-void poke_site(const void* code, bool to_jump) {
+void poke_site(const void* code, bool to_jump, const Config& policy) {
   SiteRecord* rec = lookup_site(reinterpret_cast<std::uintptr_t>(code));
   if (rec == nullptr)
     throw Error(fmt::format("{} is not a registered static branch site ({}); refusing to patch it", code,
@@ -280,7 +281,7 @@ void poke_site(const void* code, bool to_jump) {
   const bool enabled = to_jump != rec->likely;
   const SiteInfo info = describe(*rec, false);
   if (info.bytes == site_instruction(info, enabled)) return; // already there
-  apply_update(snapshot_config(), rec->key, enabled, {rec});
+  apply_update(policy, rec->key, enabled, {rec});
 }
 
 } // namespace pokebench::patcher

@@ -65,7 +65,6 @@ std::string hexaddr(const void* p) {
 }
 
 TEST(SiteBytes, DisabledUnlikelySiteIsTheFiveByteNopEnabledIsJmpRel32) {
-  pp::configure({});
   const auto sites = pp::sites_of(&g_bytes_key.key);
   ASSERT_EQ(sites.size(), 1U);
   const pp::SiteInfo& s = sites[0];
@@ -105,10 +104,8 @@ std::vector<const void*> patch_sequence(pp::Config cfg) {
   cfg.observer = [&](const pp::PatchEvent& ev) {
     if (ev.step == pp::Step::before_write && ev.phase == pp::Phase::int3) seq.push_back(ev.site->code);
   };
-  pp::configure(cfg);
-  pp::static_key_enable(&g_order_key.key);
-  pp::static_key_disable(&g_order_key.key);
-  pp::configure({});
+  pp::static_key_enable(&g_order_key.key, cfg);
+  pp::static_key_disable(&g_order_key.key, cfg);
   return seq;
 }
 
@@ -145,6 +142,17 @@ TEST(PatchOrder, TableAddressReverseRandomAndCustomOrdersAreFollowed) {
   std::sort(r1_sorted.begin(), r1_sorted.end());
   EXPECT_EQ(r1_sorted, sorted) << "a permutation of the sites";
 
+  cfg.order = pp::Order::tag_first;
+  cfg.first_tag = "begin";
+  seq = patch_sequence(cfg);
+  std::vector<const void*> begin_first;
+  for (const auto& s : sites)
+    if (std::string(s.tag) == "begin") begin_first.push_back(s.code);
+  for (const auto& s : sites)
+    if (std::string(s.tag) != "begin") begin_first.push_back(s.code);
+  EXPECT_EQ(std::vector<const void*>(seq.begin(), seq.begin() + 4), begin_first)
+      << "tagged sites first, table order within each group";
+
   cfg.order = pp::Order::custom;
   cfg.custom_order = [](const std::vector<pp::SiteInfo>& s) {
     std::vector<std::size_t> idx(s.size());
@@ -159,24 +167,24 @@ TEST(PatchOrder, TableAddressReverseRandomAndCustomOrdersAreFollowed) {
 TEST(PatchProtocol, PerSiteSyncsThreeTimesPerSiteBatchedThreeTimesPerBatch) {
   pp::Config cfg;
   cfg.apply = pp::ApplyMode::per_site;
-  pp::configure(cfg);
   auto before = pp::stats().syncs;
-  pp::static_key_enable(&g_order_key.key);
+  pp::static_key_enable(&g_order_key.key, cfg);
   EXPECT_EQ(pp::stats().syncs - before, 12U) << "4 sites x 3 syncs";
   cfg.apply = pp::ApplyMode::batched;
   cfg.max_batch = 3;
-  pp::configure(cfg);
   before = pp::stats().syncs;
-  pp::static_key_disable(&g_order_key.key);
+  pp::static_key_disable(&g_order_key.key, cfg);
   EXPECT_EQ(pp::stats().syncs - before, 6U) << "2 batches (3 + 1 sites) x 3 syncs";
   cfg.max_batch = 256;
   int cpu_syncs = 0;
   cfg.cpu_sync = [&] { ++cpu_syncs; };
-  pp::configure(cfg);
-  pp::static_key_enable(&g_order_key.key);
+  {
+    const pp::ScopedPolicy policy(cfg); // the kernel spelling patches with the policy in scope
+    pp::static_key_enable(&g_order_key.key);
+  }
   EXPECT_EQ(cpu_syncs, 3) << "the every-CPU hook runs once per sync";
-  pp::configure({});
   pp::static_key_disable(&g_order_key.key);
+  EXPECT_EQ(cpu_syncs, 3) << "out of the scope: the default policy, no hook";
 }
 
 TEST(BadInput, PatchingSomethingThatIsNotASiteIsRefused) {
@@ -195,7 +203,6 @@ TEST(BadInput, PatchingSomethingThatIsNotASiteIsRefused) {
 }
 
 TEST(PokeSite, PatchesARegisteredSiteAndIsANoOpWhenItAlreadyHoldsTheInstruction) {
-  pp::configure({});
   const void* site = pp::sites_of(&g_bytes_key.key)[0].code;
   const auto writes = pp::stats().writes;
   pp::poke_site(site, false);

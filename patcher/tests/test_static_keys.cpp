@@ -54,12 +54,15 @@ void verify_keys(const char* when) {
 
 class StaticKeys : public ::testing::TestWithParam<std::tuple<pokebench::patcher::Backend, pokebench::patcher::ApplyMode>> {
  protected:
-  void SetUp() override {
+  static pokebench::patcher::Config policy_of(const ParamType& p) {
     pokebench::patcher::Config cfg;
-    cfg.backend = std::get<0>(GetParam());
-    cfg.apply = std::get<1>(GetParam());
-    pokebench::patcher::configure(cfg);
+    cfg.backend = std::get<0>(p);
+    cfg.apply = std::get<1>(p);
+    return cfg;
   }
+  // The kernel-spelled calls below patch with the policy in scope.
+  const pokebench::patcher::Config policy_ = policy_of(GetParam());
+  const pokebench::patcher::ScopedPolicy scope_{policy_};
 };
 
 TEST_P(StaticKeys, BranchesFollowTheirKeysBeforeAndAfterInvertingEveryKey) {
@@ -95,7 +98,6 @@ DEFINE_STATIC_KEY_FALSE(counted_key);
 [[gnu::noinline]] bool counted_branch() { return static_branch_unlikely(&counted_key); }
 
 TEST(StaticKeyCount, IncAndDecPatchOnlyOnZeroOneTransitions) {
-  pokebench::patcher::configure({});
   const auto updates0 = pokebench::patcher::stats().updates;
   EXPECT_EQ(static_key_count(&counted_key.key), 0);
   static_branch_inc(&counted_key);
@@ -122,9 +124,10 @@ TEST(StaticKeyCount, FirstEnableHoldsMinusOneWhilePatching) {
     raw_counts.push_back(counted_key.key.enabled.load());
     reported_counts.push_back(static_key_count(&counted_key.key));
   };
-  pokebench::patcher::configure(cfg);
-  static_branch_inc(&counted_key);
-  pokebench::patcher::configure({});
+  {
+    const pokebench::patcher::ScopedPolicy policy(cfg);
+    static_branch_inc(&counted_key);
+  }
   ASSERT_FALSE(raw_counts.empty());
   for (int v : raw_counts) EXPECT_EQ(v, -1);
   for (int v : reported_counts) EXPECT_EQ(v, 1) << "static_key_count() reports -1 as 1";
@@ -135,7 +138,6 @@ TEST(StaticKeyCount, FirstEnableHoldsMinusOneWhilePatching) {
 }
 
 TEST(StaticKeyCount, EnableAndDisableForceTheState) {
-  pokebench::patcher::configure({});
   static_branch_enable(&counted_key);
   static_branch_enable(&counted_key);
   EXPECT_EQ(static_key_count(&counted_key.key), 1);

@@ -31,7 +31,7 @@ class UnderFire : public ::testing::TestWithParam<Params> {};
 TEST_P(UnderFire, ReaderSeesOnlyOldOrNewBranchWhileTheKeyFlips) {
   pp::Config cfg;
   std::tie(cfg.backend, cfg.int3, cfg.apply) = GetParam();
-  pp::configure(cfg);
+  const pp::ScopedPolicy policy(cfg);
   const pp::Stats before = pp::stats();
 
   std::atomic<bool> stop{false};
@@ -58,7 +58,6 @@ TEST_P(UnderFire, ReaderSeesOnlyOldOrNewBranchWhileTheKeyFlips) {
   }
   stop = true;
   reader.join();
-  pp::configure({});
 
   const pp::Stats after = pp::stats();
   EXPECT_EQ(bad.load(), 0U);
@@ -93,7 +92,7 @@ INSTANTIATE_TEST_SUITE_P(AllProtocols, UnderFire,
 TEST(UnderFireSummary, TheReaderHitTheInt3sAtAll) {
   pp::Config cfg;
   cfg.apply = pp::ApplyMode::per_site;
-  pp::configure(cfg);
+  const pp::ScopedPolicy policy(cfg);
   const auto before = pp::stats().int3_hits;
   std::atomic<bool> stop{false};
   std::thread reader([&] {
@@ -105,7 +104,6 @@ TEST(UnderFireSummary, TheReaderHitTheInt3sAtAll) {
   }
   stop = true;
   reader.join();
-  pp::configure({});
   EXPECT_GT(pp::stats().int3_hits - before, 0U);
   EXPECT_GT(pp::sites_of(&g_fire_key.key)[0].int3_hits, 0U) << "counted per site too";
 }

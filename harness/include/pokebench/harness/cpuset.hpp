@@ -116,8 +116,8 @@ namespace detail {
 // One key, reference counted through the patcher (static_branch_inc/dec).
 template <class K>
 struct OneKey {
-  static void cpuset_inc() { patcher::static_key_slow_inc(&K::cpusets_enabled_key.key); }
-  static void cpuset_dec() { patcher::static_key_slow_dec(&K::cpusets_enabled_key.key); }
+  static void cpuset_inc(const patcher::Config& p) { patcher::static_key_slow_inc(&K::cpusets_enabled_key.key, p); }
+  static void cpuset_dec(const patcher::Config& p) { patcher::static_key_slow_dec(&K::cpusets_enabled_key.key, p); }
   static bool enabled() { return patcher::static_key_count(&K::cpusets_enabled_key.key) > 0; }
   static std::vector<const static_key*> keys() { return {&K::cpusets_enabled_key.key}; }
 };
@@ -129,6 +129,8 @@ struct PerSite : detail::OneKey<K> {
   using cookie_t = unsigned;
   static constexpr const char* name = "per-site";
   static constexpr bool patched = true;
+  static constexpr bool is_fix = false; // the 2017 bug
+  static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site;
 
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
@@ -156,6 +158,10 @@ struct PerSite : detail::OneKey<K> {
 template <class K = BatchedKeys>
 struct Batched : PerSite<K> {
   static constexpr const char* name = "batched";
+  // A fix only while one batch holds every site of the key (no site of the
+  // key is patched before all of them have their int3).
+  static constexpr bool is_fix = true;
+  static constexpr patcher::ApplyMode apply = patcher::ApplyMode::batched;
 };
 
 // ---- 3. ordered: two keys, the merged fix 89affbf5d9eb (v4.13) --------------
@@ -164,6 +170,8 @@ struct Ordered {
   using cookie_t = unsigned;
   static constexpr const char* name = "ordered";
   static constexpr bool patched = true;
+  static constexpr bool is_fix = true;
+  static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site;
 
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
@@ -187,13 +195,13 @@ struct Ordered {
   }
   // "static branch rewrites can happen in an arbitrary order for a given key":
   // so begin's key goes first on the way up and last on the way down.
-  static void cpuset_inc() {
-    patcher::static_key_slow_inc(&K::cpusets_pre_enable_key.key);
-    patcher::static_key_slow_inc(&K::cpusets_enabled_key.key);
+  static void cpuset_inc(const patcher::Config& p) {
+    patcher::static_key_slow_inc(&K::cpusets_pre_enable_key.key, p);
+    patcher::static_key_slow_inc(&K::cpusets_enabled_key.key, p);
   }
-  static void cpuset_dec() {
-    patcher::static_key_slow_dec(&K::cpusets_enabled_key.key);
-    patcher::static_key_slow_dec(&K::cpusets_pre_enable_key.key);
+  static void cpuset_dec(const patcher::Config& p) {
+    patcher::static_key_slow_dec(&K::cpusets_enabled_key.key, p);
+    patcher::static_key_slow_dec(&K::cpusets_pre_enable_key.key, p);
   }
   static bool enabled() { return patcher::static_key_count(&K::cpusets_enabled_key.key) > 0; }
   static std::vector<const static_key*> keys() {
@@ -212,6 +220,8 @@ struct Cached : detail::OneKey<K> {
   using cookie_t = cpuset_mems_cookie;
   static constexpr const char* name = "cached";
   static constexpr bool patched = true;
+  static constexpr bool is_fix = true;
+  static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site;
 
   template <class Probe>
   [[gnu::always_inline]] static cpuset_mems_cookie read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
@@ -244,6 +254,8 @@ struct Cookie : detail::OneKey<K> {
   using cookie_t = unsigned;
   static constexpr const char* name = "cookie";
   static constexpr bool patched = true;
+  static constexpr bool is_fix = true;
+  static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site;
 
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
@@ -280,6 +292,8 @@ struct BrokenSeqcount : detail::OneKey<K> {
   using cookie_t = unsigned;
   static constexpr const char* name = "broken-seqcount";
   static constexpr bool patched = true;
+  static constexpr bool is_fix = false; // negative control
+  static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site;
 
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
@@ -309,6 +323,8 @@ struct Plain {
   using cookie_t = unsigned;
   static constexpr const char* name = "plain";
   static constexpr bool patched = false;
+  static constexpr bool is_fix = false;
+  static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site; // nothing to patch
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t*, Probe& p) {
     p.on_begin(false, 0);
@@ -319,8 +335,8 @@ struct Plain {
     p.on_retry(false, false);
     return false;
   }
-  static void cpuset_inc() {}
-  static void cpuset_dec() {}
+  static void cpuset_inc(const patcher::Config&) {}
+  static void cpuset_dec(const patcher::Config&) {}
   static bool enabled() { return false; }
   static std::vector<const static_key*> keys() { return {}; }
 };
@@ -330,6 +346,8 @@ struct LoadTest {
   using cookie_t = unsigned;
   static constexpr const char* name = "load-test";
   static constexpr bool patched = false;
+  static constexpr bool is_fix = false;
+  static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site; // nothing to patch
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
     if (!K::enabled.load(std::memory_order_relaxed)) { // a flag, not a site
@@ -351,8 +369,8 @@ struct LoadTest {
     return again;
   }
   // Relaxed: readers tolerate either value, exactly like a disabled key.
-  static void cpuset_inc() { K::enabled.store(true, std::memory_order_relaxed); }
-  static void cpuset_dec() { K::enabled.store(false, std::memory_order_relaxed); }
+  static void cpuset_inc(const patcher::Config&) { K::enabled.store(true, std::memory_order_relaxed); }
+  static void cpuset_dec(const patcher::Config&) { K::enabled.store(false, std::memory_order_relaxed); }
   static bool enabled() { return K::enabled.load(std::memory_order_relaxed); }
   static std::vector<const static_key*> keys() { return {}; }
 };
@@ -391,16 +409,6 @@ inline std::optional<Strategy> parse_strategy(std::string_view n) noexcept {
   return std::nullopt;
 }
 
-// Fixes that must never hang (the v4.12 per-site code is the bug; batched
-// fixes it only when one batch holds every site of the key).
-inline bool is_fix(Strategy s) noexcept {
-  return s == Strategy::ordered || s == Strategy::cached || s == Strategy::cookie;
-}
-
-inline patcher::ApplyMode apply_mode_for(Strategy s) noexcept {
-  return s == Strategy::batched ? patcher::ApplyMode::batched : patcher::ApplyMode::per_site;
-}
-
 template <class F>
 decltype(auto) with_strategy(Strategy s, F&& f) {
   switch (s) {
@@ -412,6 +420,14 @@ decltype(auto) with_strategy(Strategy s, F&& f) {
     case Strategy::broken_seqcount: break;
   }
   return f.template operator()<BrokenSeqcount<>>();
+}
+
+// The strategy's traits, read from its type (the one place they live).
+inline bool is_fix(Strategy s) noexcept {
+  return with_strategy(s, []<class S>() { return S::is_fix; });
+}
+inline patcher::ApplyMode apply_mode_for(Strategy s) noexcept {
+  return with_strategy(s, []<class S>() { return S::apply; });
 }
 
 } // namespace pokebench::harness::cpuset

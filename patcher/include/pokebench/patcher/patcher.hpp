@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pokebench::patcher {
@@ -47,7 +48,11 @@ enum class ApplyMode {
   batched,  // v5.3: all int3s, sync, all tails, sync, all heads, sync
 };
 
-enum class Order { table, address, reverse, random, custom };
+enum class Order {
+  table, address, reverse, random,
+  tag_first, // sites tagged Config::first_tag first, then the others; table order within each
+  custom,
+};
 
 enum class Phase : std::uint8_t { int3 = 1, tail = 2, head = 3 };
 
@@ -57,6 +62,30 @@ enum class Step : std::uint8_t {
   before_sync, // the sync that ends `phase` is about to start (site = nullptr
   after_sync,  //   in batched mode, where one sync covers the whole batch)
 };
+
+// One name table per enum: to_string, parse_* and the CLI's choices read it.
+inline constexpr std::pair<Backend, const char*> kBackendNames[] = {{Backend::mprotect, "mprotect"},
+                                                                    {Backend::procmem, "procmem"}};
+inline constexpr std::pair<Int3Policy, const char*> kInt3PolicyNames[] = {{Int3Policy::skip, "skip"},
+                                                                          {Int3Policy::emulate_new, "emulate-new"}};
+inline constexpr std::pair<ApplyMode, const char*> kApplyModeNames[] = {{ApplyMode::per_site, "per-site"},
+                                                                        {ApplyMode::batched, "batched"}};
+inline constexpr std::pair<Order, const char*> kOrderNames[] = {
+    {Order::table, "table"},         {Order::address, "address"}, {Order::reverse, "reverse"},
+    {Order::random, "random"},       {Order::tag_first, "tag-first"}, {Order::custom, "custom"}};
+
+template <class E, std::size_t N>
+constexpr const char* name_of(const std::pair<E, const char*> (&table)[N], E value) noexcept {
+  for (const auto& [v, n] : table)
+    if (v == value) return n;
+  return "?";
+}
+template <class E, std::size_t N>
+constexpr std::optional<E> parse_name(const std::pair<E, const char*> (&table)[N], std::string_view s) noexcept {
+  for (const auto& [v, n] : table)
+    if (s == n) return v;
+  return std::nullopt;
+}
 
 const char* to_string(Backend) noexcept;
 const char* to_string(Int3Policy) noexcept;
@@ -104,7 +133,8 @@ struct Config {
   Int3Policy int3 = Int3Policy::emulate_new;
   ApplyMode apply = ApplyMode::batched;
   Order order = Order::table;
-  std::uint64_t seed = 1;           // for Order::random
+  std::string first_tag;            // for Order::tag_first
+  std::uint64_t seed = 1;           // Order::random: the permutation depends on seed and site count only
   std::size_t max_batch = 256;      // TP_VEC_MAX; batched only
   // Order::custom: given the key's sites in table order, return the order to
   // patch them in (a permutation of 0..n-1).
@@ -115,8 +145,8 @@ struct Config {
   // event's site shows the bytes, state and int3 hits as they are now).
   std::function<void(const PatchEvent&)> observer;
   // Both hooks run with the patching mutex held: they may call sites_of(),
-  // all_sites(), find_site(), stats() and configuration() (none of which
-  // takes it), but must not change a key, poke a site or call configure().
+  // all_sites(), find_site() and stats() (none of which takes it), but must
+  // not change a key or poke a site.
 };
 
 // Environment problems (backend refused, membarrier missing, ...): what
@@ -126,9 +156,30 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Replace / read the process-wide configuration (takes the text mutex).
-void configure(Config config);
-Config configuration();
+// Key changes with an explicit policy: every site of the key is patched
+// through `policy` (the caller's; nothing process-wide is consulted).
+void static_key_slow_inc(static_key* key, const Config& policy);
+void static_key_slow_dec(static_key* key, const Config& policy);
+void static_key_enable(static_key* key, const Config& policy);
+void static_key_disable(static_key* key, const Config& policy);
+
+// The policy that the kernel-spelled calls without one (static_branch_inc(),
+// static_key_slow_inc(key), ...) patch with: the innermost ScopedPolicy alive
+// on the calling thread, else a default-constructed Config. This is how code
+// written against the kernel's API (which has no policy argument) is driven
+// through a chosen protocol: the toggler binds the policy around the call.
+class ScopedPolicy {
+ public:
+  explicit ScopedPolicy(const Config& policy) noexcept;
+  ~ScopedPolicy();
+  ScopedPolicy(const ScopedPolicy&) = delete;
+  ScopedPolicy& operator=(const ScopedPolicy&) = delete;
+
+ private:
+  const Config* previous_;
+};
+// The policy in scope on this thread (see ScopedPolicy).
+const Config& policy_in_scope() noexcept;
 
 struct Stats {
   std::uint64_t updates = 0;        // key transitions that patched sites
@@ -153,7 +204,7 @@ std::optional<SiteInfo> find_site(const void* code);
 // NOP) through the full protocol, without touching its key; nothing is written
 // when it already holds that instruction. Throws Error if `code` is not the
 // first byte of a registered site. For tests and the patch benchmarks.
-void poke_site(const void* code, bool to_jump);
+void poke_site(const void* code, bool to_jump, const Config& policy = policy_in_scope());
 
 // The instruction a site holds for a given key state: `enabled XOR likely`.
 Insn site_instruction(const SiteInfo& site, bool enabled) noexcept;

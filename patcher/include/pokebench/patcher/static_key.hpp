@@ -53,7 +53,8 @@ void register_module(const jump_entry* start, const jump_entry* stop, const site
                      const site_tag_entry* tags_stop) noexcept;
 
 // Slow paths of the kernel API (kernel/jump_label.c). Each patches every site
-// of the key through the configured protocol (see patcher.hpp).
+// of the key through the policy in scope on the calling thread (ScopedPolicy
+// in patcher.hpp; overloads there take the policy as an argument).
 void static_key_slow_inc(static_key* key);
 void static_key_slow_dec(static_key* key);
 void static_key_enable(static_key* key);
