@@ -3,10 +3,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
 #include <exception>
+#include <map>
+#include <utility>
 #include <string>
 
 namespace pokebench::cli {
+
+inline constexpr double kMaxSeconds = 7 * 24 * 3600.0;
 
 // A number of seconds; CLI11's own range check prints the double's limits.
 inline CLI::Validator seconds_validator(bool allow_zero) {
@@ -15,12 +22,43 @@ inline CLI::Validator seconds_validator(bool allow_zero) {
         try {
           std::size_t used = 0;
           const double v = std::stod(in, &used);
-          if (used == in.size() && (allow_zero ? v >= 0 : v > 0)) return {};
+          // Finite and at most a week: a deadline past that overflows the
+          // nanosecond clock (and no run here is meant to last that long).
+          if (used == in.size() && (allow_zero ? v >= 0 : v > 0) && v <= kMaxSeconds) return {};
         } catch (const std::exception&) {
         }
-        return "'" + in + "' is not a number of seconds " + (allow_zero ? ">= 0" : "> 0");
+        return "'" + in + "' is not a number of seconds " + (allow_zero ? ">= 0" : "> 0") + " and at most " +
+               std::to_string(static_cast<long>(kMaxSeconds)) + " (a week)";
       },
       "SECONDS");
+}
+
+// A whole number in [min, max], written in decimal digits only: refuses
+// "-1" (which CLI11 would wrap), "1.5", "1e3" and values that overflow.
+inline CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& in) -> std::string {
+        const std::string range = "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+        if (in.empty() || in.find_first_not_of("0123456789") != std::string::npos)
+          return "'" + in + "' is not " + range;
+        errno = 0;
+        const unsigned long long v = std::strtoull(in.c_str(), nullptr, 10);
+        if (errno == ERANGE || v < min || v > max) return "'" + in + "' is out of range: use " + range;
+        return {};
+      },
+      "N");
+}
+
+// An enum option from its name table: the CLI's choices are the table's names.
+template <class E, std::size_t N>
+CLI::Option* add_enum(CLI::App* cmd, const std::string& flag, E& target, const std::pair<E, const char*> (&table)[N],
+                      const std::string& help) {
+  std::map<std::string, E> names;
+  for (const auto& [v, n] : table) names[n] = v;
+  const char* current = "?";
+  for (const auto& [v, n] : table)
+    if (v == target) current = n;
+  return cmd->add_option(flag, target, help)->transform(CLI::CheckedTransformer(names))->default_str(current);
 }
 
 } // namespace pokebench::cli

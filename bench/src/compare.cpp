@@ -169,7 +169,7 @@ CompareReport run_compare(const CompareOptions& o) {
     const harness::TortureResult tr = harness::run_torture(
         correctness_s,
         [&](const harness::TortureCell& cell, std::size_t i, std::size_t n) {
-          const std::string name = harness::cpuset::strategy_name(cell.config.strategy);
+          const std::string name = cell.config.strategy;
           auto& row = rows[name];
           auto& d = cell.config.direction == harness::Direction::enable ? row.enable : row.disable;
           if (!d) d.emplace();

@@ -35,7 +35,7 @@ std::string site_symbol(const HangContext& ctx, const pp::SiteInfo& s) {
       best_start = start;
     }
   }
-  if (best) return fmt::format("{}<{}>+{:#x}", best, cpuset::strategy_name(ctx.cfg->strategy), addr - best_start);
+  if (best) return fmt::format("{}<{}>+{:#x}", best, ctx.strategy->name, addr - best_start);
   return s.symbol;
 }
 
@@ -72,7 +72,7 @@ std::string thread_status(const Vcpu& v) {
 std::string sites_in_function(const HangContext& ctx, const char* fn) {
   const PatcherPosition& p = *ctx.pos;
   std::string out;
-  for (const static_key* key : ctx.keys) {
+  for (const auto& [key, key_name] : ctx.keys) {
     const bool in_update = p.valid && p.key == key;
     const bool target = in_update ? p.enabling : pp::static_key_count(key) > 0;
     for (const pp::SiteInfo& s : pp::sites_of(key)) {
@@ -82,7 +82,7 @@ std::string sites_in_function(const HangContext& ctx, const char* fn) {
       bool jumps = live[0] == pp::kJmp32;
       const char* how = jumps ? "JMP" : "NOP";
       if (live[0] == pp::kInt3) {
-        // What the SIGTRAP handler makes of it (KERNEL-NOTES 2).
+        // What the SIGTRAP handler makes of it (docs/kernel.md, the int3 handler).
         jumps = ctx.cfg->int3 == pp::Int3Policy::emulate_new && pp::site_instruction(s, target)[0] == pp::kJmp32;
         how = ctx.cfg->int3 == pp::Int3Policy::skip ? "int3, resumed as NOP" : "int3, emulating the new instruction";
       }
@@ -124,19 +124,11 @@ std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, co
     r += line + "\n";
     if (static_cast<int>(i) == stall.cpu) r += thread_status(v);
     bool reader = false;
-    for (const auto& rs : ctx.world->readers) {
+    for (const auto& rs : *ctx.readers) {
       if (rs->cpu != &v) continue;
       reader = true;
-      const char* fn = rs->fn.load(std::memory_order_relaxed);
-      const unsigned seq = ctx.world->mems_allowed_seq.sequence.load(std::memory_order_relaxed);
-      const unsigned cookie = rs->cookie.load(std::memory_order_relaxed);
-      if (fn) {
-        r += fmt::format("      in {}<{}>: begin/retry loop iteration {}, cookie {:#x}, mems_allowed_seq now {:#x}\n", fn,
-                         cpuset::strategy_name(cfg.strategy), rs->loop_iter.load(std::memory_order_relaxed), cookie, seq);
-        r += sites_in_function(ctx, fn);
-      } else {
-        r += fmt::format("      not in a begin/retry loop; mems_allowed_seq {:#x}\n", seq);
-      }
+      r += ctx.world->describe_reader(*rs);
+      if (const char* fn = rs->fn.load(std::memory_order_relaxed)) r += sites_in_function(ctx, fn);
     }
     if (!reader) r += fmt::format("      not a reader: not in a begin/retry loop\n");
   }
@@ -145,13 +137,13 @@ std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, co
   const PatcherPosition& p = *ctx.pos;
   if (p.valid) {
     const char* kname = "?";
-    for (std::size_t k = 0; k < ctx.keys.size(); ++k)
-      if (ctx.keys[k] == p.key) kname = ctx.key_names[k];
+    for (const NamedKey& k : ctx.keys)
+      if (k.key == p.key) kname = k.name;
     r += fmt::format("patcher: {} {} ({}), transition #{}{}, site {} of {}{}{}, step {}/3 ({}), {}\n", kname,
-                     p.enabling ? "enabling" : "disabling", pp::to_string(cpuset::apply_mode_for(cfg.strategy)),
+                     p.enabling ? "enabling" : "disabling", pp::to_string(ctx.strategy->apply),
                      p.transition, p.tested ? " (under test)" : " (reverse, readers parked)",
                      p.site ? p.index + 1 : 0, p.count, p.site ? fmt::format(" '{}'", p.tag) : std::string(" (batch-wide)"),
-                     p.batches > 1 && cpuset::apply_mode_for(cfg.strategy) == pp::ApplyMode::batched
+                     p.batches > 1 && ctx.strategy->apply == pp::ApplyMode::batched
                          ? fmt::format(", batch {} of {}", p.batch + 1, p.batches)
                          : std::string(),
                      static_cast<int>(p.phase), pp::to_string(p.phase), pp::to_string(p.step));
@@ -160,11 +152,10 @@ std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, co
   }
 
   // Every site of every key of the strategy.
-  for (std::size_t k = 0; k < ctx.keys.size(); ++k) {
-    const static_key* key = ctx.keys[k];
+  for (const auto& [key, key_name] : ctx.keys) {
     const bool in_update = p.valid && p.key == key;
     const int count = pp::static_key_count(key);
-    r += fmt::format("sites of {} (count {}{}):\n", ctx.key_names[k], count, in_update ? ", being patched" : "");
+    r += fmt::format("sites of {} (count {}{}):\n", key_name, count, in_update ? ", being patched" : "");
     for (const pp::SiteInfo& s : pp::sites_of(key)) {
       // Live bytes: read now, not from the snapshot (sites_of read them just now too).
       pp::Insn live{};

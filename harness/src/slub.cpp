@@ -1,7 +1,11 @@
 // get_any_partial() and its siblings (mm/slub.c, mm/slab.c, mm/hugetlb.c,
 // mm/page_alloc.c all loop on read_mems_allowed_begin/retry), the
-// set_mems_allowed() writer, and the reader/writer vCPU bodies.
+// set_mems_allowed() writer, the strategy table and the slub Scenario.
 #include "slub.hpp"
+
+#include <pokebench/harness/vcpu.hpp>
+
+#include <fmt/format.h>
 
 #include <time.h>
 
@@ -11,11 +15,34 @@
 namespace pokebench::harness::slub {
 namespace {
 
+namespace pp = pokebench::patcher;
+
+// The instrumentation the harness plugs into the reader loop (cpuset.hpp's
+// Probe policy): loop position for the hang report, and the hold handshake.
+struct HarnessProbe {
+  ReaderSlot* slot;
+  ReaderCounts* counts;
+  std::uint64_t iter = 0;
+  bool begin_read = false; // last begin() read the sequence
+  bool checked = false;    // last retry() validated that sequence
+
+  [[gnu::always_inline]] void on_begin(bool read_seq, unsigned value) noexcept {
+    ++iter;
+    begin_read = read_seq;
+    slot->loop_iter.store(iter, std::memory_order_relaxed);
+    counts->cookie.store(value, std::memory_order_relaxed);
+    // Acknowledge a pending hold even in a loop that never terminates: the
+    // kernel's patcher would go on writing while a CPU spins, so ours must too.
+    ack_hold(*slot);
+  }
+  [[gnu::always_inline]] void on_retry(bool did_check, bool) noexcept { checked = begin_read && did_check; }
+};
+
 // Walk the zonelist: look at each node word of mems_allowed (the "try each
 // allowed node's partial list" part), with some work per node.
-[[gnu::always_inline]] inline void walk_zonelist(World& w, ReaderState& st, std::uint64_t (&snap)[kNodemaskWords]) {
-  st.cpu->progress.fetch_add(1, std::memory_order_relaxed);
-  const unsigned per_word = w.cfg->work_per_loop / kNodemaskWords;
+[[gnu::always_inline]] inline void walk_zonelist(World& w, ReaderSlot& r, std::uint64_t (&snap)[kNodemaskWords]) {
+  r.cpu->progress.fetch_add(1, std::memory_order_relaxed);
+  const unsigned per_word = w.work_per_loop / kNodemaskWords;
   for (int i = 0; i < kNodemaskWords; ++i) {
     // Relaxed: ordered by the seqcount's fences (seqcount.hpp).
     snap[i] = w.mems_allowed.bits[i].load(std::memory_order_relaxed);
@@ -26,94 +53,212 @@ namespace {
 // The loop and its oracles. always_inline: every caller below owns a copy of
 // the begin and retry sites.
 template <class S>
-[[gnu::always_inline]] inline void mems_allowed_reader(World& w, ReaderState& st, const char* fn) {
-  HarnessProbe probe{&w, &st};
+[[gnu::always_inline]] inline void mems_allowed_reader(World& w, ReaderSlot& r, const char* fn) {
+  ReaderCounts& c = *w.counts[r.index];
+  HarnessProbe probe{&r, &c};
   std::uint64_t snap[kNodemaskWords];
   const unsigned seq0 = raw_read_seqcount(&w.mems_allowed_seq);
-  st.fn.store(fn, std::memory_order_relaxed);
-  cpuset::mems_allowed_loop<S>(&w.mems_allowed_seq, probe, [&] { walk_zonelist(w, st, snap); });
-  st.fn.store(nullptr, std::memory_order_relaxed);
+  r.fn.store(fn, std::memory_order_relaxed);
+  cpuset::mems_allowed_loop<S>(&w.mems_allowed_seq, probe, [&] { walk_zonelist(w, r, snap); });
+  r.fn.store(nullptr, std::memory_order_relaxed);
 
   bool agree = true;
   for (int i = 1; i < kNodemaskWords; ++i) agree = agree && snap[i] == snap[0];
-  auto bump = [](std::atomic<std::uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); };
-  bump(st.loops);
+  auto bump = [](std::atomic<std::uint64_t>& n) { n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); };
+  bump(c.loops);
   if (probe.checked) {
-    bump(st.checked);
-    if (!agree) bump(st.torn); // a validated sequence, yet inconsistent data
+    bump(c.checked);
+    if (!agree) bump(c.torn); // a validated sequence, yet inconsistent data
   } else {
-    bump(st.unchecked);
+    bump(c.unchecked);
     const unsigned seq1 = raw_read_seqcount(&w.mems_allowed_seq);
-    if (!agree || seq1 != seq0 || (seq0 & 1u)) bump(st.unchecked_inflight);
+    if (!agree || seq1 != seq0 || (seq0 & 1u)) bump(c.unchecked_inflight);
   }
-  if (probe.iter - 1 > st.max_retries.load(std::memory_order_relaxed))
-    st.max_retries.store(probe.iter - 1, std::memory_order_relaxed);
+  if (probe.iter - 1 > c.max_retries.load(std::memory_order_relaxed))
+    c.max_retries.store(probe.iter - 1, std::memory_order_relaxed);
 }
 
 // The callers. noinline: each is one function with its own sites, as the
 // kernel's are.
 template <class S>
-[[gnu::noinline]] void get_any_partial(World& w, ReaderState& st) {
-  mems_allowed_reader<S>(w, st, "get_any_partial");
+[[gnu::noinline]] void get_any_partial(World& w, ReaderSlot& r) {
+  mems_allowed_reader<S>(w, r, "get_any_partial");
 }
 template <class S>
-[[gnu::noinline]] void fallback_alloc(World& w, ReaderState& st) {
-  mems_allowed_reader<S>(w, st, "fallback_alloc");
+[[gnu::noinline]] void fallback_alloc(World& w, ReaderSlot& r) {
+  mems_allowed_reader<S>(w, r, "fallback_alloc");
 }
 template <class S>
-[[gnu::noinline]] void dequeue_huge_page_vma(World& w, ReaderState& st) {
-  mems_allowed_reader<S>(w, st, "dequeue_huge_page_vma");
+[[gnu::noinline]] void dequeue_huge_page_vma(World& w, ReaderSlot& r) {
+  mems_allowed_reader<S>(w, r, "dequeue_huge_page_vma");
 }
 template <class S>
-[[gnu::noinline]] void alloc_pages_slowpath(World& w, ReaderState& st) {
-  mems_allowed_reader<S>(w, st, "__alloc_pages_slowpath");
+[[gnu::noinline]] void alloc_pages_slowpath(World& w, ReaderSlot& r) {
+  mems_allowed_reader<S>(w, r, "__alloc_pages_slowpath");
 }
 
 template <class S>
-void pass(World& w, ReaderState& st) {
-  get_any_partial<S>(w, st);
-  fallback_alloc<S>(w, st);
-  dequeue_huge_page_vma<S>(w, st);
-  alloc_pages_slowpath<S>(w, st);
+void pass(World& w, ReaderSlot& r) {
+  get_any_partial<S>(w, r);
+  fallback_alloc<S>(w, r);
+  dequeue_huge_page_vma<S>(w, r);
+  alloc_pages_slowpath<S>(w, r);
 }
 
-// Deterministic IRQ-off section (see World): stay while a write we were held
-// for is pending, and until irqoff_loops passes completed after the latest write.
-void det_section(World& w, ReaderState& st, PassFn one_pass, const Machine& m) {
-  st.in_det_section.store(true, std::memory_order_relaxed);
-  HarnessProbe::ack_hold(w, st);
-  // Acquire pairs with the observer's release store after each write.
-  std::uint64_t seen = w.write_done.load(std::memory_order_acquire);
-  unsigned after = 0;
-  for (;;) {
-    one_pass(w, st);
-    HarnessProbe::ack_hold(w, st);
-    const std::uint64_t done = w.write_done.load(std::memory_order_acquire);
-    if (done != seen) { // a write landed during that pass: count from here
-      seen = done;
-      after = 0;
-      continue;
+// What the scenario needs of one strategy, generated from its type.
+struct Entry {
+  StrategyInfo info;
+  void (*pass)(World&, ReaderSlot&);
+  void (*inc)(const pp::Config&);
+  void (*dec)(const pp::Config&);
+  std::vector<NamedKey> (*keys)();
+  std::vector<NamedFunction> (*functions)();
+};
+
+template <class S>
+std::vector<NamedFunction> functions_of() {
+  return {{reinterpret_cast<const void*>(&get_any_partial<S>), "get_any_partial"},
+          {reinterpret_cast<const void*>(&fallback_alloc<S>), "fallback_alloc"},
+          {reinterpret_cast<const void*>(&dequeue_huge_page_vma<S>), "dequeue_huge_page_vma"},
+          {reinterpret_cast<const void*>(&alloc_pages_slowpath<S>), "__alloc_pages_slowpath"}};
+}
+
+template <class S>
+Entry entry(const char* help, bool negative_control = false) {
+  return {{S::name, help, S::is_fix, S::apply, negative_control}, &pass<S>, &S::cpuset_inc, &S::cpuset_dec,
+          &S::keys, &functions_of<S>};
+}
+
+// The one table of the slub scenario's strategies.
+const std::vector<Entry>& entries() {
+  static const std::vector<Entry> all{
+      entry<cpuset::PerSite<>>("v4.4..v4.12 cpuset.h: one key, patched site by site (the 2017 bug)"),
+      entry<cpuset::Batched<>>("the same code, patched as v5.3 batches (a fix while one batch holds every site)"),
+      entry<cpuset::Ordered<>>("89affbf5d9eb (v4.13, merged): begin tests pre_enable, retry tests enabled"),
+      entry<cpuset::Cached<>>("Zavin's RFC v2: the cookie caches whether the key was enabled"),
+      entry<cpuset::Cookie<>>("Babka's fix: begin returns -1 when disabled, retry ignores -1"),
+      entry<cpuset::BrokenSeqcount<>>("negative control: begin does not wait for an even sequence", true),
+  };
+  return all;
+}
+
+const std::vector<StrategyInfo>& infos() {
+  static const std::vector<StrategyInfo> all = [] {
+    std::vector<StrategyInfo> v;
+    for (const Entry& e : entries()) v.push_back(e.info);
+    return v;
+  }();
+  return all;
+}
+
+const Entry& entry_of(const std::string& name) {
+  for (const Entry& e : entries())
+    if (name == e.info.name) return e;
+  throw std::invalid_argument("slub: no strategy " + name);
+}
+
+constexpr ParamInfo kParams[] = {
+    {"initial-seq", "mems_allowed_seq at start (even; nonzero as after boot)", 2, 0, 0xfffffffe},
+    {"writer-period-us", "set_mems_allowed() period, 0: no writer", 1000, 0, 60'000'000},
+    {"work-per-loop", "pause iterations in one zonelist walk", 64, 0, 1'000'000},
+};
+
+void writer_main(World& w, std::uint64_t period_us) {
+  const Machine& m = *this_vcpu()->machine;
+  std::uint64_t value = w.mems_allowed.bits[0].load(std::memory_order_relaxed);
+  timespec next{};
+  clock_gettime(CLOCK_MONOTONIC, &next);
+  const long period_ns = static_cast<long>(period_us) * 1000;
+  while (!m.stop_requested()) {
+    // cpuset_change_task_nodemask() -> set_mems_allowed()
+    set_mems_allowed(w, ++value, w.work_per_loop);
+    this_vcpu()->progress.fetch_add(1, std::memory_order_relaxed);
+    next.tv_nsec += period_ns;
+    while (next.tv_nsec >= 1'000'000'000) {
+      next.tv_nsec -= 1'000'000'000;
+      ++next.tv_sec;
     }
-    if (++after >= w.cfg->irqoff_loops && st.hold_ack.load(std::memory_order_relaxed) <= done) break;
-    if (m.stop_requested()) break;
+    // Sleeping with IRQs on: an IPI interrupts the sleep (EINTR) and runs.
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, nullptr) == EINTR && !m.stop_requested()) {
+    }
   }
-  st.in_det_section.store(false, std::memory_order_relaxed);
 }
+
+class SlubWorld final : public TrialWorld {
+ public:
+  SlubWorld(const ScenarioConfig& cfg, const Entry& e)
+      : e_(e), writer_period_us_(cfg.param("writer-period-us")) {
+    w_.work_per_loop = static_cast<unsigned>(cfg.param("work-per-loop"));
+    w_.mems_allowed_seq.sequence.store(static_cast<unsigned>(cfg.param("initial-seq")), std::memory_order_relaxed);
+    for (unsigned i = 0; i < cfg.readers; ++i) w_.counts.push_back(std::make_unique<ReaderCounts>());
+  }
+  std::vector<NamedKey> keys() const override { return e_.keys(); }
+  void toggle(bool enable, const pp::Config& policy) override { enable ? e_.inc(policy) : e_.dec(policy); }
+  void reader_pass(ReaderSlot& r) override { e_.pass(w_, r); }
+  void start_other_vcpus(Machine& m) override {
+    if (writer_period_us_ > 0)
+      m.start_vcpu("writer", [this](Vcpu&) { writer_main(w_, writer_period_us_); });
+  }
+  void collect(Oracles& o) const override {
+    for (const auto& c : w_.counts) {
+      o.torn_reads += c->torn.load(std::memory_order_relaxed);
+      o.checked_exits += c->checked.load(std::memory_order_relaxed);
+      o.unchecked_exits += c->unchecked.load(std::memory_order_relaxed);
+      o.unchecked_inflight += c->unchecked_inflight.load(std::memory_order_relaxed);
+      o.max_retries = std::max(o.max_retries, c->max_retries.load(std::memory_order_relaxed));
+      o.reader_loops += c->loops.load(std::memory_order_relaxed);
+    }
+    o.writes = w_.writes.load(std::memory_order_relaxed);
+  }
+  std::vector<NamedFunction> functions() const override { return e_.functions(); }
+  std::string describe_reader(const ReaderSlot& r) const override {
+    const char* fn = r.fn.load(std::memory_order_relaxed);
+    const unsigned seq = w_.mems_allowed_seq.sequence.load(std::memory_order_relaxed);
+    if (fn == nullptr) return fmt::format("      not in a begin/retry loop; mems_allowed_seq {:#x}\n", seq);
+    return fmt::format("      in {}<{}>: begin/retry loop iteration {}, cookie {:#x}, mems_allowed_seq now {:#x}\n", fn,
+                       e_.info.name, r.loop_iter.load(std::memory_order_relaxed),
+                       w_.counts[r.index]->cookie.load(std::memory_order_relaxed), seq);
+  }
+
+ private:
+  const Entry& e_;
+  std::uint64_t writer_period_us_;
+  World w_;
+};
+
+class SlubScenario final : public Scenario {
+ public:
+  const char* name() const override { return "slub"; }
+  const char* summary() const override {
+    return "the 2017 slub/cpuset hang: get_any_partial() spins with IRQs masked while cpusets_enabled_key is "
+           "patched site by site";
+  }
+  std::span<const StrategyInfo> strategies() const override { return infos(); }
+  std::span<const ParamInfo> params() const override { return kParams; }
+  std::vector<std::string> site_tags() const override { return {"begin", "retry"}; }
+  std::optional<Cell> known_bug() const override {
+    return Cell{"per-site", Direction::enable, tag_first("retry"), pp::Int3Policy::skip};
+  }
+  // Five times the default writer rate: more writes inside the readers' loops.
+  std::map<std::string, std::uint64_t> torture_params() const override { return {{"writer-period-us", 200}}; }
+  unsigned other_vcpus(const ScenarioConfig& c) const override { return c.param("writer-period-us") > 0 ? 1 : 0; }
+  std::string validate(const ScenarioConfig& c) const override {
+    if (const std::uint64_t seq = c.param("initial-seq"); seq & 1u)
+      return fmt::format("--initial-seq {} is odd, which means a write is in progress: every reader would spin in "
+                         "read_seqcount_begin forever; use an even value (a booted kernel's is nonzero and even)",
+                         seq);
+    return {};
+  }
+  std::unique_ptr<TrialWorld> make_world(const ScenarioConfig& c) const override {
+    return std::make_unique<SlubWorld>(c, entry_of(c.strategy));
+  }
+};
 
 } // namespace
 
-PassFn reader_pass(cpuset::Strategy s) {
-  return cpuset::with_strategy(s, []<class S>() -> PassFn { return &pass<S>; });
-}
-
-std::vector<std::pair<const void*, const char*>> reader_functions(cpuset::Strategy s) {
-  return cpuset::with_strategy(s, []<class S>() {
-    return std::vector<std::pair<const void*, const char*>>{
-        {reinterpret_cast<const void*>(&get_any_partial<S>), "get_any_partial"},
-        {reinterpret_cast<const void*>(&fallback_alloc<S>), "fallback_alloc"},
-        {reinterpret_cast<const void*>(&dequeue_huge_page_vma<S>), "dequeue_huge_page_vma"},
-        {reinterpret_cast<const void*>(&alloc_pages_slowpath<S>), "__alloc_pages_slowpath"}};
-  });
+const Scenario& scenario() {
+  static const SlubScenario s;
+  return s;
 }
 
 void set_mems_allowed(World& w, std::uint64_t value, unsigned work) {
@@ -127,54 +272,6 @@ void set_mems_allowed(World& w, std::uint64_t value, unsigned work) {
   write_seqcount_end(&w.mems_allowed_seq);
   local_irq_restore(flags);
   w.writes.fetch_add(1, std::memory_order_relaxed);
-}
-
-void reader_main(World& w, ReaderState& st) {
-  const PassFn one_pass = reader_pass(w.cfg->strategy);
-  const Machine& m = *st.cpu->machine;
-  while (!m.stop_requested()) {
-    // Acquire pairs with the toggler's release store of park_req.
-    if (w.park_req.load(std::memory_order_acquire)) {
-      // Release pairs with the toggler's acquire load: we are out of any loop.
-      st.parked.store(true, std::memory_order_release);
-      while (w.park_req.load(std::memory_order_acquire) && !m.stop_requested()) { // IRQs on: IPIs run
-        st.cpu->progress.fetch_add(1, std::memory_order_relaxed);
-        cpu_relax();
-      }
-      st.parked.store(false, std::memory_order_relaxed);
-      continue;
-    }
-    // __slab_alloc(): local_irq_save(); ... get_any_partial() ...; local_irq_restore()
-    const unsigned long flags = local_irq_save();
-    if (w.det_active.load(std::memory_order_acquire)) {
-      det_section(w, st, one_pass, m);
-    } else {
-      for (unsigned i = 0; i < w.cfg->irqoff_loops; ++i) one_pass(w, st);
-    }
-    local_irq_restore(flags);
-    for (int i = 0; i < 64; ++i) cpu_relax(); // a window with IRQs on
-  }
-}
-
-void writer_main(World& w, Vcpu&) {
-  const Machine& m = *this_vcpu()->machine;
-  std::uint64_t value = w.mems_allowed.bits[0].load(std::memory_order_relaxed);
-  timespec next{};
-  clock_gettime(CLOCK_MONOTONIC, &next);
-  const long period_ns = static_cast<long>(w.cfg->writer_period_us) * 1000;
-  while (!m.stop_requested()) {
-    // cpuset_change_task_nodemask() -> set_mems_allowed()
-    set_mems_allowed(w, ++value, w.cfg->work_per_loop);
-    this_vcpu()->progress.fetch_add(1, std::memory_order_relaxed);
-    next.tv_nsec += period_ns;
-    while (next.tv_nsec >= 1'000'000'000) {
-      next.tv_nsec -= 1'000'000'000;
-      ++next.tv_sec;
-    }
-    // Sleeping with IRQs on: an IPI interrupts the sleep (EINTR) and runs.
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, nullptr) == EINTR && !m.stop_requested()) {
-    }
-  }
 }
 
 } // namespace pokebench::harness::slub

@@ -13,14 +13,16 @@ namespace pokebench::harness {
 namespace pp = pokebench::patcher;
 
 std::vector<ScenarioConfig> torture_matrix(const ScenarioConfig& base, double duration_s) {
-  using cpuset::Strategy;
+  const Scenario& sc = scenario_of(base);
+  ScenarioConfig with_defaults = base;
+  for (const auto& [name, value] : sc.torture_params()) with_defaults.params.emplace(name, value); // keeps the user's
   std::vector<ScenarioConfig> cells;
-  for (Strategy s : {Strategy::per_site, Strategy::batched, Strategy::ordered, Strategy::cached, Strategy::cookie})
-    for (Direction d : {Direction::enable, Direction::disable})
-      for (SiteOrder o : kAllOrders)
-        for (pp::Int3Policy p : {pp::Int3Policy::skip, pp::Int3Policy::emulate_new}) {
-          ScenarioConfig c = base;
-          c.strategy = s;
+  for (const StrategyInfo* s : sc.listed_strategies())
+    for (const auto& [d, dname] : kDirectionNames)
+      for (const PatchOrder& o : sc.orders())
+        for (const auto& [p, pname] : pp::kInt3PolicyNames) {
+          ScenarioConfig c = with_defaults;
+          c.strategy = s->name;
           c.direction = d;
           c.order = o;
           c.int3 = p;
@@ -34,10 +36,24 @@ std::vector<ScenarioConfig> torture_matrix(const ScenarioConfig& base, double du
   return cells;
 }
 
+namespace {
+
+std::string cell_name(const ScenarioConfig& c) {
+  return fmt::format("{}/{}/{}/{}", c.strategy, to_string(c.direction), to_string(c.order), pp::to_string(c.int3));
+}
+
+bool is_cell(const ScenarioConfig& c, const Cell& k) {
+  return c.strategy == k.strategy && c.direction == k.direction && c.order == k.order && c.int3 == k.int3;
+}
+
+} // namespace
+
 TortureResult run_torture(double duration_s, const std::function<void(const TortureCell&, std::size_t, std::size_t)>& on_cell,
                           ScenarioConfig base) {
   TortureResult tr;
   const std::int64_t t0 = now_ns();
+  const Scenario& sc = scenario_of(base);
+  const std::optional<Cell> bug = sc.known_bug();
   const std::vector<ScenarioConfig> cells = torture_matrix(base, duration_s);
   bool bug_reproduced = false;
   std::string failures;
@@ -48,16 +64,13 @@ TortureResult run_torture(double duration_s, const std::function<void(const Tort
     // overran (a hang detected after its deadline) shortens the others.
     const double left = duration_s - static_cast<double>(now_ns() - t0) / 1e9;
     cell.config.duration_s = std::max(0.02, left / static_cast<double>(cells.size() - i));
-    cell.expected_ok = cpuset::is_fix(cell.config.strategy) || cell.config.strategy == cpuset::Strategy::batched;
+    cell.expected_ok = sc.find_strategy(cell.config.strategy)->is_fix;
     cell.result = run_scenario(cell.config);
     const Verdict v = cell.result.verdict();
-    if (cell.expected_ok && (v != Verdict::ok || cell.result.oracles.transitions == 0))
-      failures += fmt::format("{}{}/{}/{}/{}: {}{}", failures.empty() ? "" : "; ", cpuset::strategy_name(cell.config.strategy),
-                              to_string(cell.config.direction), to_string(cell.config.order), pp::to_string(cell.config.int3),
-                              to_string(v), cell.result.oracles.transitions == 0 ? " (no transition completed)" : "");
-    if (cell.config.strategy == cpuset::Strategy::per_site && cell.config.direction == Direction::enable &&
-        cell.config.order == SiteOrder::retry_first && cell.config.int3 == pp::Int3Policy::skip && v == Verdict::hang)
-      bug_reproduced = true;
+    if (cell.expected_ok && v != Verdict::ok)
+      failures += fmt::format("{}{}: {}{}", failures.empty() ? "" : "; ", cell_name(cell.config), to_string(v),
+                              cell.result.ran_nothing() ? " (no transition completed)" : "");
+    if (bug && is_cell(cell.config, *bug) && v == Verdict::hang) bug_reproduced = true;
     tr.interrupted = cell.result.interrupted;
     tr.cells.push_back(std::move(cell));
     if (on_cell) on_cell(tr.cells.back(), i, cells.size());
@@ -65,14 +78,23 @@ TortureResult run_torture(double duration_s, const std::function<void(const Tort
   }
   tr.seconds = static_cast<double>(now_ns() - t0) / 1e9;
   if (tr.interrupted) {
-    tr.why = "interrupted";
+    tr.why = fmt::format("interrupted after {} of {} cells", tr.cells.size(), cells.size());
   } else if (!failures.empty()) {
     tr.why = "a fix failed: " + failures;
-  } else if (!bug_reproduced) {
-    tr.why = "the v4.12 bug (per-site, enable, retry-first, skip) did not hang: the harness cannot see the bug";
+  } else if (bug && !bug_reproduced) {
+    tr.why = fmt::format("the known bug ({}) did not hang: the harness cannot see the bug",
+                         cell_name([&] {
+                           ScenarioConfig c = base;
+                           c.strategy = bug->strategy;
+                           c.direction = bug->direction;
+                           c.order = bug->order;
+                           c.int3 = bug->int3;
+                           return c;
+                         }()));
   } else {
     tr.success = true;
   }
+  tr.cells_planned = cells.size();
   return tr;
 }
 
@@ -84,7 +106,7 @@ std::string torture_header() {
 std::string torture_json(const TortureResult& tr) {
   nlohmann::json cells = nlohmann::json::array();
   for (const TortureCell& c : tr.cells)
-    cells.push_back({{"strategy", cpuset::strategy_name(c.config.strategy)},
+    cells.push_back({{"strategy", c.config.strategy},
                      {"direction", to_string(c.config.direction)},
                      {"order", to_string(c.config.order)},
                      {"int3", patcher::to_string(c.config.int3)},
@@ -93,8 +115,10 @@ std::string torture_json(const TortureResult& tr) {
                      {"hangs", c.result.hung_trials},
                      {"torn_reads", c.result.oracles.torn_reads},
                      {"expected_ok", c.expected_ok}});
-  nlohmann::json j{{"schema_version", 1},      {"success", tr.success},         {"seconds", tr.seconds},
-                   {"why", tr.why},            {"interrupted", tr.interrupted}, {"correctness_matrix", cells}};
+  const std::string scenario = tr.cells.empty() ? "" : tr.cells.front().config.scenario;
+  nlohmann::json j{{"schema_version", 2},      {"scenario", scenario},          {"success", tr.success},
+                   {"seconds", tr.seconds},    {"why", tr.why},                 {"interrupted", tr.interrupted},
+                   {"cells_planned", tr.cells_planned}, {"correctness_matrix", cells}};
   return j.dump(2);
 }
 
@@ -103,7 +127,7 @@ std::string torture_row(const TortureCell& c) {
   const Verdict v = r.verdict();
   const char* mark = c.expected_ok ? (v == Verdict::ok ? "" : "  <-- FIX FAILED") : "";
   return fmt::format("{:<9} {:<8} {:<12} {:<12} {:>11} {:>6} {:>9} {:>8} {:>9} {:>8.0f}  {}{}",
-                     cpuset::strategy_name(c.config.strategy), to_string(c.config.direction), to_string(c.config.order),
+                     c.config.strategy, to_string(c.config.direction), to_string(c.config.order),
                      pp::to_string(c.config.int3), fmt::format("{}/{}", r.hung_trials, r.trials), r.oracles.torn_reads,
                      r.oracles.unchecked_inflight, r.oracles.max_retries, r.oracles.int3_hits, r.transitions_per_s(),
                      to_string(v), mark);

@@ -1,13 +1,17 @@
-// One trial child: the machine, the world, the toggler; and the hang report
-// its CSD-lock watchdog writes. Private to the harness.
+// One trial child: the machine, the scenario's world, the toggler; and the
+// hang report its CSD-lock watchdog writes. Private to the harness.
 #pragma once
 
+#include "hold.hpp"
 #include "shared_state.hpp"
-#include "slub.hpp"
 
+#include <pokebench/harness/runner.hpp>
+#include <pokebench/harness/scenario.hpp>
+#include <pokebench/harness/vcpu.hpp>
 #include <pokebench/patcher/patcher.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,17 +27,18 @@ struct PatcherPosition {
   patcher::Step step = patcher::Step::before_write;
   const void* site = nullptr; // nullptr: a batch-wide sync
   const char* tag = "";
-  std::uint64_t transition = 0;  // tested transitions started in this child
-  bool tested = false;           // inside the transition under test
+  std::uint64_t transition = 0; // tested transitions started in this child
+  bool tested = false;          // inside the transition under test
 };
 
 struct HangContext {
   const ScenarioConfig* cfg = nullptr;
-  slub::World* world = nullptr;
+  const StrategyInfo* strategy = nullptr;
+  const TrialWorld* world = nullptr;
   Machine* machine = nullptr;
-  std::vector<const static_key*> keys;
-  std::vector<const char*> key_names;
-  std::vector<std::pair<const void*, const char*>> functions; // reader functions
+  const std::vector<std::unique_ptr<ReaderSlot>>* readers = nullptr;
+  std::vector<NamedKey> keys;
+  std::vector<NamedFunction> functions; // reader functions
   const PatcherPosition* pos = nullptr;
   std::int64_t start_ns = 0;
 };

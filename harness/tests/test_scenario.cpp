@@ -1,5 +1,6 @@
 // The slub scenario end to end, in forked trial children: the 2017 hang, a
 // few fixed configurations, both negative controls, and no leaks.
+#include <pokebench/harness/runner.hpp>
 #include <pokebench/harness/scenario.hpp>
 #include <pokebench/harness/supervisor.hpp>
 
@@ -13,13 +14,12 @@ namespace pokebench::harness {
 namespace {
 
 namespace pp = pokebench::patcher;
-using cpuset::Strategy;
 
 ScenarioConfig bug_2017() {
   ScenarioConfig c;
-  c.strategy = Strategy::per_site;
+  c.strategy = "per-site";
   c.direction = Direction::enable;
-  c.order = SiteOrder::retry_first;
+  c.order = tag_first("retry");
   c.int3 = pp::Int3Policy::skip;
   c.mode = Mode::deterministic;
   c.trials = 1;
@@ -53,7 +53,7 @@ TEST_F(Scenario, Bug2017HangsInTheFirstDeterministicTrial) {
   EXPECT_NE(rep.find("'retry'"), std::string::npos) << rep;
   EXPECT_NE(rep.find("untouched"), std::string::npos) << rep;
   EXPECT_NE(rep.find("patched"), std::string::npos) << rep;
-  EXPECT_NE(rep.find("configuration: strategy=per-site"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("configuration: scenario=slub strategy=per-site"), std::string::npos) << rep;
   EXPECT_NE(rep.find("begin: NOP (key reads disabled), retry: JMP (key reads enabled)"), std::string::npos) << rep;
 }
 
@@ -72,26 +72,26 @@ TEST_F(Scenario, Bug2017NeedsANonzeroSequence) {
   // With the sequence still 0 and no writer, begin's 0 equals the sequence:
   // the same interleaving terminates. (Why the kernel needed uptime.)
   ScenarioConfig c = bug_2017();
-  c.initial_seq = 0;
-  c.writer_period_us = 0;
+  c.params["initial-seq"] = 0;
+  c.params["writer-period-us"] = 0;
   const ScenarioResult r = run_scenario(c);
   EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r);
 }
 
 TEST_F(Scenario, Bug2017BeginFirstDoesNotHang) {
   ScenarioConfig c = bug_2017();
-  c.order = SiteOrder::begin_first;
+  c.order = tag_first("begin");
   const ScenarioResult r = run_scenario(c);
   EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
 }
 
 TEST_F(Scenario, FixesHoldInTheBugsInterleaving) {
-  for (Strategy s : {Strategy::ordered, Strategy::cached, Strategy::cookie, Strategy::batched})
+  for (const char* s : {"ordered", "cached", "cookie", "batched"})
     for (Direction d : {Direction::enable, Direction::disable}) {
       ScenarioConfig c = bug_2017();
       c.strategy = s;
       c.direction = d;
-      c.order = d == Direction::enable ? SiteOrder::retry_first : SiteOrder::begin_first;
+      c.order = tag_first(d == Direction::enable ? "retry" : "begin");
       const ScenarioResult r = run_scenario(c);
       EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
       EXPECT_EQ(r.oracles.transitions, 1u);
@@ -103,7 +103,7 @@ TEST_F(Scenario, PerSiteDisableHangsBeginFirst) {
   // The mirror image: disabling, begin goes NOP first while retry still compares.
   ScenarioConfig c = bug_2017();
   c.direction = Direction::disable;
-  c.order = SiteOrder::begin_first;
+  c.order = tag_first("begin");
   const ScenarioResult r = run_scenario(c);
   EXPECT_EQ(r.verdict(), Verdict::hang) << verdict_line(r);
 }
@@ -112,13 +112,13 @@ TEST_F(Scenario, PerSiteDisableHangsBeginFirst) {
 // wait for an even sequence, against a writer that never stops.
 TEST_F(Scenario, NegativeControlBrokenSeqcountIsTorn) {
   ScenarioConfig c;
-  c.strategy = Strategy::broken_seqcount;
+  c.strategy = "broken-seqcount";
   c.mode = Mode::stress;
-  c.order = SiteOrder::table;
+  c.order = {pp::Order::table, {}};
   c.trials = 0;
   c.duration_s = 1.5;
-  c.writer_period_us = 1;
-  c.work_per_loop = 400;
+  c.params["writer-period-us"] = 1;
+  c.params["work-per-loop"] = 400;
   c.timeout_ms = 1000;
   const ScenarioResult r = run_scenario(c);
   EXPECT_EQ(r.verdict(), Verdict::torn) << verdict_line(r);
@@ -129,13 +129,13 @@ TEST_F(Scenario, NegativeControlBrokenSeqcountIsTorn) {
 // ... and the same load on a correct reader: no torn read.
 TEST_F(Scenario, CorrectSeqcountUnderTheSameLoadIsNotTorn) {
   ScenarioConfig c;
-  c.strategy = Strategy::cookie;
+  c.strategy = "cookie";
   c.mode = Mode::stress;
-  c.order = SiteOrder::table;
+  c.order = {pp::Order::table, {}};
   c.trials = 0;
   c.duration_s = 1.5;
-  c.writer_period_us = 1;
-  c.work_per_loop = 400;
+  c.params["writer-period-us"] = 1;
+  c.params["work-per-loop"] = 400;
   const ScenarioResult r = run_scenario(c);
   EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r);
   EXPECT_GT(r.oracles.checked_exits, 0u);
@@ -146,7 +146,7 @@ TEST_F(Scenario, CorrectSeqcountUnderTheSameLoadIsNotTorn) {
 // outside any begin/retry loop, under a fix that cannot hang by itself.
 TEST_F(Scenario, NegativeControlUnacknowledgedIpiFiresTheWatchdog) {
   ScenarioConfig c = bug_2017();
-  c.strategy = Strategy::ordered;
+  c.strategy = "ordered";
   c.inject_stuck_vcpu = true;
   const auto t0 = std::chrono::steady_clock::now();
   const ScenarioResult r = run_scenario(c);
@@ -167,13 +167,46 @@ TEST_F(Scenario, ResultJsonAndVerdictLine) {
   const std::string j = result_json(r);
   EXPECT_NE(j.find("\"verdict\": \"HANG\""), std::string::npos);
   EXPECT_NE(j.find("\"hang_reports\""), std::string::npos);
+  EXPECT_NE(j.find("\"scenario\": \"slub\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"is_fix\": false"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"work_per_loop\": 64"), std::string::npos) << j;
+  EXPECT_NE(line.find("scenario=slub strategy=per-site"), std::string::npos) << line;
+}
+
+// A run that completed no transition shows nothing: never OK.
+TEST_F(Scenario, AStressRunThatCompletesNoTransitionIsNotOk) {
+  ScenarioConfig c = bug_2017();
+  c.strategy = "cookie";
+  c.mode = Mode::stress;
+  c.trials = 1;
+  c.inject_stuck_vcpu = true; // no sync is ever acknowledged: the only transition hangs
+  ScenarioResult r = run_scenario(c);
+  EXPECT_EQ(r.verdict(), Verdict::hang) << verdict_line(r);
+  r.hung_trials = 0; // the same run without its hang: it completed nothing
+  r.hangs.clear();
+  EXPECT_TRUE(r.ran_nothing());
+  EXPECT_EQ(r.verdict(), Verdict::error) << verdict_line(r);
+  EXPECT_NE(verdict_line(r).find("NOTHING-RAN"), std::string::npos) << verdict_line(r);
 }
 
 TEST(ScenarioConfig, ValidateExplains) {
   ScenarioConfig c;
   EXPECT_EQ(validate(c), "");
-  c.initial_seq = 3;
+  c.params["initial-seq"] = 3;
   EXPECT_NE(validate(c).find("odd"), std::string::npos);
+  c = {};
+  c.strategy = "nope";
+  EXPECT_NE(validate(c).find("its strategies: per-site, batched, ordered, cached, cookie"), std::string::npos)
+      << validate(c);
+  c = {};
+  c.scenario = "nope";
+  EXPECT_NE(validate(c).find("no scenario 'nope'"), std::string::npos) << validate(c);
+  c = {};
+  c.order = tag_first("middle");
+  EXPECT_NE(validate(c).find("no sites tagged 'middle'"), std::string::npos) << validate(c);
+  c = {};
+  c.params["no-such-param"] = 1;
+  EXPECT_NE(validate(c).find("not a parameter of scenario slub"), std::string::npos) << validate(c);
   c = {};
   c.readers = 0;
   EXPECT_NE(validate(c), "");
@@ -215,14 +248,18 @@ namespace {
 TEST(Torture, MatrixCoversEveryCellOnceInStressMode) {
   const std::vector<ScenarioConfig> cells = torture_matrix({}, 120);
   EXPECT_EQ(cells.size(), 5u * 2u * 6u * 2u);
-  std::set<std::tuple<int, int, int, int>> seen;
+  std::set<std::tuple<std::string, int, std::string, int>> seen;
   for (const ScenarioConfig& c : cells) {
     EXPECT_EQ(c.mode, Mode::stress);
     EXPECT_TRUE(c.stop_at_first_hang);
-    EXPECT_TRUE(seen.emplace(static_cast<int>(c.strategy), static_cast<int>(c.direction), static_cast<int>(c.order),
-                             static_cast<int>(c.int3))
-                    .second);
+    EXPECT_NE(c.strategy, "broken-seqcount") << "negative controls are not torture cells";
+    EXPECT_EQ(c.param("writer-period-us"), 200u) << "the scenario's torture parameter";
+    EXPECT_TRUE(
+        seen.emplace(c.strategy, static_cast<int>(c.direction), to_string(c.order), static_cast<int>(c.int3)).second);
   }
+  ScenarioConfig user;
+  user.params["writer-period-us"] = 50;
+  EXPECT_EQ(torture_matrix(user, 120).front().param("writer-period-us"), 50u) << "the user's value wins";
 }
 
 } // namespace

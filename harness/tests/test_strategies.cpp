@@ -164,11 +164,19 @@ TEST(CpusetSemantics, OrderedEnablesBeginBeforeRetry) {
   EXPECT_EQ(updates[3], std::make_pair<const static_key*>(&K2::cpusets_pre_enable_key.key, false));
 }
 
-TEST(CpusetNames, ParseAndPrint) {
-  for (Strategy s : {Strategy::per_site, Strategy::batched, Strategy::ordered, Strategy::cached, Strategy::cookie})
-    EXPECT_EQ(parse_strategy(strategy_name(s)), s);
-  EXPECT_FALSE(parse_strategy("broken-seqcount").has_value()) << "the negative control is not user-selectable";
-  EXPECT_FALSE(parse_strategy("per_site").has_value());
+TEST(CpusetTraits, TheSlubScenarioReadsEachStrategysTraitsFromItsType) {
+  const Scenario& slub = *find_scenario("slub");
+  std::vector<std::string> listed;
+  for (const StrategyInfo* s : slub.listed_strategies()) listed.push_back(s->name);
+  EXPECT_EQ(listed, (std::vector<std::string>{"per-site", "batched", "ordered", "cached", "cookie"}));
+  EXPECT_EQ(slub.find_strategy("per-site")->is_fix, PerSite<>::is_fix);
+  EXPECT_FALSE(slub.find_strategy("per-site")->is_fix) << "the 2017 bug";
+  EXPECT_TRUE(slub.find_strategy("ordered")->is_fix);
+  EXPECT_EQ(slub.find_strategy("batched")->apply, pp::ApplyMode::batched);
+  EXPECT_EQ(slub.find_strategy("cookie")->apply, pp::ApplyMode::per_site);
+  ASSERT_NE(slub.find_strategy("broken-seqcount"), nullptr);
+  EXPECT_TRUE(slub.find_strategy("broken-seqcount")->negative_control) << "runnable, but not listed";
+  EXPECT_EQ(slub.find_strategy("per_site"), nullptr);
 }
 
 } // namespace

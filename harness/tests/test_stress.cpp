@@ -1,5 +1,6 @@
 // Stress tier: the 2017 bug 20 times out of 20, every fix in the full
 // deterministic matrix, and >= 10,000 stress transitions per fix.
+#include <pokebench/harness/runner.hpp>
 #include <pokebench/harness/scenario.hpp>
 
 #include "test_support.hpp"
@@ -13,13 +14,12 @@ namespace pokebench::harness {
 namespace {
 
 namespace pp = pokebench::patcher;
-using cpuset::Strategy;
 
 TEST(Stress, Bug2017Hangs20OutOf20) {
   ScenarioConfig c;
-  c.strategy = Strategy::per_site;
+  c.strategy = "per-site";
   c.direction = Direction::enable;
-  c.order = SiteOrder::retry_first;
+  c.order = tag_first("retry");
   c.int3 = pp::Int3Policy::skip;
   c.mode = Mode::deterministic;
   c.trials = 20;
@@ -32,13 +32,13 @@ TEST(Stress, Bug2017Hangs20OutOf20) {
   EXPECT_TRUE(testing::child_processes().empty());
 }
 
-class FixMatrix : public ::testing::TestWithParam<Strategy> {};
+class FixMatrix : public ::testing::TestWithParam<std::string> {};
 
 // Every direction x order x int3 policy cell of `strategy`, as a config.
-std::vector<ScenarioConfig> cells_of(Strategy strategy) {
+std::vector<ScenarioConfig> cells_of(const std::string& strategy) {
   std::vector<ScenarioConfig> cells;
   for (Direction d : {Direction::enable, Direction::disable})
-    for (SiteOrder o : kAllOrders)
+    for (const PatchOrder& o : find_scenario("slub")->orders())
       for (pp::Int3Policy p : {pp::Int3Policy::skip, pp::Int3Policy::emulate_new}) {
         ScenarioConfig c;
         c.strategy = strategy;
@@ -69,7 +69,7 @@ TEST_P(FixMatrix, AtLeast10000StressTransitions) {
   for (ScenarioConfig c : cells_of(GetParam())) {
     c.mode = Mode::stress;
     c.trials = 420; // x 24 cells = 10,080 transitions under test
-    c.writer_period_us = 200;
+    c.params["writer-period-us"] = 200;
     c.timeout_ms = 500;
     const ScenarioResult r = run_scenario(c);
     EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
@@ -80,8 +80,8 @@ TEST_P(FixMatrix, AtLeast10000StressTransitions) {
   EXPECT_TRUE(testing::pokebench_shm_segments().empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixes, FixMatrix, ::testing::Values(Strategy::ordered, Strategy::cached, Strategy::cookie),
-                         [](const auto& p) { return std::string(cpuset::strategy_name(p.param)); });
+INSTANTIATE_TEST_SUITE_P(Fixes, FixMatrix, ::testing::Values("ordered", "cached", "cookie"),
+                         [](const auto& p) { return p.param; });
 
 } // namespace
 } // namespace pokebench::harness

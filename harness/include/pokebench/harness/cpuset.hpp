@@ -1,5 +1,5 @@
 // The emulated include/linux/cpuset.h: read_mems_allowed_begin/retry in the
-// five historical strategies (KERNEL-NOTES 4 and 5) plus two baselines and a
+// five historical strategies (docs/kernel.md: the bug and its fixes) plus two baselines and a
 // deliberately broken negative control. Header-only, usable without the
 // trial machinery (bench/ includes it directly).
 //
@@ -33,10 +33,12 @@
 //     static constexpr bool patched;        sites exist (false for baselines)
 //     template <class Probe> static cookie_t read_mems_allowed_begin(const seqcount_t*, Probe&);
 //     template <class Probe> static bool     read_mems_allowed_retry(const seqcount_t*, cookie_t, Probe&);
-//     static void cpuset_inc();   // first cpuset created (through the patcher)
-//     static void cpuset_dec();   // last cpuset removed
+//     static void cpuset_inc(const patcher::Config&); // first cpuset created (through the patcher)
+//     static void cpuset_dec(const patcher::Config&); // last cpuset removed
 //     static bool enabled();      // the keys' combined state (static_key_enabled)
-//     static std::vector<const pokebench::static_key*> keys();  // patching order of inc
+//     static constexpr bool is_fix;          // must never hang (the scenario's table reads it)
+//     static constexpr patcher::ApplyMode apply; // how its toggler patches
+//     static std::vector<NamedKey> keys();   // patching order of inc, with the kernel's names
 //   begin/retry are always_inline: every function that expands the loop
 //   below is its own begin site and retry site, as inlined kernel copies are.
 //
@@ -56,24 +58,17 @@
 //   last retry compared with it; otherwise "unchecked" (what the kernel
 //   accepts when a key says disabled). NoProbe implements every hook empty.
 //
-//   Runtime dispatch: enum class Strategy, strategy_name(), parse_strategy(),
-//   and with_strategy(s, f) calling f.template operator()<S>() with the
-//   default-key type.
-//
-//   Patching: cpuset_inc/dec call the patcher with its current process-wide
-//   configuration (pokebench::patcher::configure). Batched<K> expects
-//   ApplyMode::batched and the others ApplyMode::per_site; the harness sets
-//   that (apply_mode_for(Strategy)) before toggling.
+//   The slub scenario (harness/src/slub.cpp) lists the strategies with their
+//   traits for everything that runs them; bench/ instantiates them directly.
 // ---------------------------------------------------------------------------
 #pragma once
 
+#include <pokebench/harness/scenario.hpp>
 #include <pokebench/harness/seqcount.hpp>
 #include <pokebench/patcher/patcher.hpp>
 #include <pokebench/patcher/static_key.hpp>
 
 #include <atomic>
-#include <optional>
-#include <string_view>
 #include <vector>
 
 namespace pokebench::harness::cpuset {
@@ -119,7 +114,7 @@ struct OneKey {
   static void cpuset_inc(const patcher::Config& p) { patcher::static_key_slow_inc(&K::cpusets_enabled_key.key, p); }
   static void cpuset_dec(const patcher::Config& p) { patcher::static_key_slow_dec(&K::cpusets_enabled_key.key, p); }
   static bool enabled() { return patcher::static_key_count(&K::cpusets_enabled_key.key) > 0; }
-  static std::vector<const static_key*> keys() { return {&K::cpusets_enabled_key.key}; }
+  static std::vector<NamedKey> keys() { return {{&K::cpusets_enabled_key.key, "cpusets_enabled_key"}}; }
 };
 } // namespace detail
 
@@ -204,8 +199,8 @@ struct Ordered {
     patcher::static_key_slow_dec(&K::cpusets_pre_enable_key.key, p);
   }
   static bool enabled() { return patcher::static_key_count(&K::cpusets_enabled_key.key) > 0; }
-  static std::vector<const static_key*> keys() {
-    return {&K::cpusets_pre_enable_key.key, &K::cpusets_enabled_key.key};
+  static std::vector<NamedKey> keys() {
+    return {{&K::cpusets_pre_enable_key.key, "cpusets_pre_enable_key"}, {&K::cpusets_enabled_key.key, "cpusets_enabled_key"}};
   }
 };
 
@@ -338,7 +333,7 @@ struct Plain {
   static void cpuset_inc(const patcher::Config&) {}
   static void cpuset_dec(const patcher::Config&) {}
   static bool enabled() { return false; }
-  static std::vector<const static_key*> keys() { return {}; }
+  static std::vector<NamedKey> keys() { return {}; }
 };
 
 template <class K = LoadTestKeys>
@@ -372,7 +367,7 @@ struct LoadTest {
   static void cpuset_inc(const patcher::Config&) { K::enabled.store(true, std::memory_order_relaxed); }
   static void cpuset_dec(const patcher::Config&) { K::enabled.store(false, std::memory_order_relaxed); }
   static bool enabled() { return K::enabled.load(std::memory_order_relaxed); }
-  static std::vector<const static_key*> keys() { return {}; }
+  static std::vector<NamedKey> keys() { return {}; }
 };
 
 // ---- the loop ------------------------------------------------------------------------
@@ -385,49 +380,6 @@ template <class S, class Probe, class Walk>
     cookie = S::read_mems_allowed_begin(seq, probe);
     walk();
   } while (S::read_mems_allowed_retry(seq, cookie, probe));
-}
-
-// ---- runtime selection -----------------------------------------------------------------
-enum class Strategy { per_site, batched, ordered, cached, cookie, broken_seqcount };
-
-inline const char* strategy_name(Strategy s) noexcept {
-  switch (s) {
-    case Strategy::per_site: return "per-site";
-    case Strategy::batched: return "batched";
-    case Strategy::ordered: return "ordered";
-    case Strategy::cached: return "cached";
-    case Strategy::cookie: return "cookie";
-    case Strategy::broken_seqcount: return "broken-seqcount";
-  }
-  return "?";
-}
-
-// The five user-facing strategies (the negative control is not parsed).
-inline std::optional<Strategy> parse_strategy(std::string_view n) noexcept {
-  for (Strategy s : {Strategy::per_site, Strategy::batched, Strategy::ordered, Strategy::cached, Strategy::cookie})
-    if (n == strategy_name(s)) return s;
-  return std::nullopt;
-}
-
-template <class F>
-decltype(auto) with_strategy(Strategy s, F&& f) {
-  switch (s) {
-    case Strategy::per_site: return f.template operator()<PerSite<>>();
-    case Strategy::batched: return f.template operator()<Batched<>>();
-    case Strategy::ordered: return f.template operator()<Ordered<>>();
-    case Strategy::cached: return f.template operator()<Cached<>>();
-    case Strategy::cookie: return f.template operator()<Cookie<>>();
-    case Strategy::broken_seqcount: break;
-  }
-  return f.template operator()<BrokenSeqcount<>>();
-}
-
-// The strategy's traits, read from its type (the one place they live).
-inline bool is_fix(Strategy s) noexcept {
-  return with_strategy(s, []<class S>() { return S::is_fix; });
-}
-inline patcher::ApplyMode apply_mode_for(Strategy s) noexcept {
-  return with_strategy(s, []<class S>() { return S::apply; });
 }
 
 } // namespace pokebench::harness::cpuset

@@ -1,108 +1,149 @@
-// The slub scenario (KERNEL-NOTES 4): get_any_partial() readers on vCPUs with
-// IRQs masked, a set_mems_allowed() writer, and a toggler flipping the
-// cpuset keys through the patcher; run in forked children under a supervisor.
-//
-//   deterministic: the patcher's observer holds every reader inside an
-//     IRQ-off section whenever a protocol step writes bytes, and a reader
-//     leaves that section (and so acknowledges the step's sync) only after
-//     --irqoff-loops complete passes over its begin/retry loops that started
-//     after the write. A loop that cannot terminate hangs in the first trial.
-//   stress: readers free-run (sections of --irqoff-loops passes); each trial
-//     is one key transition in the direction under test; the reverse one is
-//     done with the readers parked (IRQs on, outside any loop).
+// The Scenario seam: the one interface a scenario implements, in the spirit
+// of rcutorture's struct rcu_torture_ops. A scenario names its strategies
+// (each with its traits: the only place they live), its parameters (name,
+// default, range, help), the site tags its patch orders may use, and the cell
+// of the matrix that must hang (its known bug). In each trial child it builds
+// a TrialWorld: the readers' passes, the other vCPUs (writers), the toggler
+// and the oracles. The supervisor, deterministic and stress modes, torture,
+// the hang report and compare run any scenario through this; nothing else
+// knows a strategy's name. See docs/ARCHITECTURE.md.
 #pragma once
 
-#include <pokebench/harness/cpuset.hpp>
+#include <pokebench/harness/config.hpp>
 #include <pokebench/harness/oracles.hpp>
 #include <pokebench/patcher/patcher.hpp>
 
+#include <atomic>
 #include <cstdint>
-#include <functional>
-#include <optional>
+#include <map>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace pokebench::harness {
 
-enum class Mode { deterministic, stress };
-enum class Direction { enable, disable };
-enum class SiteOrder { table, address, reverse, begin_first, retry_first, random };
+class Machine;
+class Vcpu;
+namespace detail {
+struct Holds; // harness/src/hold.hpp
+}
 
-const char* to_string(Mode) noexcept;
-const char* to_string(Direction) noexcept;
-const char* to_string(SiteOrder) noexcept;
-std::optional<Mode> parse_mode(std::string_view) noexcept;
-std::optional<Direction> parse_direction(std::string_view) noexcept;
-std::optional<SiteOrder> parse_site_order(std::string_view) noexcept;
-inline constexpr SiteOrder kAllOrders[] = {SiteOrder::table,       SiteOrder::address,     SiteOrder::reverse,
-                                           SiteOrder::begin_first, SiteOrder::retry_first, SiteOrder::random};
+// A static key as a report names it.
+struct NamedKey {
+  const static_key* key = nullptr;
+  const char* name = "";
+};
 
-struct ScenarioConfig {
-  cpuset::Strategy strategy = cpuset::Strategy::per_site;
+// A function whose code holds sites, for naming them in reports: its entry
+// address and its name.
+struct NamedFunction {
+  const void* entry = nullptr;
+  const char* name = "";
+};
+
+struct StrategyInfo {
+  const char* name = "";
+  const char* help = "";
+  bool is_fix = false;             // must never hang nor tear, in any cell
+  patcher::ApplyMode apply = patcher::ApplyMode::per_site; // how its toggler patches
+  bool negative_control = false;   // deliberately broken, for tests: not listed, not in torture
+};
+
+struct ParamInfo {
+  const char* name = "";           // the CLI option without "--"
+  const char* help = "";
+  std::uint64_t default_value = 0;
+  std::uint64_t min = 0, max = 0;  // inclusive
+};
+
+// One cell of the matrix (what the torture matrix iterates).
+struct Cell {
+  std::string strategy;
   Direction direction = Direction::enable;
-  SiteOrder order = SiteOrder::retry_first;
+  PatchOrder order;
   patcher::Int3Policy int3 = patcher::Int3Policy::skip;
-  std::size_t batch_size = 256;  // batched only; 256 covers every site of a key
-  patcher::Backend backend = patcher::Backend::procmem;
-  Mode mode = Mode::deterministic;
-  std::uint64_t trials = 1;      // deterministic: forked trials; stress: transitions
-  double duration_s = 0;         // stress: stop after this long (0: trials only)
-  unsigned readers = 1;
-  unsigned irqoff_loops = 3;     // passes per IRQ-off section (deterministic: after each write)
-  unsigned initial_seq = 2;      // a booted kernel's mems_allowed_seq is nonzero
-  unsigned writer_period_us = 1000; // 0: no writer
-  unsigned timeout_ms = 1000;    // CSD-lock watchdog
-  std::uint64_t seed = 1;        // Order::random
-  unsigned work_per_loop = 64;   // pause iterations in one zonelist walk
-  // Negative control: an extra vCPU masks IRQs and spins forever outside any
-  // begin/retry loop, so no sync is ever acknowledged.
-  bool inject_stuck_vcpu = false;
-  // Stress: end the run at the first hang instead of forking a fresh child
-  // for the rest of the budget (the torture matrix only needs to see one).
-  bool stop_at_first_hang = false;
 };
 
-// Checks a configuration; returns what is wrong and how to fix it, or "".
-std::string validate(const ScenarioConfig&);
-// rcutorture-style one-paragraph configuration dump.
-std::string describe(const ScenarioConfig&);
-
-enum class Verdict { ok, torn, hang, error };
-const char* to_string(Verdict) noexcept;
-
-struct HangEvent {
-  std::uint64_t trial = 0;       // trial (deterministic) or transition (stress) index
-  double seconds = 0;            // since the scenario started
-  std::string report;            // the child's CSD-watchdog report
+// What the generic runner keeps of one reader vCPU; the scenario's passes
+// update `fn` and `loop_iter` and call ack_hold() at each loop entry.
+struct ReaderSlot {
+  unsigned index = 0;
+  Vcpu* cpu = nullptr;
+  std::atomic<const char*> fn{nullptr};    // function inside its loop, nullptr outside
+  std::atomic<std::uint64_t> loop_iter{0}; // loop entries of the current loop
+  // Deterministic holds and parking (harness/src/hold.hpp).
+  std::atomic<bool> in_det_section{false};
+  std::atomic<std::uint64_t> hold_ack{0};
+  std::atomic<bool> parked{false};
+  detail::Holds* holds = nullptr;
 };
 
-struct ScenarioResult {
-  ScenarioConfig config;
-  Oracles oracles;
-  std::uint64_t trials = 0;      // trials attempted (deterministic: children; stress: transitions)
-  std::uint64_t hung_trials = 0;
-  std::vector<HangEvent> hangs;  // first few reports (all counted in hung_trials)
-  std::vector<std::string> errors; // children that failed otherwise (crash, exit code)
-  double seconds = 0;
-  double first_hang_s = -1;      // time to first hang, -1 if none
-  bool interrupted = false;      // SIGINT/SIGTERM: stopped early
-  std::string pinning_warning;
-  Verdict verdict() const noexcept;
-  double transitions_per_s() const noexcept;
+// Acknowledges the patcher's pending hold from inside a loop (the
+// deterministic mode's handshake; a no-op outside a deterministic section).
+// Works in a loop that never terminates. Defined in hold.cpp.
+void ack_hold(ReaderSlot&) noexcept;
+
+// A scenario's state in one trial child.
+class TrialWorld {
+ public:
+  virtual ~TrialWorld() = default;
+  // The keys the strategy's toggler changes, in the order it changes them.
+  virtual std::vector<NamedKey> keys() const = 0;
+  // The transition: cpuset_inc (enable) or cpuset_dec, patched with `policy`.
+  virtual void toggle(bool enable, const patcher::Config& policy) = 0;
+  // One pass of reader `r` inside an IRQ-off section (every reader function
+  // once); runs on that reader's vCPU.
+  virtual void reader_pass(ReaderSlot& r) = 0;
+  // Starts the vCPUs other than the readers (writers), after the readers.
+  virtual void start_other_vcpus(Machine& m) = 0;
+  // Adds this world's oracle counts.
+  virtual void collect(Oracles& o) const = 0;
+  // The reader functions, for naming sites.
+  virtual std::vector<NamedFunction> functions() const = 0;
+  // Hang report lines for reader `r` (each "      ...\n").
+  virtual std::string describe_reader(const ReaderSlot& r) const = 0;
 };
 
-// Progress callback: (trials done, trials planned or 0, hangs so far).
-using ProgressFn = std::function<void(std::uint64_t, std::uint64_t, std::uint64_t)>;
+class Scenario {
+ public:
+  virtual ~Scenario() = default;
+  virtual const char* name() const = 0;
+  virtual const char* summary() const = 0;
+  // Every strategy, fixes and bugs, negative controls last.
+  virtual std::span<const StrategyInfo> strategies() const = 0;
+  virtual std::span<const ParamInfo> params() const = 0;
+  // The tags its sites carry: "<tag>-first" is an order of this scenario.
+  virtual std::vector<std::string> site_tags() const = 0;
+  // The cell that must hang (torture fails if it does not: the harness would
+  // not see the bug), if the scenario has a known bug.
+  virtual std::optional<Cell> known_bug() const = 0;
+  // vCPUs besides the readers that a run starts (the writer, ...).
+  virtual unsigned other_vcpus(const ScenarioConfig&) const = 0;
+  // Parameter values the torture matrix uses where the user set none (e.g. a
+  // busier writer than a single repro needs).
+  virtual std::map<std::string, std::uint64_t> torture_params() const { return {}; }
+  // Scenario-specific checks of a configuration ("" when fine).
+  virtual std::string validate(const ScenarioConfig&) const { return {}; }
+  // Builds the world of one trial child (called in the child).
+  virtual std::unique_ptr<TrialWorld> make_world(const ScenarioConfig&) const = 0;
 
-// Runs the scenario in forked children; the calling process must be single
-// threaded (membarrier registration and the patcher's state are per-mm).
-// Throws std::runtime_error for an unusable environment.
-ScenarioResult run_scenario(const ScenarioConfig& cfg, const ProgressFn& progress = {});
+  const StrategyInfo* find_strategy(std::string_view name) const;
+  const ParamInfo* find_param(std::string_view name) const;
+  // The strategies a user may pick (not the negative controls).
+  std::vector<const StrategyInfo*> listed_strategies() const;
+  // table, address, reverse, <tag>-first for each site tag, random.
+  std::vector<PatchOrder> orders() const;
+};
 
-// "verdict: HANG ..." / "verdict: TORN ..." / "verdict: OK ..." (no newline).
-std::string verdict_line(const ScenarioResult&);
-// The result as a JSON document.
-std::string result_json(const ScenarioResult&);
+// Every registered scenario, in registration order (slub first).
+std::span<const Scenario* const> scenarios();
+const Scenario* find_scenario(std::string_view name);
+// The scenario of a configuration; throws std::invalid_argument naming the
+// known ones if there is none of that name.
+const Scenario& scenario_of(const ScenarioConfig&);
+// Adds a scenario (a user's own); names must be unique. Call before any run.
+void register_scenario(const Scenario& s);
 
 } // namespace pokebench::harness

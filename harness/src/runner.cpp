@@ -1,7 +1,7 @@
 // The trial runner (parent side): forks trial children under the supervisor,
 // kills a hung one once it has written its report, aggregates the oracles,
 // and turns them into a verdict.
-#include <pokebench/harness/scenario.hpp>
+#include <pokebench/harness/runner.hpp>
 #include <pokebench/harness/supervisor.hpp>
 
 #include "shared_state.hpp"
@@ -14,79 +14,15 @@
 
 namespace pokebench::harness {
 
-namespace pp = pokebench::patcher;
-
-const char* to_string(Mode m) noexcept { return m == Mode::deterministic ? "deterministic" : "stress"; }
-const char* to_string(Direction d) noexcept { return d == Direction::enable ? "enable" : "disable"; }
-const char* to_string(SiteOrder o) noexcept {
-  switch (o) {
-    case SiteOrder::table: return "table";
-    case SiteOrder::address: return "address";
-    case SiteOrder::reverse: return "reverse";
-    case SiteOrder::begin_first: return "begin-first";
-    case SiteOrder::retry_first: return "retry-first";
-    case SiteOrder::random: return "random";
-  }
-  return "?";
-}
-const char* to_string(Verdict v) noexcept {
-  switch (v) {
-    case Verdict::ok: return "OK";
-    case Verdict::torn: return "TORN";
-    case Verdict::hang: return "HANG";
-    case Verdict::error: return "ERROR";
-  }
-  return "?";
-}
-std::optional<Mode> parse_mode(std::string_view s) noexcept {
-  for (Mode m : {Mode::deterministic, Mode::stress})
-    if (s == to_string(m)) return m;
-  return std::nullopt;
-}
-std::optional<Direction> parse_direction(std::string_view s) noexcept {
-  for (Direction d : {Direction::enable, Direction::disable})
-    if (s == to_string(d)) return d;
-  return std::nullopt;
-}
-std::optional<SiteOrder> parse_site_order(std::string_view s) noexcept {
-  for (SiteOrder o : kAllOrders)
-    if (s == to_string(o)) return o;
-  return std::nullopt;
-}
-
-std::string validate(const ScenarioConfig& c) {
-  if (c.readers < 1) return "--readers must be at least 1: the hang needs a reader in the loop";
-  if (c.readers > 64) return "--readers must be at most 64";
-  if (c.irqoff_loops < 1) return "--irqoff-loops must be at least 1: a reader must run the loop inside its IRQ-off section";
-  if (c.initial_seq & 1u)
-    return fmt::format("--initial-seq {} is odd, which means a write is in progress: every reader would spin in "
-                       "read_seqcount_begin forever; use an even value (a booted kernel's is nonzero and even)",
-                       c.initial_seq);
-  if (c.timeout_ms < 10) return "--timeout-ms must be at least 10 (the watchdog must not fire on a slow but live sync)";
-  if (c.batch_size < 1) return "--batch-size must be at least 1";
-  if (c.mode == Mode::deterministic && c.trials < 1) return "--trials must be at least 1";
-  if (c.mode == Mode::stress && c.trials < 1 && c.duration_s <= 0)
-    return "stress mode needs --trials N or --duration S (or both)";
-  if (c.duration_s < 0) return "--duration must not be negative";
-  return {};
-}
-
-std::string describe(const ScenarioConfig& c) {
-  return fmt::format("strategy={} direction={} order={} int3={} apply={} batch-size={} backend={} mode={} trials={} "
-                     "duration={}s readers={} irqoff-loops={} initial-seq={} writer-period-us={} timeout-ms={} "
-                     "seed={} work-per-loop={}{}",
-                     cpuset::strategy_name(c.strategy), to_string(c.direction), to_string(c.order), pp::to_string(c.int3),
-                     pp::to_string(cpuset::apply_mode_for(c.strategy)), c.batch_size, pp::to_string(c.backend),
-                     to_string(c.mode), c.trials, c.duration_s, c.readers, c.irqoff_loops, c.initial_seq,
-                     c.writer_period_us, c.timeout_ms, c.seed, c.work_per_loop,
-                     c.inject_stuck_vcpu ? " inject-stuck-vcpu=yes" : "");
-}
-
 Verdict ScenarioResult::verdict() const noexcept {
   if (hung_trials > 0) return Verdict::hang;
   if (oracles.torn_reads > 0) return Verdict::torn;
-  if (!errors.empty() || oracles.stray_sigtraps > 0) return Verdict::error;
+  if (!errors.empty() || oracles.stray_sigtraps > 0 || ran_nothing()) return Verdict::error;
   return Verdict::ok;
+}
+
+bool ScenarioResult::ran_nothing() const noexcept {
+  return config.mode == Mode::stress ? oracles.transitions == 0 : trials == 0;
 }
 
 double ScenarioResult::transitions_per_s() const noexcept {
@@ -207,42 +143,31 @@ ScenarioResult run_scenario(const ScenarioConfig& cfg, const ProgressFn& progres
 
 std::string verdict_line(const ScenarioResult& r) {
   const Oracles& o = r.oracles;
+  const nlohmann::ordered_json f = config_fields(r.config);
+  std::string cell;
+  for (const char* name : {"scenario", "strategy", "direction", "order", "int3", "mode"})
+    cell += fmt::format("{}{}={}", cell.empty() ? "" : " ", name, f[name].get<std::string>());
   std::string counts = fmt::format(
-      "strategy={} direction={} order={} int3={} mode={}: hangs={}/{} torn={} unchecked-inflight={} checked={} "
-      "unchecked={} max-retries={} int3-hits={} stray-sigtraps={} transitions={}",
-      cpuset::strategy_name(r.config.strategy), to_string(r.config.direction), to_string(r.config.order),
-      pp::to_string(r.config.int3), to_string(r.config.mode), r.hung_trials, r.trials, o.torn_reads,
-      o.unchecked_inflight, o.checked_exits, o.unchecked_exits, o.max_retries, o.int3_hits, o.stray_sigtraps,
-      o.transitions);
-  if (r.config.mode == Mode::stress)
-    counts += fmt::format(" transitions/s={:.0f}", r.transitions_per_s());
+      "{}: hangs={}/{} torn={} unchecked-inflight={} checked={} unchecked={} max-retries={} int3-hits={} "
+      "stray-sigtraps={} transitions={}",
+      cell, r.hung_trials, r.trials, o.torn_reads, o.unchecked_inflight, o.checked_exits, o.unchecked_exits,
+      o.max_retries, o.int3_hits, o.stray_sigtraps, o.transitions);
+  if (r.config.mode == Mode::stress) counts += fmt::format(" transitions/s={:.0f}", r.transitions_per_s());
   if (r.first_hang_s >= 0) counts += fmt::format(" first-hang-after={:.2f}s", r.first_hang_s);
   if (!r.errors.empty()) counts += fmt::format(" errors={}", r.errors.size());
+  if (r.ran_nothing()) counts += " NOTHING-RAN";
   if (r.interrupted) counts += " INTERRUPTED";
   return fmt::format("verdict: {} {}", to_string(r.verdict()), counts);
 }
 
 std::string result_json(const ScenarioResult& r) {
-  const ScenarioConfig& c = r.config;
   const Oracles& o = r.oracles;
-  nlohmann::json j;
-  j["schema_version"] = 1;
-  j["config"] = {{"strategy", cpuset::strategy_name(c.strategy)},
-                 {"direction", to_string(c.direction)},
-                 {"order", to_string(c.order)},
-                 {"int3", pp::to_string(c.int3)},
-                 {"apply", pp::to_string(cpuset::apply_mode_for(c.strategy))},
-                 {"batch_size", c.batch_size},
-                 {"backend", pp::to_string(c.backend)},
-                 {"mode", to_string(c.mode)},
-                 {"trials", c.trials},
-                 {"duration_s", c.duration_s},
-                 {"readers", c.readers},
-                 {"irqoff_loops", c.irqoff_loops},
-                 {"initial_seq", c.initial_seq},
-                 {"writer_period_us", c.writer_period_us},
-                 {"timeout_ms", c.timeout_ms},
-                 {"seed", c.seed}};
+  const StrategyInfo* st = scenario_of(r.config).find_strategy(r.config.strategy);
+  nlohmann::ordered_json j;
+  j["schema_version"] = 2;
+  j["scenario"] = r.config.scenario;
+  j["is_fix"] = st != nullptr && st->is_fix;
+  j["config"] = config_json(r.config);
   j["verdict"] = to_string(r.verdict());
   j["trials"] = r.trials;
   j["hangs"] = r.hung_trials;
@@ -250,8 +175,9 @@ std::string result_json(const ScenarioResult& r) {
   j["first_hang_s"] = r.first_hang_s < 0 ? nlohmann::json() : nlohmann::json(r.first_hang_s);
   j["transitions_per_s"] = r.transitions_per_s();
   j["interrupted"] = r.interrupted;
+  j["ran_nothing"] = r.ran_nothing();
   j["oracles"] = {{"torn_reads", o.torn_reads},
-                  {"unchecked_reads", o.unchecked_inflight},
+                  {"unchecked_inflight", o.unchecked_inflight},
                   {"unchecked_exits", o.unchecked_exits},
                   {"checked_exits", o.checked_exits},
                   {"max_retries", o.max_retries},
