@@ -16,27 +16,17 @@ namespace {
 
 namespace cs = harness::cpuset;
 
-// Internal linkage: the instantiations below are local to this file, so the
-// sites' key operands are link-time constants even in -fPIC code.
-struct BenchPerSiteKeys {
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct BenchBatchedKeys {
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct BenchOrderedKeys {
-  static inline static_key_false cpusets_pre_enable_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct BenchCachedKeys {
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct BenchCookieKeys {
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct BenchLoadTestKeys {
-  static inline std::atomic<bool> enabled{false};
-};
+// Keys of the benchmarks' own, tagged with types of internal linkage: the
+// instantiations are local to this file, so the sites' key operands are
+// link-time constants even in -fPIC code.
+struct PerSiteTag {};
+struct BatchedTag {};
+struct OrderedTag {};
+struct CachedTag {};
+struct CookieTag {};
+struct LoadTestTag {};
+template <class Tag>
+using Keys = cs::CpusetKeys<Tag>;
 
 // The "zonelist": two node words the body reads, as get_any_partial() tries
 // each allowed node. Relaxed loads, as seqcount-protected data is read. No writer runs here: "on"
@@ -80,12 +70,12 @@ constexpr LoopVariant variant() {
 
 const std::array<LoopVariant, 7> kVariants{{
     variant<cs::Plain<>>(),
-    variant<cs::LoadTest<BenchLoadTestKeys>>(),
-    variant<cs::PerSite<BenchPerSiteKeys>>(),
-    variant<cs::Batched<BenchBatchedKeys>>(),
-    variant<cs::Ordered<BenchOrderedKeys>>(),
-    variant<cs::Cached<BenchCachedKeys>>(),
-    variant<cs::Cookie<BenchCookieKeys>>(),
+    variant<cs::LoadTest<cs::FlagKeys<LoadTestTag>>>(),
+    variant<cs::PerSite<Keys<PerSiteTag>>>(),
+    variant<cs::Batched<Keys<BatchedTag>>>(),
+    variant<cs::Ordered<Keys<OrderedTag>>>(),
+    variant<cs::Cached<Keys<CachedTag>>>(),
+    variant<cs::Cookie<Keys<CookieTag>>>(),
 }};
 
 } // namespace

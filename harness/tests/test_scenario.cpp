@@ -15,17 +15,7 @@ namespace {
 
 namespace pp = pokebench::patcher;
 
-ScenarioConfig bug_2017() {
-  ScenarioConfig c;
-  c.strategy = "per-site";
-  c.direction = Direction::enable;
-  c.order = tag_first("retry");
-  c.int3 = pp::Int3Policy::skip;
-  c.mode = Mode::deterministic;
-  c.trials = 1;
-  c.timeout_ms = 300;
-  return c;
-}
+using testing::bug_2017;
 
 class Scenario : public ::testing::Test {
  protected:

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <pokebench/harness/scenario.hpp>
+
 #include <cstring>
 
 namespace pokebench::harness::cpuset {
@@ -63,19 +65,10 @@ TEST(CpusetSites, CookieHasBeginAndRetrySites) {
 }
 
 // ---- semantics, on keys of this test's own -------------------------------------
-struct K1 {
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct K2 {
-  static inline static_key_false cpusets_pre_enable_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct K3 {
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct K4 {
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
+using K1 = CpusetKeys<struct K1Tag>;
+using K2 = CpusetKeys<struct K2Tag>;
+using K3 = CpusetKeys<struct K3Tag>;
+using K4 = CpusetKeys<struct K4Tag>;
 
 struct RecordingProbe {
   int begins = 0;

@@ -16,14 +16,8 @@ namespace {
 namespace pp = pokebench::patcher;
 
 TEST(Stress, Bug2017Hangs20OutOf20) {
-  ScenarioConfig c;
-  c.strategy = "per-site";
-  c.direction = Direction::enable;
-  c.order = tag_first("retry");
-  c.int3 = pp::Int3Policy::skip;
-  c.mode = Mode::deterministic;
+  ScenarioConfig c = testing::bug_2017();
   c.trials = 20;
-  c.timeout_ms = 300;
   const ScenarioResult r = run_scenario(c);
   EXPECT_EQ(r.trials, 20u);
   EXPECT_EQ(r.hung_trials, 20u) << verdict_line(r);

@@ -20,12 +20,8 @@
 //     BrokenSeqcount<K>  negative control (tests only): begin does not wait
 //                  for an even sequence, so a checked read can be torn
 //   Default key sets: PerSiteKeys, BatchedKeys, OrderedKeys, CachedKeys,
-//   CookieKeys, PlainKeys, LoadTestKeys, BrokenKeys. To get sites of your own,
-//   declare e.g.
-//       struct MyKeys { static inline pokebench::static_key_false
-//                        cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE; };
-//   (Ordered needs cpusets_pre_enable_key too; LoadTest needs
-//   `static inline std::atomic<bool> enabled{false};`) and use PerSite<MyKeys>.
+//   CookieKeys, PlainKeys, LoadTestKeys, BrokenKeys. To get keys and sites of
+//   your own, use PerSite<CpusetKeys<struct MyTag>> (LoadTest<FlagKeys<...>>).
 //
 //   Every strategy S provides
 //     using cookie_t;                       what begin returns
@@ -82,32 +78,54 @@ struct NoProbe {
 // a sequence read_seqcount_begin returns.
 inline constexpr unsigned kCookieDisabled = ~0u;
 
-// ---- default key sets -------------------------------------------------------
-struct PerSiteKeys {
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct BatchedKeys {
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct OrderedKeys {
+// ---- key sets ------------------------------------------------------------------
+// The keys of one user of the strategies. Each Tag type gets keys (and so
+// sites) of its own; declare the tag in an anonymous namespace in -fPIC code,
+// so the key operands are link-time constants. Only Ordered uses both keys.
+template <class Tag>
+struct CpusetKeys {
   static inline static_key_false cpusets_pre_enable_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
   static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
 };
-struct CachedKeys {
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct CookieKeys {
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct BrokenKeys {
-  static inline static_key_false cpusets_enabled_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
-};
-struct PlainKeys {};
-struct LoadTestKeys {
+template <class Tag>
+struct FlagKeys {
   static inline std::atomic<bool> enabled{false};
 };
+using PerSiteKeys = CpusetKeys<struct PerSiteTag>;
+using BatchedKeys = CpusetKeys<struct BatchedTag>;
+using OrderedKeys = CpusetKeys<struct OrderedTag>;
+using CachedKeys = CpusetKeys<struct CachedTag>;
+using CookieKeys = CpusetKeys<struct CookieTag>;
+using BrokenKeys = CpusetKeys<struct BrokenTag>;
+struct PlainKeys {};
+using LoadTestKeys = FlagKeys<struct LoadTestTag>;
 
 namespace detail {
+// The halves every strategy shares once its key test has decided: read or
+// validate the sequence, or skip it (each tells the probe what it did).
+template <class Probe>
+[[gnu::always_inline]] inline unsigned seq_begin(const seqcount_t* s, Probe& p) {
+  const unsigned seq = read_seqcount_begin(s);
+  p.on_begin(true, seq);
+  return seq;
+}
+template <class Probe>
+[[gnu::always_inline]] inline bool seq_retry(const seqcount_t* s, unsigned seq, Probe& p) {
+  const bool again = read_seqcount_retry(s, seq);
+  p.on_retry(true, again);
+  return again;
+}
+template <class Probe>
+[[gnu::always_inline]] inline unsigned no_seq_begin(unsigned cookie, Probe& p) {
+  p.on_begin(false, cookie);
+  return cookie;
+}
+template <class Probe>
+[[gnu::always_inline]] inline bool no_seq_retry(Probe& p) {
+  p.on_retry(false, false);
+  return false;
+}
+
 // One key, reference counted through the patcher (static_branch_inc/dec).
 template <class K>
 struct OneKey {
@@ -129,23 +147,13 @@ struct PerSite : detail::OneKey<K> {
 
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
-    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "begin")) {
-      p.on_begin(false, 0);
-      return 0;
-    }
-    const unsigned seq = read_seqcount_begin(s);
-    p.on_begin(true, seq);
-    return seq;
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "begin")) return detail::no_seq_begin(0, p);
+    return detail::seq_begin(s, p);
   }
   template <class Probe>
   [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, unsigned seq, Probe& p) {
-    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) {
-      p.on_retry(false, false);
-      return false;
-    }
-    const bool again = read_seqcount_retry(s, seq);
-    p.on_retry(true, again);
-    return again;
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) return detail::no_seq_retry(p);
+    return detail::seq_retry(s, seq, p);
   }
 };
 
@@ -170,23 +178,13 @@ struct Ordered {
 
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
-    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_pre_enable_key, "begin")) {
-      p.on_begin(false, 0);
-      return 0;
-    }
-    const unsigned seq = read_seqcount_begin(s);
-    p.on_begin(true, seq);
-    return seq;
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_pre_enable_key, "begin")) return detail::no_seq_begin(0, p);
+    return detail::seq_begin(s, p);
   }
   template <class Probe>
   [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, unsigned seq, Probe& p) {
-    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) {
-      p.on_retry(false, false);
-      return false;
-    }
-    const bool again = read_seqcount_retry(s, seq);
-    p.on_retry(true, again);
-    return again;
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) return detail::no_seq_retry(p);
+    return detail::seq_retry(s, seq, p);
   }
   // "static branch rewrites can happen in an arbitrary order for a given key":
   // so begin's key goes first on the way up and last on the way down.
@@ -222,24 +220,13 @@ struct Cached : detail::OneKey<K> {
   [[gnu::always_inline]] static cpuset_mems_cookie read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
     cpuset_mems_cookie c;
     c.was_enabled = POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "begin");
-    if (!c.was_enabled) {
-      c.seq = 0;
-      p.on_begin(false, 0);
-      return c;
-    }
-    c.seq = read_seqcount_begin(s);
-    p.on_begin(true, c.seq);
+    c.seq = c.was_enabled ? detail::seq_begin(s, p) : detail::no_seq_begin(0, p);
     return c;
   }
   template <class Probe>
   [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, cpuset_mems_cookie c, Probe& p) {
-    if (!c.was_enabled) { // a real conditional branch, no site
-      p.on_retry(false, false);
-      return false;
-    }
-    const bool again = read_seqcount_retry(s, c.seq);
-    p.on_retry(true, again);
-    return again;
+    if (!c.was_enabled) return detail::no_seq_retry(p); // a real conditional branch, no site
+    return detail::seq_retry(s, c.seq, p);
   }
 };
 
@@ -254,27 +241,15 @@ struct Cookie : detail::OneKey<K> {
 
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
-    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "begin")) {
-      p.on_begin(false, kCookieDisabled);
-      return kCookieDisabled;
-    }
-    const unsigned seq = read_seqcount_begin(s);
-    p.on_begin(true, seq);
-    return seq;
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "begin"))
+      return detail::no_seq_begin(kCookieDisabled, p);
+    return detail::seq_begin(s, p);
   }
   template <class Probe>
   [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, unsigned seq, Probe& p) {
-    if (seq == kCookieDisabled) { // before looking at the key
-      p.on_retry(false, false);
-      return false;
-    }
-    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) {
-      p.on_retry(false, false);
-      return false;
-    }
-    const bool again = read_seqcount_retry(s, seq);
-    p.on_retry(true, again);
-    return again;
+    if (seq == kCookieDisabled) return detail::no_seq_retry(p); // before looking at the key
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) return detail::no_seq_retry(p);
+    return detail::seq_retry(s, seq, p);
   }
 };
 
@@ -302,13 +277,8 @@ struct BrokenSeqcount : detail::OneKey<K> {
   }
   template <class Probe>
   [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, unsigned seq, Probe& p) {
-    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) {
-      p.on_retry(false, false);
-      return false;
-    }
-    const bool again = read_seqcount_retry(s, seq);
-    p.on_retry(true, again);
-    return again;
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) return detail::no_seq_retry(p);
+    return detail::seq_retry(s, seq, p);
   }
 };
 
@@ -322,13 +292,11 @@ struct Plain {
   static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site; // nothing to patch
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t*, Probe& p) {
-    p.on_begin(false, 0);
-    return 0;
+    return detail::no_seq_begin(0, p);
   }
   template <class Probe>
   [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t*, unsigned, Probe& p) {
-    p.on_retry(false, false);
-    return false;
+    return detail::no_seq_retry(p);
   }
   static void cpuset_inc(const patcher::Config&) {}
   static void cpuset_dec(const patcher::Config&) {}
@@ -345,23 +313,13 @@ struct LoadTest {
   static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site; // nothing to patch
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
-    if (!K::enabled.load(std::memory_order_relaxed)) { // a flag, not a site
-      p.on_begin(false, 0);
-      return 0;
-    }
-    const unsigned seq = read_seqcount_begin(s);
-    p.on_begin(true, seq);
-    return seq;
+    if (!K::enabled.load(std::memory_order_relaxed)) return detail::no_seq_begin(0, p); // a flag, not a site
+    return detail::seq_begin(s, p);
   }
   template <class Probe>
   [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, unsigned seq, Probe& p) {
-    if (!K::enabled.load(std::memory_order_relaxed)) {
-      p.on_retry(false, false);
-      return false;
-    }
-    const bool again = read_seqcount_retry(s, seq);
-    p.on_retry(true, again);
-    return again;
+    if (!K::enabled.load(std::memory_order_relaxed)) return detail::no_seq_retry(p);
+    return detail::seq_retry(s, seq, p);
   }
   // Relaxed: readers tolerate either value, exactly like a disabled key.
   static void cpuset_inc(const patcher::Config&) { K::enabled.store(true, std::memory_order_relaxed); }
