@@ -1,11 +1,11 @@
-# find_package(pokebench) for installed copies: the patcher library and its
-# headers (the tools are installed as the `pokebench` executable).
+# find_package(pokebench) for installed copies: the patcher library, the
+# support library it links (diagnostics sink) and their headers (the tools are installed as the `pokebench` executable).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS pokebench_patcher EXPORT pokebenchTargets
+install(TARGETS pokebench_patcher pokebench_support EXPORT pokebenchTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY patcher/include/pokebench DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY patcher/include/pokebench support/include/pokebench DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT pokebenchTargets NAMESPACE pokebench:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/pokebench)
 
 configure_package_config_file(cmake/pokebenchConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/pokebenchConfig.cmake
