@@ -3,14 +3,11 @@
 #include "diagnostics.hpp"
 
 #include <pokebench/bench/compare.hpp>
+#include <pokebench/support/output.hpp>
 
 #include <fmt/format.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <memory>
 #include <string>
 
@@ -43,22 +40,17 @@ void add_compare(CLI::App& app) {
   cmd->add_flag("--no-insns", opts->no_insns, "Skip the callgrind instruction counts");
   cmd->callback([opts] {
     set_action([opts]() -> int {
-      std::FILE* out_file = nullptr;
-      if (!opts->out.empty()) {
-        // Opened first: a bad path is reported before minutes of measuring.
-        out_file = std::fopen(opts->out.c_str(), "w");
-        if (!out_file) {
-          error("cannot write --out '{}': {}; choose a writable path", opts->out, std::strerror(errno));
-          return 2;
-        }
-      }
+      // Checked first: a bad path is reported before minutes of measuring. The
+      // file itself is replaced only at the end, so an interrupted or failed
+      // compare leaves the previous one.
+      if (!opts->out.empty()) pokebench::support::check_output_path(opts->out);
       pokebench::bench::CompareOptions o;
       o.quick = opts->quick;
       o.correctness = !opts->no_correctness;
       o.insns = !opts->no_insns;
       o.correctness_seconds = opts->correctness_seconds;
       o.repetitions = opts->repetitions;
-      o.insns_child_prefix = {"insns", "--callgrind-child", "--filter"};
+      o.insns_child_args = insns_child_args;
       const auto t0 = std::chrono::steady_clock::now();
       o.progress = [t0](const std::string& line) {
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -72,12 +64,11 @@ void add_compare(CLI::App& app) {
         text = pokebench::bench::render_markdown(report);
       else
         text = pokebench::bench::render_text(report);
-      if (out_file) {
-        std::fputs(text.c_str(), out_file);
-        std::fclose(out_file);
+      if (!opts->out.empty()) {
+        pokebench::support::write_file_atomically(opts->out, text);
         note("compare: wrote {}", opts->out);
       } else {
-        std::fputs(text.c_str(), stdout);
+        pokebench::support::write_stdout(text);
       }
       return 0;
     });

@@ -15,6 +15,14 @@
 
 namespace pokebench::cli {
 
+namespace {
+constexpr const char* kChildFlag = "--callgrind-child";
+}
+
+std::vector<std::string> insns_child_args(const std::string& filter) {
+  return {"insns", kChildFlag, "--filter", filter};
+}
+
 void add_insns(CLI::App& app) {
   struct Opts {
     std::string filter = "^loop/";
@@ -29,15 +37,18 @@ void add_insns(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--format", opts->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   // The callgrind child: this executable re-run under valgrind. Not for users.
-  cmd->add_flag("--callgrind-child", opts->child)->group("");
+  cmd->add_flag(kChildFlag, opts->child)->group("");
   cmd->callback([opts] {
     set_action([opts]() -> int {
-      if (opts->child) return pokebench::bench::run_insn_regions_child(opts->filter);
       pokebench::bench::InsnOptions o;
       o.filter = opts->filter;
-      o.child_args = {"insns", "--callgrind-child", "--filter", opts->filter};
+      o.child_args = insns_child_args(opts->filter);
       std::vector<pokebench::bench::InsnCount> counts;
       try {
+        if (opts->child) {
+          pokebench::bench::run_insn_regions_child(opts->filter);
+          return 0;
+        }
         counts = pokebench::bench::count_instructions(o);
       } catch (const pokebench::bench::InsnError& e) {
         error("{}", e.what());

@@ -7,12 +7,19 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace pokebench::cli {
 
 // Set by a subcommand's callback; main() returns it.
 using RunFn = std::function<int()>;
 void set_action(RunFn fn);
+
+// The hidden `pokebench insns --callgrind-child` command line (without the
+// executable) that runs bench::run_insn_regions_child(filter): what `insns`
+// and `compare` run under callgrind.
+std::vector<std::string> insns_child_args(const std::string& filter);
 
 void add_selftest(CLI::App& app);
 void add_repro(CLI::App& app);

@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -106,9 +105,9 @@ std::string find_valgrind() {
   return {};
 }
 
-int run_insn_regions_child(const std::string& filter) {
+std::size_t run_insn_regions_child(const std::string& filter) {
   const std::regex re(filter);
-  int matched = 0;
+  std::size_t matched = 0;
   for (const auto& r : insn_regions()) {
     if (!std::regex_search(r.name, re)) continue;
     ++matched;
@@ -127,11 +126,8 @@ int run_insn_regions_child(const std::string& filter) {
     CALLGRIND_DUMP_STATS_AT(large_tag.c_str());
     r.teardown();
   }
-  if (matched == 0) {
-    std::fprintf(stderr, "pokebench: error: --filter '%s' matches no region (try 'loop/' or '.*')\n", filter.c_str());
-    return 2;
-  }
-  return 0;
+  if (matched == 0) throw InsnError(fmt::format("--filter '{}' matches no region (try 'loop/' or '.*')", filter));
+  return matched;
 }
 
 bool sanitized_build() noexcept {

@@ -7,13 +7,9 @@
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <cstdio>
 #include <map>
 #include <mutex>
-#include <string_view>
 
 namespace pokebench::bench {
 
@@ -26,57 +22,22 @@ void register_benchmarks() {
   });
 }
 
-int run_benchmarks(int argc, char** argv) {
-  register_benchmarks();
-  bool console = true, listing = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    if (a.starts_with("--benchmark_format=") && a != "--benchmark_format=console") console = false;
-    if (a.starts_with("--benchmark_list_tests") && a != "--benchmark_list_tests=false") listing = true;
-  }
-  benchmark::Initialize(&argc, argv);
-  if (argc > 1) {
-    std::string extra;
-    for (int i = 1; i < argc; ++i) extra += fmt::format("{}'{}'", extra.empty() ? "" : ", ", argv[i]);
-    std::fprintf(stderr,
-                 "pokebench: error: 'pokebench bench' passes its flags to Google Benchmark, which does not "
-                 "know %s; see 'pokebench bench --help' (flags look like --benchmark_filter=REGEX)\n",
-                 extra.c_str());
-    return 2;
-  }
-  if (!listing) {
-    announce_counters();
-    // The build and machine facts a result document keys history on
-    // (Google Benchmark already writes host_name, num_cpus and date).
-    static std::once_flag once;
-    std::call_once(once, [] {
-      const CompareContext c = collect_context();
-      benchmark::AddCustomContext("git_sha", c.git_sha);
-      benchmark::AddCustomContext("compiler", c.compiler);
-      benchmark::AddCustomContext("flags", c.flags);
-      benchmark::AddCustomContext("kernel", c.kernel);
-      benchmark::AddCustomContext("cpu_model", c.cpu_model);
-      benchmark::AddCustomContext("vm", c.vm ? "true" : "false");
-      if (!c.hypervisor.empty()) benchmark::AddCustomContext("hypervisor", c.hypervisor);
-    });
-  }
-  std::size_t ran = 0;
-  if (console) {
-    const bool color = isatty(STDOUT_FILENO) != 0;
-    NoiseReporter reporter(color ? benchmark::ConsoleReporter::OO_ColorTabular
-                                 : benchmark::ConsoleReporter::OO_Tabular);
-    ran = benchmark::RunSpecifiedBenchmarks(&reporter);
-  } else {
-    ran = benchmark::RunSpecifiedBenchmarks();
-  }
-  benchmark::Shutdown();
-  if (ran == 0) {
-    std::fprintf(stderr,
-                 "pokebench: error: no benchmark matches --benchmark_filter; list them with "
-                 "'pokebench bench --benchmark_list_tests=true'\n");
-    return 2;
-  }
-  return 0;
+void add_run_context() {
+  announce_counters();
+  // The build and machine facts a result document keys history on
+  // (Google Benchmark already writes host_name, num_cpus and date). Once:
+  // Google Benchmark refuses a context key twice.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const CompareContext c = collect_context();
+    benchmark::AddCustomContext("git_sha", c.git_sha);
+    benchmark::AddCustomContext("compiler", c.compiler);
+    benchmark::AddCustomContext("flags", c.flags);
+    benchmark::AddCustomContext("kernel", c.kernel);
+    benchmark::AddCustomContext("cpu_model", c.cpu_model);
+    benchmark::AddCustomContext("vm", c.vm ? "true" : "false");
+    if (!c.hypervisor.empty()) benchmark::AddCustomContext("hypervisor", c.hypervisor);
+  });
 }
 
 namespace {

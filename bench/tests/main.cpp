@@ -5,11 +5,19 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::strcmp(argv[1], "--pokebench-insns-child") == 0)
-    return pokebench::bench::run_insn_regions_child(argv[2]);
+  if (argc == 3 && std::strcmp(argv[1], "--pokebench-insns-child") == 0) {
+    try {
+      pokebench::bench::run_insn_regions_child(argv[2]);
+      return 0;
+    } catch (const pokebench::bench::InsnError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return 2;
+    }
+  }
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

@@ -14,12 +14,11 @@ namespace pokebench::bench {
 // initialisers, so nothing is lost when linking the static library.
 void register_benchmarks();
 
-// `pokebench bench`: argv[1..] are Google Benchmark flags (--benchmark_filter,
-// --benchmark_repetitions, --benchmark_out, ...). Prints the console table
-// with unstable rows marked (unless another --benchmark_format is asked for).
-// Returns the exit code: 0, or 2 with a message for unknown flags or a filter
-// that matches nothing.
-int run_benchmarks(int argc, char** argv);
+// Before a run whose context is reported (not a listing): says once which
+// cycle counter is used (announce_counters) and adds the build and machine
+// facts (git_sha, compiler, flags, kernel, cpu_model, vm, hypervisor) to
+// Google Benchmark's context. Once per process.
+void add_run_context();
 
 // One benchmark row as `compare` consumes it (median over repetitions when
 // there are several).

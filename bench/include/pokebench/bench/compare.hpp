@@ -7,7 +7,8 @@
 //                callgrind instructions per iteration off/on, and the flip of
 //                a 64-site key in the strategy's apply mode
 //                (patch/<per-site|batched>/procmem/sites:64)
-// JSON (schema_version 1) as in issue 4; unmeasured values are null.
+// JSON (schema_version 1): the keys of to_json below, pinned by
+// bench/tests/golden/compare.json; unmeasured values are null.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -69,8 +70,7 @@ struct CompareReport {
   std::vector<std::string> notes;      // what was skipped and why
 };
 
-// Keys in the order of issue 4 (schema_version, context, strategies), then
-// baselines and notes.
+// Keys in this order: schema_version, context, strategies, baselines, notes.
 nlohmann::ordered_json to_json(const CompareReport&);
 std::string render_text(const CompareReport&);
 std::string render_markdown(const CompareReport&);
@@ -82,9 +82,10 @@ struct CompareOptions {
   double min_time = 0;            // per repetition, 0: 0.05 quick, 0.2 full
   bool correctness = true;
   bool insns = true;
-  // Arguments that make this executable call run_insn_regions_child(filter)
-  // when followed by the filter, e.g. {"insns", "--callgrind-child", "--filter"}.
-  std::vector<std::string> insns_child_prefix;
+  // The arguments that make this executable call
+  // run_insn_regions_child(filter) (the CLI's insns_child_args). Required
+  // when `insns` is set.
+  std::function<std::vector<std::string>(const std::string& filter)> insns_child_args;
   std::function<void(const std::string&)> progress; // one line per step
 };
 

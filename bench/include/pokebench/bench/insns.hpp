@@ -1,5 +1,5 @@
 // Exact instructions per iteration with callgrind (valgrind), the number a
-// nightly gate can trust when timing is noisy (TOOLING-NOTES: callgrind
+// nightly gate can trust when timing is noisy (docs/measuring.md §3: callgrind
 // counts are exact and repeat across runs, with or without ASLR).
 //
 // The parent runs the executable again under
@@ -65,8 +65,8 @@ struct InsnOptions {
 // Throws InsnError.
 std::vector<InsnCount> count_instructions(const InsnOptions& options);
 
-// The child side (under valgrind): runs every region matching `filter`.
-// Returns 0, or 2 when the filter matches nothing (message on stderr).
-int run_insn_regions_child(const std::string& filter);
+// The child side (under valgrind): runs every region matching `filter` and
+// returns how many; throws InsnError when the filter matches nothing.
+std::size_t run_insn_regions_child(const std::string& filter);
 
 } // namespace pokebench::bench

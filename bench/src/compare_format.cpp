@@ -1,0 +1,157 @@
+// `pokebench compare`'s renderers: the JSON document (schema in
+// compare.hpp, pinned by tests/golden/compare.json), the text table and
+// Markdown. Pure functions of a CompareReport.
+#include <pokebench/bench/compare.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace pokebench::bench {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json opt(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+json correctness_json(const std::optional<DirectionCorrectness>& d) {
+  if (!d) return nullptr;
+  return {{"trials", d->trials},
+          {"hangs", d->hangs},
+          {"torn_reads", d->torn_reads},
+          {"unchecked_reads", d->unchecked_reads},
+          {"max_retries", d->max_retries}};
+}
+
+json cost_json(const StrategyCost& c) {
+  return {
+      {"cycles_per_iter", {{"off", opt(c.cycles_off)}, {"on", opt(c.cycles_on)}, {"flipping", opt(c.cycles_flipping)}}},
+      {"insns_per_iter", {{"off", opt(c.insns_off)}, {"on", opt(c.insns_on)}}},
+      {"flip_us", {{"sites", kCompareFlipSites}, {"median", opt(c.flip_us_median)}}},
+      {"syncs_per_flip", opt(c.syncs_per_flip)}};
+}
+
+std::string num(const std::optional<double>& v, int decimals) {
+  return v ? fmt::format("{:.{}f}", *v, decimals) : std::string("-");
+}
+std::string hangs(const std::optional<DirectionCorrectness>& d) {
+  return d ? fmt::format("{}/{}", d->hangs, d->trials) : std::string("-");
+}
+std::string torn(const StrategyRow& r) {
+  if (!r.enable && !r.disable) return "-";
+  return fmt::format("{}", (r.enable ? r.enable->torn_reads : 0) + (r.disable ? r.disable->torn_reads : 0));
+}
+std::string retries(const StrategyRow& r) {
+  if (!r.enable && !r.disable) return "-";
+  return fmt::format("{}", std::max(r.enable ? r.enable->max_retries : 0, r.disable ? r.disable->max_retries : 0));
+}
+
+const std::vector<std::string> kHeader = {"strategy",
+                                          "hangs/trials enable",
+                                          "hangs/trials disable",
+                                          "torn reads",
+                                          "max retries",
+                                          "cycles/iter off",
+                                          "on",
+                                          "flipping",
+                                          "insns/iter off",
+                                          "on",
+                                          "flip us (64 sites)",
+                                          "syncs/flip"};
+
+std::vector<std::string> cells(const StrategyRow& r) {
+  return {r.name,
+          hangs(r.enable),
+          hangs(r.disable),
+          torn(r),
+          retries(r),
+          num(r.cost.cycles_off, 2),
+          num(r.cost.cycles_on, 2),
+          num(r.cost.cycles_flipping, 2),
+          num(r.cost.insns_off, 0),
+          num(r.cost.insns_on, 0),
+          num(r.cost.flip_us_median, 0),
+          num(r.cost.syncs_per_flip, 0)};
+}
+
+std::string context_line(const CompareContext& c) {
+  return fmt::format(
+      "{} | {} | {} CPUs{} | {} | counters: {}{} | {} | git {}", c.cpu_model, c.kernel, c.cpus,
+      c.vm ? fmt::format(" ({})", c.hypervisor.empty() ? "VM" : c.hypervisor) : "", c.compiler, c.counters,
+      c.counters == "tsc" ? fmt::format(" ({:.3f} GHz; core ~{:.2f} GHz)", c.tsc_ghz, c.core_ghz_estimate) : "", c.date,
+      c.git_sha.substr(0, 12));
+}
+
+}  // namespace
+
+nlohmann::ordered_json to_json(const CompareReport& r) {
+  const auto& c = r.context;
+  json j;
+  j["schema_version"] = kCompareSchemaVersion;
+  j["context"] = {{"git_sha", c.git_sha},
+                  {"compiler", c.compiler},
+                  {"flags", c.flags},
+                  {"kernel", c.kernel},
+                  {"cpu_model", c.cpu_model},
+                  {"cpus", c.cpus},
+                  {"vm", c.vm},
+                  {"hypervisor", c.hypervisor},
+                  {"counters", c.counters},
+                  {"tsc_ghz", c.tsc_ghz},
+                  {"core_ghz_estimate", c.core_ghz_estimate},
+                  {"date", c.date}};
+  j["strategies"] = json::array();
+  for (const auto& s : r.strategies)
+    j["strategies"].push_back(
+        {{"name", s.name},
+         {"correctness", {{"enable", correctness_json(s.enable)}, {"disable", correctness_json(s.disable)}}},
+         {"cost", cost_json(s.cost)}});
+  j["baselines"] = json::array();
+  for (const auto& b : r.baselines) j["baselines"].push_back({{"name", b.name}, {"cost", cost_json(b.cost)}});
+  j["notes"] = r.notes;
+  return j;
+}
+
+std::string render_text(const CompareReport& r) {
+  std::vector<std::vector<std::string>> rows{kHeader};
+  for (const auto& s : r.strategies) rows.push_back(cells(s));
+  for (const auto& b : r.baselines) rows.push_back(cells(b));
+  std::vector<std::size_t> width(kHeader.size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  std::string out = context_line(r.context) + "\n";
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    if (k == 1 + r.strategies.size() && !r.baselines.empty()) out += "baselines:\n";
+    for (std::size_t i = 0; i < rows[k].size(); ++i)
+      out += i == 0 ? fmt::format("{:<{}}", rows[k][i], width[i]) : fmt::format("  {:>{}}", rows[k][i], width[i]);
+    out += "\n";
+  }
+  for (const auto& n : r.notes) out += "note: " + n + "\n";
+  return out;
+}
+
+std::string render_markdown(const CompareReport& r) {
+  std::string out = "_" + context_line(r.context) + "_\n\n";
+  auto line = [&out](const std::vector<std::string>& v) {
+    out += "|";
+    for (const auto& s : v) out += " " + s + " |";
+    out += "\n";
+  };
+  line(kHeader);
+  out += "|---|";
+  for (std::size_t i = 1; i < kHeader.size(); ++i) out += "---:|";
+  out += "\n";
+  for (const auto& s : r.strategies) line(cells(s));
+  for (const auto& b : r.baselines) {
+    auto c = cells(b);
+    c[0] = "_" + c[0] + "_ (baseline)";
+    line(c);
+  }
+  if (!r.notes.empty()) {
+    out += "\n";
+    for (const auto& n : r.notes) out += "- " + n + "\n";
+  }
+  return out;
+}
+
+}  // namespace pokebench::bench

@@ -1,0 +1,141 @@
+// `pokebench compare`'s run: correctness (the harness's stress matrix),
+// cost (the benchmarks) and exact instructions (callgrind), joined into one
+// CompareReport per strategy. Rendering is compare_format.cpp's.
+#include <pokebench/bench/benchmarks.hpp>
+#include <pokebench/bench/compare.hpp>
+#include <pokebench/bench/insns.hpp>
+#include <pokebench/harness/torture.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+namespace pokebench::bench {
+namespace {
+
+constexpr const char* kStrategies[] = {"per-site", "batched", "ordered", "cached", "cookie"};
+constexpr const char* kBaselines[] = {"plain", "load-test"};
+
+}  // namespace
+
+CompareReport run_compare(const CompareOptions& o) {
+  const auto say = [&o](const std::string& s) {
+    if (o.progress) o.progress(s);
+  };
+  if (o.insns && !o.insns_child_args)
+    throw std::invalid_argument("run_compare: CompareOptions::insns_child_args is required to count instructions");
+  const double correctness_s = o.correctness_seconds > 0 ? o.correctness_seconds : (o.quick ? 30.0 : 120.0);
+  const int reps = o.repetitions > 0 ? o.repetitions : (o.quick ? 3 : 9);
+  const double min_time = o.min_time > 0 ? o.min_time : (o.quick ? 0.05 : 0.2);
+
+  CompareReport report;
+  report.context = collect_context();
+  std::map<std::string, StrategyRow> rows;
+  for (const char* s : kStrategies) rows[s].name = s;
+  for (const char* s : kBaselines) rows[s].name = s;
+
+  // 1. Correctness: the harness's stress matrix, bounded. First, while this
+  // process is still single-threaded (the harness forks trial children).
+  if (o.correctness) {
+    say(
+        fmt::format("correctness: stress matrix (5 strategies x 2 directions x 6 orders x 2 int3 policies) within "
+                    "{:.0f} s",
+                    correctness_s));
+    // The harness's defaults (1 s CSD timeout): a shorter one turns a loaded
+    // machine's slow acknowledgement into a false hang.
+    const harness::ScenarioConfig base;
+    std::map<std::string, std::size_t> cells_done;
+    const harness::TortureResult tr = harness::run_torture(
+        correctness_s,
+        [&](const harness::TortureCell& cell, std::size_t i, std::size_t n) {
+          const std::string name = cell.config.strategy;
+          auto& row = rows[name];
+          auto& d = cell.config.direction == harness::Direction::enable ? row.enable : row.disable;
+          if (!d) d.emplace();
+          const auto& res = cell.result;
+          d->trials += res.trials;
+          d->hangs += res.hung_trials;
+          d->torn_reads += res.oracles.torn_reads;
+          d->unchecked_reads += res.oracles.unchecked_inflight;
+          d->max_retries = std::max<std::uint64_t>(d->max_retries, res.oracles.max_retries);
+          const std::string key = name + "/" + harness::to_string(cell.config.direction);
+          if (++cells_done[key] == 12 || i + 1 == n)
+            say(fmt::format("correctness: {:>3}/{} cells; {:<8} {:<7} hangs/trials {}/{}, torn {}", i + 1, n, name,
+                            harness::to_string(cell.config.direction), d->hangs, d->trials, d->torn_reads));
+        },
+        base);
+    if (tr.interrupted) report.notes.push_back("correctness phase interrupted: counts are partial");
+  } else {
+    report.notes.push_back("correctness not run (--no-correctness)");
+  }
+
+  // 2. Cost: the benchmarks, medians over repetitions.
+  const std::string filter = fmt::format("^(loop/.*|patch/(per-site|batched)/procmem/sites:{})$", kCompareFlipSites);
+  say(fmt::format("cost: loop/* and patch/*/procmem/sites:{} benchmarks, {} repetitions of {} s", kCompareFlipSites,
+                  reps, min_time));
+  const std::vector<Row> bench_rows = run_rows(filter, reps, min_time);
+  std::map<std::string, Row> by_name;
+  std::size_t unstable = 0;
+  for (const auto& r : bench_rows) {
+    by_name[r.name] = r;
+    if (r.spread > 0.05) ++unstable;
+    if (r.error) report.notes.push_back(fmt::format("{} failed: {}", r.name, r.error_message));
+  }
+  if (unstable > 0)
+    report.notes.push_back(
+        fmt::format("{} benchmark rows varied more than 5% between repetitions; rerun on an idle "
+                    "machine (or without --quick) before trusting small differences",
+                    unstable));
+  const auto cycles = [&by_name](const std::string& name) -> std::optional<double> {
+    const auto it = by_name.find(name);
+    if (it == by_name.end() || it->second.error) return std::nullopt;
+    return it->second.cycles_per_iter;
+  };
+  for (auto& [name, row] : rows) {
+    row.cost.cycles_off = cycles("loop/" + name + "/off");
+    row.cost.cycles_on = cycles("loop/" + name + "/on");
+    row.cost.cycles_flipping = cycles("loop/" + name + "/flipping");
+    if (name == "plain" || name == "load-test") continue;
+    // Every strategy but `batched` patches per site (harness apply_mode_for).
+    const auto it = by_name.find(
+        fmt::format("patch/{}/procmem/sites:{}", name == "batched" ? "batched" : "per-site", kCompareFlipSites));
+    if (it != by_name.end() && !it->second.error) {
+      row.cost.flip_us_median = it->second.flip_us;
+      row.cost.syncs_per_flip = it->second.syncs;
+    }
+  }
+
+  report.notes.push_back(fmt::format(
+      "flip us / syncs: one flip of a {}-site key in the strategy's apply mode (patch/batched/procmem/sites:{} for "
+      "batched, patch/per-site/procmem/sites:{} for the others; ordered rewrites as many sites, across two keys)",
+      kCompareFlipSites, kCompareFlipSites, kCompareFlipSites));
+
+  // 3. Exact instructions per iteration (callgrind).
+  if (o.insns) {
+    say("insns: loop/*/off and loop/*/on under callgrind");
+    try {
+      InsnOptions io;
+      io.filter = "^loop/";
+      io.child_args = o.insns_child_args(io.filter);
+      for (const auto& c : count_instructions(io)) {
+        const auto slash = c.name.rfind('/');
+        const std::string variant = c.name.substr(5, slash - 5);
+        const auto it = rows.find(variant);
+        if (it == rows.end()) continue;
+        (c.name.ends_with("/off") ? it->second.cost.insns_off : it->second.cost.insns_on) = c.per_iter;
+      }
+    } catch (const std::exception& e) {
+      report.notes.push_back(fmt::format("instruction counts missing: {}", e.what()));
+    }
+  } else {
+    report.notes.push_back("instruction counts not run (--no-insns)");
+  }
+
+  for (const char* s : kStrategies) report.strategies.push_back(rows[s]);
+  for (const char* s : kBaselines) report.baselines.push_back(rows[s]);
+  return report;
+}
+
+}  // namespace pokebench::bench
