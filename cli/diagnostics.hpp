@@ -1,24 +1,13 @@
-// Messages for users: one stable, greppable prefix per kind.
+// Messages for users go through the one diagnostics sink (support/), with its
+// prefixes: `pokebench: error:`, `pokebench: warning:`, `pokebench: note:`.
 #pragma once
 
-#include <fmt/core.h>
-
-#include <cstdio>
-#include <utility>
+#include <pokebench/support/diagnostics.hpp>
 
 namespace pokebench::cli {
 
-template <class... Args>
-void error(fmt::format_string<Args...> f, Args&&... args) {
-  fmt::print(stderr, "pokebench: error: {}\n", fmt::format(f, std::forward<Args>(args)...));
-}
-template <class... Args>
-void warning(fmt::format_string<Args...> f, Args&&... args) {
-  fmt::print(stderr, "pokebench: warning: {}\n", fmt::format(f, std::forward<Args>(args)...));
-}
-template <class... Args>
-void note(fmt::format_string<Args...> f, Args&&... args) {
-  fmt::print(stderr, "pokebench: {}\n", fmt::format(f, std::forward<Args>(args)...));
-}
+using support::error;
+using support::note;
+using support::warning;
 
 } // namespace pokebench::cli

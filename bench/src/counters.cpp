@@ -1,5 +1,6 @@
 #include <pokebench/bench/counters.hpp>
 #include <pokebench/bench/tsc.hpp>
+#include <pokebench/support/diagnostics.hpp>
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -7,7 +8,6 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <mutex>
 
 namespace pokebench::bench {
@@ -125,12 +125,10 @@ void announce_counters() {
       if (e.usable) usable += (usable.empty() ? "" : ",") + e.name;
     benchmark::AddCustomContext("papi_events", usable.empty() ? "none" : usable);
     if (s.cycles == CycleSource::tsc)
-      std::fprintf(stderr,
-                   "pokebench: note: no hardware cycle counter here (PAPI_TOT_CYC %s); cycles_per_iter are TSC "
-                   "ticks at %.3f GHz (the core runs at ~%.2f GHz: 1 tick ~ %.2f core cycles), insns_per_iter is "
-                   "absent (use 'pokebench insns')\n",
-                   s.papi ? s.events[0].detail.c_str() : s.papi_detail.c_str(), s.tsc_ghz,
-                   s.tsc_ghz * s.core_per_tick, s.core_per_tick);
+      support::note(
+          "no hardware cycle counter here (PAPI_TOT_CYC {}); cycles_per_iter are TSC ticks at {:.3f} GHz (the core "
+          "runs at ~{:.2f} GHz: 1 tick ~ {:.2f} core cycles), insns_per_iter is absent (use 'pokebench insns')",
+          s.papi ? s.events[0].detail : s.papi_detail, s.tsc_ghz, s.tsc_ghz * s.core_per_tick, s.core_per_tick);
   });
 }
 

@@ -1,4 +1,5 @@
 #include <pokebench/bench/noise_reporter.hpp>
+#include <pokebench/support/diagnostics.hpp>
 
 #include <fmt/format.h>
 
@@ -40,17 +41,17 @@ void NoiseReporter::ReportRuns(const std::vector<Run>& reports) {
 
 void NoiseReporter::Finalize() {
   benchmark::ConsoleReporter::Finalize();
-  auto& err = GetErrorStream();
   if (!unstable_.empty())
-    err << fmt::format(
-        "pokebench: warning: {} of {} rows are unstable (marked '~ unstable': spread over {:.0f}% between "
-        "repetitions); their medians are not comparable. To fix: keep the machine otherwise idle, pin with "
-        "'taskset -c 0,1', raise --benchmark_min_time (e.g. 1.0), use --benchmark_repetitions=15 with "
-        "--benchmark_enable_random_interleaving=true, and compare ratios within one run.\n",
+    support::warning(
+        "{} of {} rows are unstable (marked '~ unstable': spread over {:.0f}% between repetitions); their medians are "
+        "not comparable. To fix: keep the machine otherwise idle, pin with 'taskset -c 0,1', raise "
+        "--benchmark_min_time (e.g. 1.0), use --benchmark_repetitions=15 with "
+        "--benchmark_enable_random_interleaving=true, and compare ratios within one run.",
         unstable_.size(), rows_judged_, threshold_ * 100);
   else if (rows_unjudged_ > 0 && rows_judged_ == 0)
-    err << "pokebench: note: one repetition per row, so no spread was measured; use --benchmark_repetitions=9 "
-           "(at least 9 for gating) to have unstable rows marked.\n";
+    support::note(
+        "one repetition per row, so no spread was measured; use --benchmark_repetitions=9 (at least 9 for gating) to "
+        "have unstable rows marked.");
 }
 
 } // namespace pokebench::bench

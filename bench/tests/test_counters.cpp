@@ -2,6 +2,7 @@
 #include <pokebench/bench/counters.hpp>
 #include <pokebench/bench/noise_reporter.hpp>
 #include <pokebench/bench/tsc.hpp>
+#include <pokebench/support/diagnostics.hpp>
 
 #include <gtest/gtest.h>
 
@@ -76,6 +77,7 @@ TEST(Noise, CvRowsAreJudgedOnCyclesPerIter) {
 }
 
 TEST(Noise, ReporterMarksUnstableRowsAndAdvisesOnce) {
+  pokebench::support::CapturedDiagnostics captured;
   std::ostringstream out, err;
   pb::NoiseReporter reporter(benchmark::ConsoleReporter::OO_None);
   reporter.SetOutputStream(&out);
@@ -97,5 +99,6 @@ TEST(Noise, ReporterMarksUnstableRowsAndAdvisesOnce) {
   EXPECT_EQ(out.str().find("~ unstable: loop/a/off"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("~ unstable: loop/b/off cycles_per_iter varies 12.0%"), std::string::npos) << out.str();
   ASSERT_EQ(reporter.unstable().size(), 1u);
-  EXPECT_NE(err.str().find("pokebench: warning: 1 of 2 rows are unstable"), std::string::npos) << err.str();
+  EXPECT_NE(captured.text().find("pokebench: warning: 1 of 2 rows are unstable"), std::string::npos) << captured.text();
+  EXPECT_EQ(err.str(), "") << "messages go through the diagnostics sink, not the reporter's stream";
 }

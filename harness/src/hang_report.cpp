@@ -6,6 +6,8 @@
 // registry's shared lock; stats() is lock-free.
 #include "trial.hpp"
 
+#include <pokebench/support/hex.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,9 +20,7 @@ namespace {
 
 namespace pp = pokebench::patcher;
 
-std::string hex(const pp::Insn& b) {
-  return fmt::format("{:02x} {:02x} {:02x} {:02x} {:02x}", b[0], b[1], b[2], b[3], b[4]);
-}
+std::string hex(const pp::Insn& b) { return support::hex_bytes(b.data(), b.size()); }
 
 // Name a site by the reader function containing it: the nearest function
 // start below it (our reader functions are small), else the patcher's symbol.

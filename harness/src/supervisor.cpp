@@ -1,6 +1,7 @@
 // The supervisor: one Boost.Interprocess segment (name removed at once), one
 // forked child per run_child(), SIGKILL when the poll says so or on Ctrl-C.
 #include <pokebench/harness/supervisor.hpp>
+#include <pokebench/support/diagnostics.hpp>
 
 #include <boost/interprocess/managed_shared_memory.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
@@ -130,9 +131,10 @@ Supervisor::ChildExit Supervisor::run_child(const std::function<int()>& child_ma
     try {
       code = child_main();
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "pokebench: error: trial child: %s\n", e.what());
+      // Raw: the child's copy of the sink may be a capture that dies with it.
+      support::raw_report(support::Severity::error, {"trial child: ", e.what()});
     } catch (...) {
-      std::fprintf(stderr, "pokebench: error: trial child: unknown exception\n");
+      support::raw_report(support::Severity::error, {"trial child: unknown exception"});
     }
     std::fflush(nullptr);
     _exit(code); // no atexit handlers, no destructors of the parent's objects

@@ -2,6 +2,7 @@
 // CSD-lock watchdog. The protocol and its memory ordering are described at
 // the top of vcpu.hpp.
 #include <pokebench/harness/vcpu.hpp>
+#include <pokebench/support/diagnostics.hpp>
 
 #include <cpuid.h>
 #include <pthread.h>
@@ -12,7 +13,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <future>
 #include <mutex>
@@ -180,9 +180,9 @@ Machine::Machine(MachineConfig cfg) : cfg_(cfg) {
   on_csd_stall = [](const CsdStall& s) {
     // kernel/smp.c: "csd: Detected non-responsive CSD lock (#1) on CPU#0,
     // waiting 5000000000 ns for CPU#01 do_sync_core(0x0)."
-    std::fprintf(stderr, "csd: Detected non-responsive CSD lock (#1), waiting %lld ns for vCPU#%02d %s (IPI #%llu).\n",
-                 static_cast<long long>(s.waited_ns), s.cpu, s.func_name,
-                 static_cast<unsigned long long>(s.ipi_seq));
+    support::warning("csd: Detected non-responsive CSD lock (#1), waiting {} ns for vCPU#{:02d} {} (IPI #{}).",
+                     static_cast<long long>(s.waited_ns), s.cpu, s.func_name,
+                     static_cast<unsigned long long>(s.ipi_seq));
     return true;
   };
 }
@@ -328,7 +328,7 @@ bool Machine::on_each_cpu(smp_call_func_t func, void* info, const char* func_nam
     // EAGAIN: the per-user queue of real-time signals is full; try again.
     int err;
     while ((err = pthread_kill(v.thread, ipi_signal())) == EAGAIN) sched_yield();
-    if (err != 0) std::fprintf(stderr, "pokebench: error: IPI to vCPU#%02d: pthread_kill: %s\n", v.id, std::strerror(err));
+    if (err != 0) support::error("IPI to vCPU#{:02d}: pthread_kill: {}", v.id, std::strerror(err));
   }
   if (self && self->machine == this) {
     const unsigned long flags = local_irq_save();

@@ -3,7 +3,7 @@
 // sites are rewritten, and publishes 1 (release) once they all are.
 #include "internal.hpp"
 
-#include <cstdio>
+#include <pokebench/support/diagnostics.hpp>
 
 namespace pokebench::patcher {
 namespace {
@@ -23,7 +23,7 @@ void jump_label_update_locked(static_key* key, bool enabled, const Config& polic
 void warn_once(const char* what) {
   static std::atomic<bool> warned{false};
   if (!warned.exchange(true, std::memory_order_relaxed))
-    std::fprintf(stderr, "pokebench: warning: %s (the kernel would WARN_ON_ONCE here)\n", what);
+    support::warning("{} (the kernel would WARN_ON_ONCE here)", what);
 }
 
 } // namespace

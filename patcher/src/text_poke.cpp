@@ -1,6 +1,8 @@
 // Writing bytes into live code: the two userspace analogues of text_poke().
 #include "internal.hpp"
 
+#include <pokebench/support/diagnostics.hpp>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -24,7 +25,7 @@ std::uintptr_t page_size() {
 
 // mprotect backend: the pages go RX -> RWX -> RX around the writes, never
 // dropping X: a thread executing on the page meanwhile would fault
-// (KERNEL-NOTES 7). One window covers every page a protocol step touches, so
+// (docs/kernel.md §5 and §10). One window covers every page a protocol step touches, so
 // a batch pays for two mprotect calls per step, not two per site.
 void set_protection(const std::vector<std::pair<std::uintptr_t, std::uintptr_t>>& ranges, int prot) {
   for (const auto& [first, last] : ranges) {
@@ -105,7 +106,7 @@ PokeWindow::~PokeWindow() {
   try {
     close();
   } catch (const Error& e) {
-    std::fprintf(stderr, "pokebench: warning: %s\n", e.what()); // destructor during unwinding: say it, go on
+    support::warning("{}", e.what());  // destructor during unwinding: say it, go on
   }
 }
 

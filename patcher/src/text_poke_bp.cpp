@@ -11,8 +11,10 @@
 // mismatch means someone else changed the code under us, and we abort.
 #include "internal.hpp"
 
+#include <pokebench/support/diagnostics.hpp>
+#include <pokebench/support/hex.hpp>
+
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
@@ -27,21 +29,15 @@ namespace {
 // Innermost ScopedPolicy of this thread; nullptr: the default Config.
 thread_local const Config* t_policy = nullptr;
 
-std::string hex(const std::uint8_t* b, std::size_t n) {
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) s += fmt::format("{}{:02x}", i ? " " : "", b[i]);
-  return s;
-}
-
 [[noreturn]] void die_mismatch(const SiteRecord& rec, Phase phase, const char* when, const std::uint8_t* expected,
                                std::size_t offset, std::size_t len) {
   const auto* actual = reinterpret_cast<const std::uint8_t*>(rec.code) + offset;
-  std::fprintf(stderr,
-               "pokebench: fatal: text_poke_bp %s check failed at %#lx (bytes %zu..%zu of the site in %s, key %p, "
-               "tag '%s'), phase %d (%s): expected %s, actual %s\n",
-               when, static_cast<unsigned long>(rec.code + offset), offset, offset + len - 1,
-               symbolize(rec.code).c_str(), static_cast<const void*>(rec.key), rec.tag, static_cast<int>(phase),
-               to_string(phase), hex(expected, len).c_str(), hex(actual, len).c_str());
+  support::fatal(
+      "text_poke_bp {} check failed at {:#x} (bytes {}..{} of the site in {}, key {}, tag '{}'), phase {} ({}): "
+      "expected {}, actual {}",
+      when, rec.code + offset, offset, offset + len - 1, symbolize(rec.code), static_cast<const void*>(rec.key),
+      rec.tag, static_cast<int>(phase), to_string(phase), support::hex_bytes(expected, len),
+      support::hex_bytes(actual, len));
   std::abort();
 }
 

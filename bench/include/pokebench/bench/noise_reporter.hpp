@@ -3,8 +3,9 @@
 // Google Benchmark computes the coefficient of variation ("cv" aggregate)
 // over repetitions; a row whose cv exceeds the threshold (5%) on
 // cycles_per_iter (or on real time when the row has no cycles counter) gets a
-// `~ unstable` marker line under it, and Finalize() prints once what to
-// change. Without repetitions there is no spread to judge: Finalize() says so.
+// `~ unstable` marker line under it, and Finalize() says once what to change
+// (a warning through the diagnostics sink). Without repetitions there is no
+// spread to judge: Finalize() says so (a note).
 #pragma once
 
 #include <benchmark/benchmark.h>
