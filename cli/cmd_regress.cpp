@@ -5,6 +5,7 @@
 #include <pokebench/results/document_io.hpp>
 #include <pokebench/results/history.hpp>
 #include <pokebench/results/regress.hpp>
+#include <pokebench/support/output.hpp>
 
 #include <fmt/core.h>
 
@@ -48,7 +49,7 @@ int run_regress(const RegressOptions& o) {
   else if (o.format == "json") text = pr::format_json(report).dump(2) + "\n";
   else text = pr::format_text(report);
   fmt::print("{}", text);
-  if (!o.out.empty()) pr::write_file_atomically(o.out, text);
+  if (!o.out.empty()) pokebench::support::write_file_atomically(o.out, text);
   return report.exit_code();
 }
 

@@ -6,6 +6,7 @@
 #include <pokebench/results/gnuplot.hpp>
 #include <pokebench/results/history.hpp>
 #include <pokebench/results/report.hpp>
+#include <pokebench/support/output.hpp>
 
 #include <fmt/core.h>
 
@@ -63,7 +64,7 @@ int run_report(const ReportCmdOptions& o) {
     }
   }
   const std::string html = pr::render_report(*run, trend, o.report);
-  pr::write_file_atomically(o.out, html);
+  pokebench::support::write_file_atomically(o.out, html);
   fmt::print("wrote {} ({} KiB; run from {}, {} run(s) in the trend)\n", o.out, html.size() / 1024, run->origin,
              trend.size());
   return 0;

@@ -9,7 +9,7 @@
 #include <pokebench/harness/scenario.hpp>
 #include <pokebench/harness/vcpu.hpp>
 #include <pokebench/patcher/patcher.hpp>
-#include <pokebench/results/document_io.hpp>
+#include <pokebench/support/output.hpp>
 
 #include <fmt/core.h>
 
@@ -97,9 +97,9 @@ int run_repro(ReproOptions& o, bool trials_given, bool duration_given) {
           cfg.mode == hh::Mode::stress ? "transition" : "trial");
   if (!o.json.empty()) {
     try {
-      pokebench::results::write_file_atomically(o.json, hh::result_json(r) + "\n");
-    } catch (const std::exception& e) {
-      error("cannot write --json {}: {} (check the directory exists and is writable)", o.json, e.what());
+      pokebench::support::write_file_atomically(o.json, hh::result_json(r) + "\n");
+    } catch (const pokebench::support::OutputError& e) {
+      error("--json: {}", e.what());
       return 2;
     }
   }

@@ -9,7 +9,7 @@
 #include <pokebench/harness/scenario.hpp>
 #include <pokebench/harness/torture.hpp>
 #include <pokebench/patcher/patcher.hpp>
-#include <pokebench/results/document_io.hpp>
+#include <pokebench/support/output.hpp>
 
 #include <fmt/core.h>
 
@@ -66,9 +66,9 @@ int run_torture(TortureOptions& o) {
       base);
   if (!o.json.empty()) {
     try {
-      pokebench::results::write_file_atomically(o.json, hh::torture_json(tr) + "\n");
-    } catch (const std::exception& e) {
-      error("cannot write --json {}: {} (check the directory exists and is writable)", o.json, e.what());
+      pokebench::support::write_file_atomically(o.json, hh::torture_json(tr) + "\n");
+    } catch (const pokebench::support::OutputError& e) {
+      error("--json: {}", e.what());
       return 2;
     }
   }

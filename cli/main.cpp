@@ -2,6 +2,8 @@
 #include "commands.hpp"
 #include "diagnostics.hpp"
 
+#include <pokebench/support/output.hpp>
+
 #include <exception>
 
 namespace pokebench::cli {
@@ -44,10 +46,19 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!g_action) return 2;
+  int code = 2;
   try {
-    return g_action();
+    code = g_action();
   } catch (const std::exception& e) {
     error("{}", e.what());
     return 2;
   }
+  // Output that did not reach its file is never a success.
+  try {
+    pokebench::support::flush_stdout();
+  } catch (const pokebench::support::OutputError& e) {
+    error("{}", e.what());
+    return 2;
+  }
+  return code;
 }

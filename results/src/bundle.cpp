@@ -4,11 +4,10 @@
 #include <pokebench/results/bundle.hpp>
 
 #include <pokebench/results/document_io.hpp>
+#include <pokebench/support/clock.hpp>
 
 #include <fmt/core.h>
 
-#include <chrono>
-#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -59,15 +58,6 @@ void override_context(Context& base, const Context& other) {
   if (other.vm) base.vm = other.vm;
   if (other.tsc_ghz) base.tsc_ghz = other.tsc_ghz;
   for (const auto& [k, v] : other.extra.items()) base.extra[k] = v;
-}
-
-std::string utc_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
-  return buf;
 }
 
 } // namespace
@@ -134,7 +124,7 @@ ResultDocument bundle(const BundleInputs& in) {
     wrapped["context"] = ctx;
     override_context(doc.context, parse_result_json(wrapped.dump(), "--context").context);
   }
-  if (doc.context.date.empty()) doc.context.date = utc_now();
+  if (doc.context.date.empty()) doc.context.date = support::utc_now();
   doc.origin = "bundle";
   return doc;
 }

@@ -1,5 +1,6 @@
 // Result document <-> JSON, and the import of plain Google Benchmark JSON.
 #include <pokebench/results/document_io.hpp>
+#include <pokebench/support/output.hpp>
 
 #include <fmt/core.h>
 
@@ -436,7 +437,7 @@ json to_json(const ResultDocument& doc) {
 }
 
 void write_result_file(const std::string& path, const ResultDocument& doc) {
-  write_file_atomically(path, to_json(doc).dump(2) + "\n");
+  support::write_file_atomically(path, to_json(doc).dump(2) + "\n");
 }
 
 } // namespace pokebench::results

@@ -4,6 +4,7 @@
 #include "sqlite_statement.hpp"
 
 #include <pokebench/results/document_io.hpp>
+#include <pokebench/support/clock.hpp>
 
 #include <fmt/core.h>
 #include <fmt/format.h>
@@ -11,8 +12,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <set>
 
@@ -53,15 +52,6 @@ CREATE TABLE insns(
   PRIMARY KEY(run_id, benchmark));
 PRAGMA user_version = 1;
 )sql";
-
-std::string utc_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::optional<std::int64_t> parse_int(const std::string& s) {
   std::int64_t v = 0;
@@ -188,7 +178,7 @@ std::int64_t History::add(const ResultDocument& doc, const std::string& source) 
   const Context& c = doc.context;
   Statement run(db_, "INSERT INTO runs(added_at, date, git_sha, host, cpu_model, kernel, compiler, source, "
                      "context_json, compare_json) VALUES(?,?,?,?,?,?,?,?,?,?)");
-  run.bind(1, utc_now()).bind(2, c.date).bind(3, c.git_sha).bind(4, c.host).bind(5, c.cpu_model);
+  run.bind(1, support::utc_now()).bind(2, c.date).bind(3, c.git_sha).bind(4, c.host).bind(5, c.cpu_model);
   run.bind(6, c.kernel).bind(7, c.compiler).bind(8, source).bind(9, full["context"].dump());
   run.bind(10, doc.compare.is_array() ? doc.compare.dump() : std::string("[]"));
   run.run();

@@ -180,37 +180,5 @@ TEST(Document, RoundTripsThroughTheWriter) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(Document, AtomicWriteReplacesAndFailsCleanly) {
-  const auto dir = std::filesystem::temp_directory_path() / ("pokebench-atomic-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "f.json").string();
-  write_file_atomically(path, "old");
-  write_file_atomically(path, "new");
-  EXPECT_EQ(slurp(path), "new");
-  EXPECT_THROW(write_file_atomically((dir / "missing-dir" / "f.json").string(), "x"), EnvironmentError);
-  std::filesystem::remove_all(dir);
-}
-
-TEST(Document, KilledWriterNeverLeavesAHalfFile) {
-  const auto dir = std::filesystem::temp_directory_path() / ("pokebench-kill-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "run.json").string();
-  const std::string big(8 << 20, 'x');
-  write_file_atomically(path, "old");
-  for (int round = 0; round < 5; ++round) {
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-      for (;;) write_file_atomically(path, big);
-    }
-    ::usleep(static_cast<useconds_t>(5000 + round * 7000));  // land at different points of write/fsync/rename
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
-    const std::string content = slurp(path);
-    EXPECT_TRUE(content == "old" || content == big) << "round " << round << ": " << content.size() << " bytes";
-  }
-  std::filesystem::remove_all(dir);
-}
-
 } // namespace
 } // namespace pokebench::results

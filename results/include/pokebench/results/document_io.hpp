@@ -34,9 +34,9 @@ ResultDocument read_result_file(const std::string& path);
 
 nlohmann::json to_json(const ResultDocument& doc);
 
-// Temp file in the same directory + fsync + rename + fsync of the directory:
-// a killed writer leaves either the old file or the new one, never half of one.
-void write_file_atomically(const std::string& path, const std::string& content);
+// Through support::write_file_atomically (support/output.hpp): a killed or
+// failing writer leaves the old file or the new one, never half of one;
+// throws support::OutputError.
 void write_result_file(const std::string& path, const ResultDocument& doc);
 
 // Normalises a Google Benchmark time to nanoseconds; nullopt for an unknown unit.
