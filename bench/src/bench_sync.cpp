@@ -3,7 +3,7 @@
 //   membarrier  one membarrier(PRIVATE_EXPEDITED_SYNC_CORE), what the patcher
 //               always does after a protocol step
 //   ipi         one on_each_cpu(do_sync_core, wait=1) round over the harness's
-//               vCPUs, the kernel's sync (KERNEL-NOTES 2)
+//               vCPUs, the kernel's sync (docs/kernel.md §2)
 //   signal      one signal round trip to a spinning thread, the fallback where
 //               membarrier is missing
 #include "families.hpp"

@@ -1,5 +1,5 @@
 // Registration of each benchmark family (one file per family). Names are a
-// public contract: nightly history keys on them (issue 4).
+// public contract: nightly history keys on them (bench/README.md).
 #pragma once
 
 namespace pokebench::bench::detail {

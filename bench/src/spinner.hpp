@@ -1,6 +1,6 @@
 // A sibling thread that keeps running code while a benchmark measures a sync
 // or a flip: membarrier, IPIs and signals cost more when another CPU is busy
-// (TOOLING-NOTES: membarrier 0.2 us alone, ~2 us with one spinning sibling).
+// (docs/measuring.md §4: membarrier 0.2 us alone, ~2 us with one spinning sibling).
 #pragma once
 
 #include <atomic>

@@ -1,6 +1,6 @@
 # bench-smoke: `pokebench compare` end to end (cost and instruction counts;
 # the harness matrix has its own stress tests), then its JSON checked against
-# the issue 4 shape with CMake's JSON reader.
+# the shape of golden/compare.json with CMake's JSON reader.
 #   cmake -DPOKEBENCH=<exe> -DOUT=<file> -P check_compare_cli.cmake
 execute_process(COMMAND "${POKEBENCH}" compare --quick --no-correctness --format json --out "${OUT}"
                 RESULT_VARIABLE rc ERROR_VARIABLE err)

@@ -1,4 +1,4 @@
-// The JSON shape of `pokebench compare` is a contract (issue 4, schema 1):
+// The JSON shape of `pokebench compare` is a contract (schema 1, compare.hpp):
 // a canned report must serialise byte for byte as golden/compare.json.
 // Regenerate deliberately with POKEBENCH_UPDATE_GOLDEN=1 after a reviewed
 // schema change (and bump kCompareSchemaVersion if a key moves or goes).

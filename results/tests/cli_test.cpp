@@ -169,7 +169,7 @@ TEST_F(Cli, HistoryAddListShowAndSelectors) {
 }
 
 TEST_F(Cli, BundleAssemblesADocument) {
-  // A `pokebench compare` JSON shaped like issue 4's, cut from the golden baseline.
+  // A `pokebench compare` JSON shaped like bench/tests/golden/compare.json, cut from the golden baseline.
   const auto baseline = nlohmann::json::parse(slurp(golden("baseline.json")));
   nlohmann::json compare = {{"schema_version", 1},
                             {"context", {{"git_sha", "abcdef0"}, {"kernel", "6.1"}, {"vm", true}, {"cpus", 2},

@@ -3,7 +3,7 @@
 //
 // Each PAPI event is probed by actually adding it to an event set: PAPI lists
 // events (perf::CYCLES, PAPI_TOT_CYC) it cannot count on a VM without a PMU,
-// so the component's "active" flag proves nothing (TOOLING-NOTES). Cycles come
+// so the component's "active" flag proves nothing (docs/measuring.md §1). Cycles come
 // from PAPI_TOT_CYC where it can be added, otherwise from the TSC (serialised
 // reads, read overhead subtracted, rate calibrated).
 //

@@ -1,5 +1,5 @@
 // The TSC as a cycle counter where the PMU is absent (a KVM guest here, see
-// TOOLING-NOTES "Counters and timers").
+// docs/measuring.md §1 and §2).
 //
 // Reads are serialised so the measured region cannot leak out of the window:
 // start = lfence; rdtsc; lfence (earlier instructions retire first, later

@@ -1,6 +1,6 @@
 // The userspace text_poke_bp: how a key change rewrites its sites.
 //
-// Protocol per site (KERNEL-NOTES 2), v3.13 .. v4.19 and, batched, v5.3+:
+// Protocol per site (docs/kernel.md §2-§4), v3.13 .. v4.19 and, batched, v5.3+:
 //   Step 1: write int3 (0xcc) over byte 0;          sync
 //   Step 2: write bytes 1..4 of the new instruction; sync
 //   Step 3: write the new byte 0;                    sync
