@@ -3,6 +3,7 @@
 // every key inverted, reference counting, the -1 state while patching.
 #include <pokebench/linux/jump_label.h>
 #include <pokebench/patcher/patcher.hpp>
+#include "print_params.hpp"
 
 #include <gtest/gtest.h>
 

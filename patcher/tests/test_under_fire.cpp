@@ -3,6 +3,7 @@
 // never crash, never take a stray SIGTRAP, and only ever see the old or the
 // new branch.
 #include <pokebench/patcher/patcher.hpp>
+#include "print_params.hpp"
 
 #include <gtest/gtest.h>
 

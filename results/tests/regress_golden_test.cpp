@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <ostream>
 
 namespace pokebench::results {
 namespace {
@@ -34,6 +35,8 @@ struct Case {
   const char* current;
   int exit_code;
 };
+// gtest prints a case by its name and file, not as raw bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name << " (" << c.current << ")"; }
 
 class RegressGolden : public ::testing::TestWithParam<Case> {};
 
