@@ -53,7 +53,10 @@ interrupted)
     "$pb" compare --quick --no-correctness --no-insns --format json --out "$dir/c.json" 2>"$dir/err" &
     pid=$!
     sleep 3
-    kill -0 "$pid" 2>/dev/null || fail "compare ended within 3 s, before it could be interrupted: $(cat "$dir/err")"
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid"
+      fail "compare ended (exit $?) within 3 s, before it could be interrupted: $(cat "$dir/err")"
+    fi
     kill -s "$sig" "$pid"
     wait "$pid"
     [ "$(cat "$dir/c.json")" = previous ] || fail "SIGKILL/SIGTERM ($sig) of compare changed --out: $(head -c 200 "$dir/c.json")"
