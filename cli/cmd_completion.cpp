@@ -162,14 +162,14 @@ std::string kind_word(const OptionSpec& o) {
 // '=' is in COMP_WORDBREAKS).
 constexpr const char* kBashFunction = R"(
 _@NAME@() {
-  local cur=${COMP_WORDS[COMP_CWORD]} path=@NAME@ word value_of= i=1 j REPLY
+  local cur=${COMP_WORDS[COMP_CWORD]} path=@NAME@ word value_of='' i=1 j REPLY
   while (( i < COMP_CWORD )); do
     word=${COMP_WORDS[i]}
     if [[ $word == -* ]]; then
       __@NAME@_value "$path" "$word"
       if [[ -n $REPLY ]]; then
         j=$((i + 1))
-        [[ ${COMP_WORDS[j]} == = ]] && j=$((j + 1))
+        [[ ${COMP_WORDS[j]-} == = ]] && j=$((j + 1))
         if (( j >= COMP_CWORD )); then value_of=$word; break; fi
         i=$j
       fi
@@ -185,17 +185,17 @@ _@NAME@() {
     __@NAME@_value "$path" "$value_of"
   elif [[ $cur == -* ]]; then
     __@NAME@_options "$path"
-    COMPREPLY=($(compgen -W "$REPLY" -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -W "$REPLY" -- "$cur")
     return 0
   else
     __@NAME@_commands "$path"
-    COMPREPLY=($(compgen -W "$REPLY" -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -W "$REPLY" -- "$cur")
     __@NAME@_positional "$path"
   fi
   case $REPLY in
-    choices\ *) COMPREPLY+=($(compgen -W "${REPLY#choices }" -- "$cur")) ;;
-    files) compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -f -- "$cur")) ;;
-    dirs) compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -d -- "$cur")) ;;
+    choices\ *) mapfile -t -O ${#COMPREPLY[@]} COMPREPLY < <(compgen -W "${REPLY#choices }" -- "$cur") ;;
+    files) compopt -o filenames 2>/dev/null; mapfile -t -O ${#COMPREPLY[@]} COMPREPLY < <(compgen -f -- "$cur") ;;
+    dirs) compopt -o filenames 2>/dev/null; mapfile -t -O ${#COMPREPLY[@]} COMPREPLY < <(compgen -d -- "$cur") ;;
   esac
   return 0
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the install and package checks: does an installed pokebench tree
 # (a prefix, or a .deb unpacked in a scratch root) run on its own?
 #
@@ -14,6 +15,7 @@ check_installed() {
     failures=$((failures + 1))
   }
   [[ -x $pb ]] || { _fail "no executable $pb"; return 1; }
+  # shellcheck disable=SC2016  # a literal $ORIGIN
   readelf -d "$pb" | grep -qE '\((RPATH|RUNPATH)\).*\[\$ORIGIN/' ||
     _fail "$pb has no \$ORIGIN-relative RUNPATH: $(readelf -d "$pb" | grep PATH)"
   lib=$(env -u LD_LIBRARY_PATH ldd "$pb" | awk '$1 ~ /^libpokebench_patcher\.so/ {print $3}')

@@ -48,7 +48,7 @@ expect_exactly() {
   want=$(tr ' ' '\n' <<<"$expected" | sort -u | grep .)
   shift
   got=$(complete_words "$@")
-  [[ $got == "$want" ]] || fail "'$* <TAB>' offers '$(echo $got)', expected '$expected'"
+  [[ $got == "$want" ]] || fail "'$* <TAB>' offers '${got//$'\n'/ }', expected '$expected'"
 }
 
 commands=0 options=0

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the completion and man page checks: the command tree as
 # `pokebench ... --help` prints it (CLI11's help layout), an oracle that does
 # not go through the generators under test.
@@ -8,7 +9,7 @@
 # and exits non-zero (with a message) if a --help fails or lists nothing.
 
 help_tree() {
-  local pb=$1 queue=("") args path out line section names type name sub
+  local pb=$1 queue=("") args path out line section first names type name
   while ((${#queue[@]})); do
     args=${queue[0]}
     queue=("${queue[@]:1}")
@@ -35,13 +36,12 @@ help_tree() {
       # Names and type fill the first 30 columns, the description starts at
       # column 30 (or on the next line when they do not fit).
       ((${#line} > 30)) && [[ ${line:29:1} == ' ' ]] && line=${line:0:30}
-      read -r names type <<<"$line"
+      read -r first type <<<"$line"
       if [[ $section == options ]]; then
-        IFS=, read -ra names <<<"$names"
+        IFS=, read -ra names <<<"$first"
         for name in "${names[@]}"; do printf 'opt\t%s\t%s\t%s\n' "$path" "$name" "$type"; done
       elif [[ $section == subcommands ]]; then
-        sub=$names
-        queue+=("${args:+$args }$sub")
+        queue+=("${args:+$args }$first")
       fi
     done <<<"$out"
   done
