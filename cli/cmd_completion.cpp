@@ -48,7 +48,8 @@ std::vector<std::string> split(const std::string& s, char sep) {
 }
 
 // The type name is CLI11's own "BASE:validator:validator" (Option::get_type_name):
-// an IsMember check shows its set as "{a,b}", ExistingFile as "FILE".
+// an IsMember check shows its set as "{a,b}", a CheckedTransform its map as
+// "value in {a->1,b->2} OR {1,2}", ExistingFile as "FILE".
 void classify_value(CLI::Option& opt, OptionSpec& spec) {
   if (opt.get_items_expected_max() == 0) return;  // a flag
   spec.type = opt.get_type_name();
@@ -56,9 +57,10 @@ void classify_value(CLI::Option& opt, OptionSpec& spec) {
   spec.kind = !parts.empty() && parts[0] == "TEXT" ? ValueKind::files : ValueKind::any;
   for (std::size_t i = 1; i < parts.size(); ++i) {
     const std::string& p = parts[i];
-    if (p.size() >= 2 && p.front() == '{' && p.back() == '}') {
+    const std::size_t open = p.find('{'), close = p.find('}', open);
+    if (open != std::string::npos && close != std::string::npos) {  // the first set: names before their values
       spec.kind = ValueKind::choices;
-      for (std::string c : split(p.substr(1, p.size() - 2), ',')) {
+      for (std::string c : split(p.substr(open + 1, close - open - 1), ',')) {
         if (const auto arrow = c.find("->"); arrow != std::string::npos) c.resize(arrow);  // a Transform's map
         spec.choices.push_back(c);
       }

@@ -5,7 +5,7 @@
 #     prefix of its name, at its place in the command line;
 #   - every option with a fixed set of values completes to exactly that set,
 #     also as --option=<TAB>;
-#   - fixed cases: repro --str -> --strategy, options of a parent after a
+#   - fixed cases: repro --str -> --strategy, --direction=en -> enable, options of a parent after a
 #     subcommand that falls through, a value is not taken for a command.
 # Usage: check_completion.sh POKEBENCH COMPLETION_SCRIPT
 # Exits 0 when all hold, 1 naming each failure.
@@ -61,8 +61,8 @@ while IFS=$'\t' read -r kind path name type; do
   fi
   options=$((options + 1))
   expect_offered "$name" "${words[@]}" "${name:0:${#name}-1}"
-  if [[ $type =~ \{([^}]*)\} ]]; then
-    choices=${BASH_REMATCH[1]//,/ }
+  if [[ $type =~ \{([^}]*)\} ]]; then # {a,b}, or a map's {a->1,b->2}: its names
+    choices=$(tr ',' '\n' <<<"${BASH_REMATCH[1]}" | sed 's/->.*//' | tr '\n' ' ')
     expect_exactly "$choices" "${words[@]}" "$name" ""
     [[ $name == --* ]] && expect_exactly "$choices" "${words[@]}" "$name" "="
   fi
@@ -70,7 +70,7 @@ done <<<"$tree"
 ((commands >= 2 && options >= commands)) || fail "the --help walk found only $commands commands and $options options"
 
 expect_exactly "--strategy" pokebench repro --str
-expect_exactly "per-site" pokebench repro --strategy = pe
+expect_exactly "enable" pokebench repro --direction = en
 expect_exactly "" pokebench repro --no-such
 expect_exactly "compare" pokebench comp   # hidden commands are not offered
 expect_offered "--history" pokebench results add --hist   # falls through to `results`
