@@ -5,8 +5,9 @@
 #     prefix of its name, at its place in the command line;
 #   - every option with a fixed set of values completes to exactly that set,
 #     also as --option=<TAB>;
-#   - fixed cases: repro --str -> --strategy, --direction=en -> enable, options of a parent after a
-#     subcommand that falls through, a value is not taken for a command.
+#   - fixed cases: repro --str -> --strategy, --direction=en -> enable,
+#     options of a parent after a subcommand that falls through, a value is
+#     not taken for a command.
 # Usage: check_completion.sh POKEBENCH COMPLETION_SCRIPT
 # Exits 0 when all hold, 1 naming each failure.
 set -u
