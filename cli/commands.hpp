@@ -30,5 +30,6 @@ void add_compare(CLI::App& app);
 void add_results(CLI::App& app);
 void add_regress(CLI::App& app);
 void add_report(CLI::App& app);
+void add_completion(CLI::App& app);  // `completion bash` and `man`, generated from the App tree
 
 } // namespace pokebench::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   add_results(app);
   add_regress(app);
   add_report(app);
+  add_completion(app);  // hidden; walks the commands above at run time
 
   try {
     app.parse(argc, argv);
