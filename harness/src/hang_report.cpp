@@ -10,10 +10,10 @@
 
 #include <fmt/format.h>
 
+#include <time.h>
 #include <algorithm>
 #include <cstring>
 #include <fstream>
-#include <time.h>
 
 namespace pokebench::harness::detail {
 namespace {
@@ -22,20 +22,15 @@ namespace pp = pokebench::patcher;
 
 std::string hex(const pp::Insn& b) { return support::hex_bytes(b.data(), b.size()); }
 
-// Name a site by the reader function containing it: the nearest function
-// start below it (our reader functions are small), else the patcher's symbol.
+// Name a site by the reader function containing it: the function the
+// patcher found in the ELF symbol table is one of the strategy's reader
+// functions (however large a sanitizer build makes them), else the patcher's
+// symbol.
 std::string site_symbol(const HangContext& ctx, const pp::SiteInfo& s) {
-  const auto addr = reinterpret_cast<std::uintptr_t>(s.code);
-  const char* best = nullptr;
-  std::uintptr_t best_start = 0;
-  for (const auto& [fn, name] : ctx.functions) {
-    const auto start = reinterpret_cast<std::uintptr_t>(fn);
-    if (start <= addr && addr - start < 4096 && start >= best_start) {
-      best = name;
-      best_start = start;
-    }
-  }
-  if (best) return fmt::format("{}<{}>+{:#x}", best, ctx.strategy->name, addr - best_start);
+  for (const auto& [fn, name] : ctx.functions)
+    if (s.function != nullptr && s.function == fn)
+      return fmt::format("{}<{}>+{:#x}", name, ctx.strategy->name,
+                         static_cast<const char*>(s.code) - static_cast<const char*>(fn));
   return s.symbol;
 }
 
@@ -53,7 +48,9 @@ const char* insn_meaning(const pp::Insn& b, pp::Int3Policy policy) {
 std::string thread_status(const Vcpu& v) {
   std::string out;
   const std::uint64_t p0 = v.progress.load(std::memory_order_relaxed);
-  struct timespec ts { 0, 20'000'000 };
+  struct timespec ts {
+    0, 20'000'000
+  };
   nanosleep(&ts, nullptr);
   const std::uint64_t p1 = v.progress.load(std::memory_order_relaxed);
   out += fmt::format("      host thread {}: {} (progress counter +{} in 20 ms)", v.tid,
@@ -93,7 +90,7 @@ std::string sites_in_function(const HangContext& ctx, const char* fn) {
   return out.empty() ? std::string() : "      key tests in this function now: " + out + "\n";
 }
 
-} // namespace
+}  // namespace
 
 std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, const char* what) {
   const ScenarioConfig& cfg = *ctx.cfg;
@@ -103,21 +100,23 @@ std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, co
   const Vcpu* silent = stall.cpu >= 0 && static_cast<std::size_t>(stall.cpu) < ctx.machine->size()
                            ? &ctx.machine->vcpu(static_cast<std::size_t>(stall.cpu))
                            : nullptr;
-  r += fmt::format("csd: Detected non-responsive CSD lock (#1) on the patching thread, waiting {} ns for vCPU#{:02d} ({}) "
-                   "{}(0x0), IPI #{}; the vCPU ran {:.1f} ms on its host CPU meanwhile\n",
-                   stall.waited_ns, stall.cpu, silent ? silent->name : "?", stall.func_name, stall.ipi_seq,
-                   static_cast<double>(stall.ran_ns) / 1e6);
+  r += fmt::format(
+      "csd: Detected non-responsive CSD lock (#1) on the patching thread, waiting {} ns for vCPU#{:02d} ({}) "
+      "{}(0x0), IPI #{}; the vCPU ran {:.1f} ms on its host CPU meanwhile\n",
+      stall.waited_ns, stall.cpu, silent ? silent->name : "?", stall.func_name, stall.ipi_seq,
+      static_cast<double>(stall.ran_ns) / 1e6);
 
   // Every vCPU, the silent one first.
   r += "vCPUs:\n";
   for (std::size_t i = 0; i < ctx.machine->size(); ++i) {
     const Vcpu& v = ctx.machine->vcpu(i);
     const bool masked = v.irqs_masked.load(std::memory_order_relaxed);
-    std::string line = fmt::format("  vCPU#{:02d} {:<8} host CPU {:>2}  IRQs {}", v.id, v.name, v.host_cpu,
-                                   masked ? "MASKED" : "on");
+    std::string line =
+        fmt::format("  vCPU#{:02d} {:<8} host CPU {:>2}  IRQs {}", v.id, v.name, v.host_cpu, masked ? "MASKED" : "on");
     if (masked)
-      line += fmt::format(" for {:.1f} ms",
-                          static_cast<double>(std::max<std::int64_t>(0, now - v.masked_since_ns.load(std::memory_order_relaxed))) / 1e6);
+      line += fmt::format(" for {:.1f} ms", static_cast<double>(std::max<std::int64_t>(
+                                                0, now - v.masked_since_ns.load(std::memory_order_relaxed))) /
+                                                1e6);
     line += fmt::format(", IPIs taken {} (deferred {}), calls run {}", v.ipis_received.load(std::memory_order_relaxed),
                         v.ipis_deferred.load(std::memory_order_relaxed), v.calls_run.load(std::memory_order_relaxed));
     if (static_cast<int>(i) == stall.cpu) line += "  <-- does not answer";
@@ -140,9 +139,9 @@ std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, co
     for (const NamedKey& k : ctx.keys)
       if (k.key == p.key) kname = k.name;
     r += fmt::format("patcher: {} {} ({}), transition #{}{}, site {} of {}{}{}, step {}/3 ({}), {}\n", kname,
-                     p.enabling ? "enabling" : "disabling", pp::to_string(ctx.strategy->apply),
-                     p.transition, p.tested ? " (under test)" : " (reverse, readers parked)",
-                     p.site ? p.index + 1 : 0, p.count, p.site ? fmt::format(" '{}'", p.tag) : std::string(" (batch-wide)"),
+                     p.enabling ? "enabling" : "disabling", pp::to_string(ctx.strategy->apply), p.transition,
+                     p.tested ? " (under test)" : " (reverse, readers parked)", p.site ? p.index + 1 : 0, p.count,
+                     p.site ? fmt::format(" '{}'", p.tag) : std::string(" (batch-wide)"),
                      p.batches > 1 && ctx.strategy->apply == pp::ApplyMode::batched
                          ? fmt::format(", batch {} of {}", p.batch + 1, p.batches)
                          : std::string(),
@@ -163,8 +162,8 @@ std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, co
       const bool target = in_update ? p.enabling : count > 0;
       const pp::Insn want = pp::site_instruction(s, target);
       const pp::Insn old = pp::site_instruction(s, !target);
-      const char* state = live == want ? (in_update ? "patched" : "settled")
-                          : live == old ? "untouched"
+      const char* state = live == want           ? (in_update ? "patched" : "settled")
+                          : live == old          ? "untouched"
                           : live[0] == pp::kInt3 ? "in progress"
                                                  : "INCONSISTENT";
       r += fmt::format("  {} {:<44} {:<6} {}  {:<11} int3 hits {:<8} {}\n", s.code, site_symbol(ctx, s),
@@ -178,4 +177,4 @@ std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, co
   return r;
 }
 
-} // namespace pokebench::harness::detail
+}  // namespace pokebench::harness::detail

@@ -7,7 +7,11 @@
 
 #include <pokebench/harness/scenario.hpp>
 
+#include <algorithm>
 #include <cstring>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace pokebench::harness::cpuset {
 namespace {
@@ -62,6 +66,45 @@ TEST(CpusetSites, CookieHasBeginAndRetrySites) {
   const TagCount c = tags_of(&CookieKeys::cpusets_enabled_key.key);
   EXPECT_EQ(c.begin, 4);
   EXPECT_EQ(c.retry, 4);
+}
+
+// The kernel's shape in this build, whatever it inlined: every site of the
+// strategy's keys lies in one of the four reader functions (by the ELF
+// symbol table), and each of them has exactly one begin site and `retries`
+// retry sites of its own. An out-of-line read_mems_allowed_retry would put
+// one retry site, shared by all four, in a function of its own.
+void expect_kernel_shape(std::vector<const static_key*> keys, int retries) {
+  struct Counts {
+    std::string symbol;
+    int begin = 0, retry = 0;
+  };
+  std::map<const void*, Counts> by_function;
+  for (const static_key* key : keys)
+    for (const pp::SiteInfo& s : pp::sites_of(key)) {
+      ASSERT_NE(s.function, nullptr) << "no symbol covers the site at " << s.code << " (" << s.symbol << ")";
+      Counts& c = by_function[s.function];
+      c.symbol = s.symbol;
+      (std::strcmp(s.tag, "begin") == 0 ? c.begin : c.retry) += 1;
+    }
+  EXPECT_EQ(by_function.size(), 4U);
+  for (const char* reader : {"get_any_partial<", "fallback_alloc<", "dequeue_huge_page_vma<", "alloc_pages_slowpath<"})
+    EXPECT_EQ(std::count_if(by_function.begin(), by_function.end(),
+                            [&](const auto& f) { return f.second.symbol.find(reader) != std::string::npos; }),
+              1)
+        << reader;
+  for (const auto& [fn, c] : by_function) {
+    EXPECT_EQ(c.begin, 1) << c.symbol;
+    EXPECT_EQ(c.retry, retries) << c.symbol;
+  }
+}
+
+TEST(CpusetSites, EveryReaderFunctionOwnsItsBeginAndRetrySites) {
+  expect_kernel_shape({&PerSiteKeys::cpusets_enabled_key.key}, 1);
+  expect_kernel_shape({&BatchedKeys::cpusets_enabled_key.key}, 1);
+  expect_kernel_shape({&OrderedKeys::cpusets_pre_enable_key.key, &OrderedKeys::cpusets_enabled_key.key}, 1);
+  expect_kernel_shape({&CachedKeys::cpusets_enabled_key.key}, 0);
+  expect_kernel_shape({&CookieKeys::cpusets_enabled_key.key}, 1);
+  expect_kernel_shape({&BrokenKeys::cpusets_enabled_key.key}, 1);
 }
 
 // ---- semantics, on keys of this test's own -------------------------------------
@@ -134,7 +177,7 @@ TEST(CpusetSemantics, CookieRetryIgnoresTheKeyForMinusOne) {
   RecordingProbe p;
   Cookie<K4>::cpuset_inc({});
   EXPECT_FALSE(Cookie<K4>::read_mems_allowed_retry(&s, kCookieDisabled, p));
-  EXPECT_TRUE(Cookie<K4>::read_mems_allowed_retry(&s, 0, p)); // a stale real sequence does retry
+  EXPECT_TRUE(Cookie<K4>::read_mems_allowed_retry(&s, 0, p));  // a stale real sequence does retry
   Cookie<K4>::cpuset_dec({});
 }
 
@@ -172,5 +215,5 @@ TEST(CpusetTraits, TheSlubScenarioReadsEachStrategysTraitsFromItsType) {
   EXPECT_EQ(slub.find_strategy("per_site"), nullptr);
 }
 
-} // namespace
-} // namespace pokebench::harness::cpuset
+}  // namespace
+}  // namespace pokebench::harness::cpuset

@@ -7,8 +7,10 @@
 //                              target if it is the JMP, else site+5
 //
 // A trap on a site whose protocol has already finished (the int3 was
-// replaced while the signal was being delivered) re-executes the site. Any
-// other SIGTRAP is not ours and goes to the handler that was there before.
+// replaced while the signal was being delivered) re-executes the site, even
+// when the next update's int3 is there by then (it traps again, into that
+// update). Any other SIGTRAP is not ours and goes to the handler that was
+// there before.
 #include "internal.hpp"
 
 #include <signal.h>
@@ -26,7 +28,7 @@ std::atomic<Int3Policy> g_int3_policy{Int3Policy::emulate_new};
 
 namespace {
 
-struct sigaction g_previous{};
+struct sigaction g_previous {};
 
 void chain_to_previous(int sig, siginfo_t* info, void* ctx) {
   if ((g_previous.sa_flags & SA_SIGINFO) != 0 && g_previous.sa_sigaction != nullptr) {
@@ -49,32 +51,43 @@ void int3_handler(int sig, siginfo_t* info, void* vctx) {
   // int3 is a trap: RIP is already past the 0xcc.
   const auto site = static_cast<std::uintptr_t>(rip) - 1;
   if (SiteRecord* rec = lookup_site(site)) {
-    // Acquire pairs with the release stores in the protocol (internal.hpp):
-    // poking == 1 means new_is_jump is already valid.
-    if (rec->poking.load(std::memory_order_acquire) != 0) {
-      rec->int3_hits.fetch_add(1, std::memory_order_relaxed);
-      counters().int3_hits.fetch_add(1, std::memory_order_relaxed);
-      const bool jump = g_int3_policy.load(std::memory_order_relaxed) == Int3Policy::emulate_new &&
-                        rec->new_is_jump.load(std::memory_order_relaxed) != 0;
-      rip = static_cast<greg_t>(jump ? rec->target : site + kSiteSize);
-      return;
-    }
-    if (*reinterpret_cast<const volatile std::uint8_t*>(site) != kInt3) {
-      counters().int3_reexecuted.fetch_add(1, std::memory_order_relaxed);
-      rip = static_cast<greg_t>(site);
-      return;
+    // The handler may run long after the trap: membarrier does not wait for a
+    // thread that is being preempted on its way here. By then the update
+    // whose int3 it hit may be over, and the next one may have put its own
+    // int3 in. So it reads the site between two reads of the update count,
+    // as a seqcount reader does, and looks again when the count moved.
+    for (;;) {
+      // Acquire pairs with the release stores in start_poking/finish_poking.
+      const std::uint32_t seq = rec->poke_seq.load(std::memory_order_acquire);
+      if ((seq & 1u) != 0) {  // an update is in progress: new_is_jump is its own
+        rec->int3_hits.fetch_add(1, std::memory_order_relaxed);
+        counters().int3_hits.fetch_add(1, std::memory_order_relaxed);
+        const bool jump = g_int3_policy.load(std::memory_order_relaxed) == Int3Policy::emulate_new &&
+                          rec->new_is_jump.load(std::memory_order_relaxed) != 0;
+        rip = static_cast<greg_t>(jump ? rec->target : site + kSiteSize);
+        return;
+      }
+      // Acquire: the count is read again only after the byte.
+      const std::uint8_t first = __atomic_load_n(reinterpret_cast<const std::uint8_t*>(site), __ATOMIC_ACQUIRE);
+      if (rec->poke_seq.load(std::memory_order_acquire) != seq) continue;
+      if (first != kInt3) {  // the update finished: run the site's final bytes
+        counters().int3_reexecuted.fetch_add(1, std::memory_order_relaxed);
+        rip = static_cast<greg_t>(site);
+        return;
+      }
+      break;  // an int3 that no update of ours wrote
     }
   }
   counters().stray_sigtraps.fetch_add(1, std::memory_order_relaxed);
   chain_to_previous(sig, info, vctx);
 }
 
-} // namespace
+}  // namespace
 
 void ensure_int3_handler() {
   static std::once_flag once;
   std::call_once(once, [] {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_sigaction = int3_handler;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
@@ -83,6 +96,6 @@ void ensure_int3_handler() {
   });
 }
 
-} // namespace pokebench::patcher::detail
+}  // namespace pokebench::patcher::detail
 
 void pokebench::patcher::install_int3_handler() { detail::ensure_int3_handler(); }

@@ -16,15 +16,18 @@ namespace pokebench::patcher::detail {
 // One site, for the life of the process (never freed: the SIGTRAP handler may
 // look at it at any moment without taking a lock).
 struct SiteRecord {
+  bool poking() const noexcept { return (poke_seq.load(std::memory_order_acquire) & 1u) != 0; }
+
   std::uintptr_t code = 0;
   std::uintptr_t target = 0;
   static_key* key = nullptr;
   bool likely = false;
   const char* tag = "";
   std::size_t table_index = 0;
-  // Set (release) before the int3 goes in, cleared (release) after the last
-  // sync; the SIGTRAP handler reads them (acquire).
-  std::atomic<std::uint8_t> poking{0};
+  // A sequence count of this site's updates: made odd (release) before the
+  // int3 goes in, even again (release) after the last sync; the SIGTRAP
+  // handler reads it (acquire) around its look at the site's first byte.
+  std::atomic<std::uint32_t> poke_seq{0};
   std::atomic<std::uint8_t> new_is_jump{0};
   std::atomic<std::uint64_t> int3_hits{0};
 };
@@ -32,13 +35,13 @@ struct SiteRecord {
 // Immutable once published; replaced (and the old one kept) when a module
 // registers, so a handler holding the old pointer stays safe.
 struct SiteIndex {
-  std::vector<SiteRecord*> by_address; // sorted by code
+  std::vector<SiteRecord*> by_address;  // sorted by code
 };
 
 struct Registry {
-  std::shared_mutex mutex; // guards everything below but `index`
+  std::shared_mutex mutex;  // guards everything below but `index`
   std::vector<std::pair<const void*, const void*>> modules;
-  std::vector<SiteRecord*> table; // registration order
+  std::vector<SiteRecord*> table;  // registration order
   std::unordered_map<const static_key*, std::vector<SiteRecord*>> by_key;
   std::vector<const SiteIndex*> retired;
   std::atomic<const SiteIndex*> index{nullptr};
@@ -49,12 +52,26 @@ Registry& registry();
 SiteRecord* lookup_site(std::uintptr_t code) noexcept;
 
 SiteInfo describe(const SiteRecord& rec, bool with_symbol);
+
+// The function holding a code address, from its module's ELF symbol table
+// (symbols.cpp). Not for signal handlers: it may read a file.
+struct CodeSymbol {
+  std::uintptr_t addr = 0;
+  std::uintptr_t function = 0;  // its start, 0 when no symbol covers the address
+  std::size_t size = 0;
+  std::string name;    // demangled
+  std::string module;  // file name of the module, "" when no module holds the address
+  std::uintptr_t module_offset = 0;
+};
+CodeSymbol symbol_at(std::uintptr_t addr);
+// "function+0xoff/0xsize", else "module+0xoff", else "?".
+std::string symbolize(const CodeSymbol& s);
 std::string symbolize(std::uintptr_t addr);
 
 // Counters, all relaxed: they are statistics, nothing is ordered by them.
 struct Counters {
-  std::atomic<std::uint64_t> updates{0}, sites_patched{0}, syncs{0}, writes{0}, int3_hits{0},
-      int3_reexecuted{0}, stray_sigtraps{0};
+  std::atomic<std::uint64_t> updates{0}, sites_patched{0}, syncs{0}, writes{0}, int3_hits{0}, int3_reexecuted{0},
+      stray_sigtraps{0};
 };
 Counters& counters() noexcept;
 
@@ -79,7 +96,7 @@ class PokeWindow {
  private:
   Backend backend_;
   bool open_ = false;
-  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> ranges_; // page ranges made RWX
+  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> ranges_;  // page ranges made RWX
 };
 
 // membarrier SYNC_CORE (registering first if this process is not yet).
@@ -91,4 +108,4 @@ void ensure_int3_handler();
 // Patch the given sites (already ordered) to their `enabled` state.
 void apply_update(const Config& cfg, const static_key* key, bool enabled, const std::vector<SiteRecord*>& sites);
 
-} // namespace pokebench::patcher::detail
+}  // namespace pokebench::patcher::detail

@@ -1,8 +1,6 @@
 // The jump tables of every module, decoded once into site records.
 #include "internal.hpp"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -14,7 +12,7 @@ namespace detail {
 Registry& registry() {
   // Function-local: modules register from constructors, possibly before this
   // library's own namespace-scope objects would be initialised.
-  static Registry* r = new Registry; // never destroyed: handlers may run at exit
+  static Registry* r = new Registry;  // never destroyed: handlers may run at exit
   return *r;
 }
 
@@ -28,8 +26,8 @@ SiteRecord* lookup_site(std::uintptr_t code) noexcept {
   const SiteIndex* idx = registry().index.load(std::memory_order_acquire);
   if (idx == nullptr) return nullptr;
   const auto& v = idx->by_address;
-  auto it = std::lower_bound(v.begin(), v.end(), code,
-                             [](const SiteRecord* r, std::uintptr_t c) { return r->code < c; });
+  auto it =
+      std::lower_bound(v.begin(), v.end(), code, [](const SiteRecord* r, std::uintptr_t c) { return r->code < c; });
   return (it != v.end() && (*it)->code == code) ? *it : nullptr;
 }
 
@@ -46,19 +44,10 @@ void publish_index_locked(Registry& r) {
   std::sort(idx->by_address.begin(), idx->by_address.end(),
             [](const SiteRecord* a, const SiteRecord* b) { return a->code < b->code; });
   const SiteIndex* old = r.index.exchange(idx, std::memory_order_acq_rel);
-  if (old != nullptr) r.retired.push_back(old); // a handler may still be reading it
+  if (old != nullptr) r.retired.push_back(old);  // a handler may still be reading it
 }
 
-} // namespace
-
-std::string symbolize(std::uintptr_t addr) {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(addr), &info) != 0 && info.dli_sname != nullptr)
-    return fmt::format("{}+{:#x}", info.dli_sname, addr - reinterpret_cast<std::uintptr_t>(info.dli_saddr));
-  if (info.dli_fname != nullptr)
-    return fmt::format("{}+{:#x}", info.dli_fname, addr - reinterpret_cast<std::uintptr_t>(info.dli_fbase));
-  return "?";
-}
+}  // namespace
 
 SiteInfo describe(const SiteRecord& rec, bool with_symbol) {
   SiteInfo s;
@@ -68,14 +57,18 @@ SiteInfo describe(const SiteRecord& rec, bool with_symbol) {
   s.likely = rec.likely;
   s.tag = rec.tag;
   std::memcpy(s.bytes.data(), reinterpret_cast<const void*>(rec.code), kSiteSize);
-  s.state = rec.poking.load(std::memory_order_acquire) != 0 ? SiteState::poking : SiteState::idle;
+  s.state = rec.poking() ? SiteState::poking : SiteState::idle;
   s.int3_hits = rec.int3_hits.load(std::memory_order_relaxed);
   s.table_index = rec.table_index;
-  if (with_symbol) s.symbol = symbolize(rec.code);
+  if (with_symbol) {
+    const CodeSymbol sym = symbol_at(rec.code);
+    s.function = reinterpret_cast<const void*>(sym.function);
+    s.symbol = symbolize(sym);
+  }
   return s;
 }
 
-} // namespace detail
+}  // namespace detail
 
 using namespace detail;
 
@@ -160,9 +153,9 @@ Stats stats() noexcept {
 
 void reset_stats() noexcept {
   Counters& c = counters();
-  for (auto* a : {&c.updates, &c.sites_patched, &c.syncs, &c.writes, &c.int3_hits, &c.int3_reexecuted,
-                  &c.stray_sigtraps})
+  for (auto* a :
+       {&c.updates, &c.sites_patched, &c.syncs, &c.writes, &c.int3_hits, &c.int3_reexecuted, &c.stray_sigtraps})
     a->store(0, std::memory_order_relaxed);
 }
 
-} // namespace pokebench::patcher
+}  // namespace pokebench::patcher

@@ -51,7 +51,7 @@ struct Poke {
   SiteRecord* rec;
   Insn old_insn;
   Insn new_insn;
-  SiteInfo info; // what the observer sees
+  SiteInfo info;  // what the observer sees
 };
 
 class Update {
@@ -66,8 +66,7 @@ class Update {
   void batched() {
     const std::size_t max = std::max<std::size_t>(cfg_.max_batch, 1);
     const std::size_t batches = (pokes_.size() + max - 1) / max;
-    for (std::size_t b = 0; b < batches; ++b)
-      run_batch(b * max, std::min(pokes_.size(), (b + 1) * max), b, batches);
+    for (std::size_t b = 0; b < batches; ++b) run_batch(b * max, std::min(pokes_.size(), (b + 1) * max), b, batches);
   }
 
  private:
@@ -102,14 +101,17 @@ class Update {
   }
 
   static void start_poking(Poke& p) {
-    // Release: the handler that sees poking == 1 also sees new_is_jump.
+    // Release: the handler that sees the odd count also sees new_is_jump.
+    // The int3 is written after this store (by a later syscall, or a store
+    // through the RWX window; x86 keeps stores in order), so a handler that
+    // reads the int3 and then the count sees it odd or moved on.
     p.rec->new_is_jump.store(p.new_insn[0] == kJmp32 ? 1 : 0, std::memory_order_relaxed);
-    p.rec->poking.store(1, std::memory_order_release);
+    p.rec->poke_seq.store(p.rec->poke_seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   }
   static void finish_poking(Poke& p) {
-    // Release after the last sync: a handler that sees poking == 0 also sees
-    // the final bytes (and re-executes the site).
-    p.rec->poking.store(0, std::memory_order_release);
+    // Release after the last sync: a handler that sees the count even again
+    // also sees the final bytes (and re-executes the site).
+    p.rec->poke_seq.store(p.rec->poke_seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     counters().sites_patched.fetch_add(1, std::memory_order_relaxed);
   }
 
@@ -223,12 +225,12 @@ std::vector<std::size_t> patch_order(const Config& cfg, const std::vector<Poke>&
   return order;
 }
 
-} // namespace
+}  // namespace
 
 void apply_update(const Config& cfg, const static_key* key, bool enabled, const std::vector<SiteRecord*>& sites) {
   if (sites.empty()) return;
   ensure_int3_handler();
-  g_int3_policy.store(cfg.int3, std::memory_order_relaxed); // ordered by the poking release
+  g_int3_policy.store(cfg.int3, std::memory_order_relaxed);  // ordered by the poking release
 
   std::vector<Poke> table;
   table.reserve(sites.size());
@@ -250,7 +252,7 @@ void apply_update(const Config& cfg, const static_key* key, bool enabled, const 
   counters().updates.fetch_add(1, std::memory_order_relaxed);
 }
 
-} // namespace detail
+}  // namespace detail
 
 using namespace detail;
 
@@ -276,8 +278,8 @@ void poke_site(const void* code, bool to_jump, const Config& policy) {
   // The key state that gives `to_jump` at this site: enabled XOR likely.
   const bool enabled = to_jump != rec->likely;
   const SiteInfo info = describe(*rec, false);
-  if (info.bytes == site_instruction(info, enabled)) return; // already there
+  if (info.bytes == site_instruction(info, enabled)) return;  // already there
   apply_update(policy, rec->key, enabled, {rec});
 }
 
-} // namespace pokebench::patcher
+}  // namespace pokebench::patcher

@@ -10,17 +10,16 @@
 
 #include <algorithm>
 #include <array>
-#include <numeric>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <numeric>
 #include <sstream>
 #include <string>
 
 namespace pp = pokebench::patcher;
 
-// External linkage (and ENABLE_EXPORTS) so that diagnostics can name it.
 pokebench::static_key_false g_bytes_key = POKEBENCH_STATIC_KEY_INIT_FALSE;
 [[gnu::noinline]] int bytes_branch() { return POKEBENCH_STATIC_BRANCH_UNLIKELY(&g_bytes_key) ? 1 : 2; }
 
@@ -42,8 +41,8 @@ std::string disassemble_file(const void* code) {
   const auto vma = reinterpret_cast<std::uintptr_t>(code) - reinterpret_cast<std::uintptr_t>(info.dli_fbase);
   char path[4096] = {};
   if (readlink("/proc/self/exe", path, sizeof path - 1) < 0) return "readlink failed";
-  return run("objdump -d --start-address=" + std::to_string(vma) + " --stop-address=" + std::to_string(vma + 5) +
-             " '" + path + "' 2>&1");
+  return run("objdump -d --start-address=" + std::to_string(vma) + " --stop-address=" + std::to_string(vma + 5) + " '" +
+             path + "' 2>&1");
 }
 
 std::string disassemble_memory(const void* code) {
@@ -52,8 +51,9 @@ std::string disassemble_memory(const void* code) {
   if (fd < 0) return "mkstemp failed";
   if (write(fd, code, 5) != 5) return "write failed";
   close(fd);
-  const std::string out = run("objdump -D -b binary -m i386:x86-64 --adjust-vma=" +
-                              std::to_string(reinterpret_cast<std::uintptr_t>(code)) + " " + tmpl + " 2>&1");
+  const std::string out =
+      run("objdump -D -b binary -m i386:x86-64 --adjust-vma=" + std::to_string(reinterpret_cast<std::uintptr_t>(code)) +
+          " " + tmpl + " 2>&1");
   unlink(tmpl);
   return out;
 }
@@ -125,7 +125,8 @@ TEST(PatchOrder, TableAddressReverseRandomAndCustomOrdersAreFollowed) {
 
   cfg.order = pp::Order::reverse;
   seq = patch_sequence(cfg);
-  EXPECT_EQ(std::vector<const void*>(seq.begin(), seq.begin() + 4), std::vector<const void*>(table.rbegin(), table.rend()));
+  EXPECT_EQ(std::vector<const void*>(seq.begin(), seq.begin() + 4),
+            std::vector<const void*>(table.rbegin(), table.rend()));
 
   cfg.order = pp::Order::address;
   seq = patch_sequence(cfg);
@@ -179,7 +180,7 @@ TEST(PatchProtocol, PerSiteSyncsThreeTimesPerSiteBatchedThreeTimesPerBatch) {
   int cpu_syncs = 0;
   cfg.cpu_sync = [&] { ++cpu_syncs; };
   {
-    const pp::ScopedPolicy policy(cfg); // the kernel spelling patches with the policy in scope
+    const pp::ScopedPolicy policy(cfg);  // the kernel spelling patches with the policy in scope
     pp::static_key_enable(&g_order_key.key);
   }
   EXPECT_EQ(cpu_syncs, 3) << "the every-CPU hook runs once per sync";
@@ -235,11 +236,11 @@ void trap_with_previous_handler(void (*previous)(int)) {
 
 TEST(BadInputDeathTest, AByteMismatchAbortsWithAddressSymbolExpectedActualAndPhase) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_DEATH(corrupt_site_then_enable(),
+  EXPECT_DEATH(
+      corrupt_site_then_enable(),
       "text_poke_bp pre-write check failed at 0x[0-9a-f]+ .*bytes_branch.*phase 1 \\(int3\\): expected 0f 1f 44 00 "
       "00, actual 66 0f 1f 44 00");
 }
-
 
 TEST(StraySigtrapDeathTest, ASigtrapThatIsNotOursGoesToThePreviousHandler) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
@@ -247,4 +248,4 @@ TEST(StraySigtrapDeathTest, ASigtrapThatIsNotOursGoesToThePreviousHandler) {
   EXPECT_EXIT(trap_with_previous_handler(SIG_DFL), ::testing::KilledBySignal(SIGTRAP), "");
 }
 
-} // namespace
+}  // namespace

@@ -37,6 +37,10 @@
 //     static std::vector<NamedKey> keys();   // patching order of inc, with the kernel's names
 //   begin/retry are always_inline: every function that expands the loop
 //   below is its own begin site and retry site, as inlined kernel copies are.
+//   That holds in every preset, sanitizers included: GCC rejects a call to an
+//   always_inline function that it cannot inline, and the harness's tests
+//   check each reader function's sites through the ELF symbol table
+//   (CpusetSites.EveryReaderFunctionOwnsItsBeginAndRetrySites).
 //
 //   The loop, exactly the kernel's shape (get_any_partial, mm/slub.c):
 //     template <class S, class Probe, class Walk>
