@@ -32,13 +32,13 @@ struct SiteRecord {
 // Immutable once published; replaced (and the old one kept) when a module
 // registers, so a handler holding the old pointer stays safe.
 struct SiteIndex {
-  std::vector<SiteRecord*> by_address; // sorted by code
+  std::vector<SiteRecord*> by_address;  // sorted by code
 };
 
 struct Registry {
-  std::shared_mutex mutex; // guards everything below but `index`
+  std::shared_mutex mutex;  // guards everything below but `index`
   std::vector<std::pair<const void*, const void*>> modules;
-  std::vector<SiteRecord*> table; // registration order
+  std::vector<SiteRecord*> table;  // registration order
   std::unordered_map<const static_key*, std::vector<SiteRecord*>> by_key;
   std::vector<const SiteIndex*> retired;
   std::atomic<const SiteIndex*> index{nullptr};
@@ -53,8 +53,8 @@ std::string symbolize(std::uintptr_t addr);
 
 // Counters, all relaxed: they are statistics, nothing is ordered by them.
 struct Counters {
-  std::atomic<std::uint64_t> updates{0}, sites_patched{0}, syncs{0}, writes{0}, int3_hits{0},
-      int3_reexecuted{0}, stray_sigtraps{0};
+  std::atomic<std::uint64_t> updates{0}, sites_patched{0}, syncs{0}, writes{0}, write_windows{0}, bytes_written{0},
+      int3_hits{0}, int3_reexecuted{0}, stray_sigtraps{0};
 };
 Counters& counters() noexcept;
 
@@ -79,7 +79,7 @@ class PokeWindow {
  private:
   Backend backend_;
   bool open_ = false;
-  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> ranges_; // page ranges made RWX
+  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> ranges_;  // page ranges made RWX
 };
 
 // membarrier SYNC_CORE (registering first if this process is not yet).
@@ -91,4 +91,4 @@ void ensure_int3_handler();
 // Patch the given sites (already ordered) to their `enabled` state.
 void apply_update(const Config& cfg, const static_key* key, bool enabled, const std::vector<SiteRecord*>& sites);
 
-} // namespace pokebench::patcher::detail
+}  // namespace pokebench::patcher::detail

@@ -14,7 +14,7 @@ namespace detail {
 Registry& registry() {
   // Function-local: modules register from constructors, possibly before this
   // library's own namespace-scope objects would be initialised.
-  static Registry* r = new Registry; // never destroyed: handlers may run at exit
+  static Registry* r = new Registry;  // never destroyed: handlers may run at exit
   return *r;
 }
 
@@ -28,8 +28,8 @@ SiteRecord* lookup_site(std::uintptr_t code) noexcept {
   const SiteIndex* idx = registry().index.load(std::memory_order_acquire);
   if (idx == nullptr) return nullptr;
   const auto& v = idx->by_address;
-  auto it = std::lower_bound(v.begin(), v.end(), code,
-                             [](const SiteRecord* r, std::uintptr_t c) { return r->code < c; });
+  auto it =
+      std::lower_bound(v.begin(), v.end(), code, [](const SiteRecord* r, std::uintptr_t c) { return r->code < c; });
   return (it != v.end() && (*it)->code == code) ? *it : nullptr;
 }
 
@@ -46,10 +46,10 @@ void publish_index_locked(Registry& r) {
   std::sort(idx->by_address.begin(), idx->by_address.end(),
             [](const SiteRecord* a, const SiteRecord* b) { return a->code < b->code; });
   const SiteIndex* old = r.index.exchange(idx, std::memory_order_acq_rel);
-  if (old != nullptr) r.retired.push_back(old); // a handler may still be reading it
+  if (old != nullptr) r.retired.push_back(old);  // a handler may still be reading it
 }
 
-} // namespace
+}  // namespace
 
 std::string symbolize(std::uintptr_t addr) {
   Dl_info info{};
@@ -75,7 +75,7 @@ SiteInfo describe(const SiteRecord& rec, bool with_symbol) {
   return s;
 }
 
-} // namespace detail
+}  // namespace detail
 
 using namespace detail;
 
@@ -152,6 +152,8 @@ Stats stats() noexcept {
   s.sites_patched = c.sites_patched.load(std::memory_order_relaxed);
   s.syncs = c.syncs.load(std::memory_order_relaxed);
   s.writes = c.writes.load(std::memory_order_relaxed);
+  s.write_windows = c.write_windows.load(std::memory_order_relaxed);
+  s.bytes_written = c.bytes_written.load(std::memory_order_relaxed);
   s.int3_hits = c.int3_hits.load(std::memory_order_relaxed);
   s.int3_reexecuted = c.int3_reexecuted.load(std::memory_order_relaxed);
   s.stray_sigtraps = c.stray_sigtraps.load(std::memory_order_relaxed);
@@ -160,9 +162,9 @@ Stats stats() noexcept {
 
 void reset_stats() noexcept {
   Counters& c = counters();
-  for (auto* a : {&c.updates, &c.sites_patched, &c.syncs, &c.writes, &c.int3_hits, &c.int3_reexecuted,
-                  &c.stray_sigtraps})
+  for (auto* a : {&c.updates, &c.sites_patched, &c.syncs, &c.writes, &c.write_windows, &c.bytes_written, &c.int3_hits,
+                  &c.int3_reexecuted, &c.stray_sigtraps})
     a->store(0, std::memory_order_relaxed);
 }
 
-} // namespace pokebench::patcher
+}  // namespace pokebench::patcher

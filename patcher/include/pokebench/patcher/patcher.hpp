@@ -33,34 +33,37 @@ inline constexpr std::uint8_t kJmp32 = 0xe9;
 
 // How the bytes are written.
 enum class Backend {
-  mprotect, // page RX -> RWX -> RX around the write, never dropping X
-  procmem,  // pwrite to /proc/self/mem; the page never becomes writable
+  mprotect,  // page RX -> RWX -> RX around the write, never dropping X
+  procmem,   // pwrite to /proc/self/mem; the page never becomes writable
 };
 
 // What the SIGTRAP handler does for a site whose int3 is in place.
 enum class Int3Policy {
-  skip,        // v4.x poke_int3_handler: resume at site+5 (the NOP), any direction
-  emulate_new, // v5.5+: execute the new instruction (NOP = jmp +0)
+  skip,         // v4.x poke_int3_handler: resume at site+5 (the NOP), any direction
+  emulate_new,  // v5.5+: execute the new instruction (NOP = jmp +0)
 };
 
 enum class ApplyMode {
-  per_site, // v4.x: each site fully patched (3 syncs) before the next
-  batched,  // v5.3: all int3s, sync, all tails, sync, all heads, sync
+  per_site,  // v4.x: each site fully patched (3 syncs) before the next
+  batched,   // v5.3: all int3s, sync, all tails, sync, all heads, sync
 };
 
 enum class Order {
-  table, address, reverse, random,
-  tag_first, // sites tagged Config::first_tag first, then the others; table order within each
+  table,
+  address,
+  reverse,
+  random,
+  tag_first,  // sites tagged Config::first_tag first, then the others; table order within each
   custom,
 };
 
 enum class Phase : std::uint8_t { int3 = 1, tail = 2, head = 3 };
 
 enum class Step : std::uint8_t {
-  before_write, // the bytes of `phase` are about to be written to the site
+  before_write,  // the bytes of `phase` are about to be written to the site
   after_write,
-  before_sync, // the sync that ends `phase` is about to start (site = nullptr
-  after_sync,  //   in batched mode, where one sync covers the whole batch)
+  before_sync,  // the sync that ends `phase` is about to start (site = nullptr
+  after_sync,   //   in batched mode, where one sync covers the whole batch)
 };
 
 // One name table per enum: to_string, parse_* and the CLI's choices read it.
@@ -71,8 +74,8 @@ inline constexpr std::pair<Int3Policy, const char*> kInt3PolicyNames[] = {{Int3P
 inline constexpr std::pair<ApplyMode, const char*> kApplyModeNames[] = {{ApplyMode::per_site, "per-site"},
                                                                         {ApplyMode::batched, "batched"}};
 inline constexpr std::pair<Order, const char*> kOrderNames[] = {
-    {Order::table, "table"},         {Order::address, "address"}, {Order::reverse, "reverse"},
-    {Order::random, "random"},       {Order::tag_first, "tag-first"}, {Order::custom, "custom"}};
+    {Order::table, "table"},   {Order::address, "address"},     {Order::reverse, "reverse"},
+    {Order::random, "random"}, {Order::tag_first, "tag-first"}, {Order::custom, "custom"}};
 
 template <class E, std::size_t N>
 constexpr const char* name_of(const std::pair<E, const char*> (&table)[N], E value) noexcept {
@@ -106,9 +109,9 @@ struct SiteInfo {
   const void* code = nullptr;
   const void* target = nullptr;
   const static_key* key = nullptr;
-  bool likely = false;          // branch bit of the entry
-  const char* tag = "";         // "" when untagged
-  Insn bytes{};                 // current bytes at `code`
+  bool likely = false;   // branch bit of the entry
+  const char* tag = "";  // "" when untagged
+  Insn bytes{};          // current bytes at `code`
   SiteState state = SiteState::idle;
   std::uint64_t int3_hits = 0;  // times a thread trapped on this site's int3
   std::string symbol;           // function containing the site, "?" if unknown
@@ -118,11 +121,11 @@ struct SiteInfo {
 // One protocol step, announced to the observer on the patching thread.
 struct PatchEvent {
   const static_key* key = nullptr;
-  bool enabling = false;        // key's new state
-  const SiteInfo* site = nullptr; // nullptr for batch-wide syncs
-  std::size_t index = 0;        // position of the site in this update (0-based)
-  std::size_t count = 0;        // sites in this update
-  std::size_t batch = 0;        // batch number (per_site: == index)
+  bool enabling = false;           // key's new state
+  const SiteInfo* site = nullptr;  // nullptr for batch-wide syncs
+  std::size_t index = 0;           // position of the site in this update (0-based)
+  std::size_t count = 0;           // sites in this update
+  std::size_t batch = 0;           // batch number (per_site: == index)
   std::size_t batches = 0;
   Phase phase = Phase::int3;
   Step step = Step::before_write;
@@ -133,9 +136,9 @@ struct Config {
   Int3Policy int3 = Int3Policy::emulate_new;
   ApplyMode apply = ApplyMode::batched;
   Order order = Order::table;
-  std::string first_tag;            // for Order::tag_first
-  std::uint64_t seed = 1;           // Order::random: the permutation depends on seed and site count only
-  std::size_t max_batch = 256;      // TP_VEC_MAX; batched only
+  std::string first_tag;        // for Order::tag_first
+  std::uint64_t seed = 1;       // Order::random: the permutation depends on seed and site count only
+  std::size_t max_batch = 256;  // TP_VEC_MAX; batched only
   // Order::custom: given the key's sites in table order, return the order to
   // patch them in (a permutation of 0..n-1).
   std::function<std::vector<std::size_t>(const std::vector<SiteInfo>&)> custom_order;
@@ -182,13 +185,15 @@ class ScopedPolicy {
 const Config& policy_in_scope() noexcept;
 
 struct Stats {
-  std::uint64_t updates = 0;        // key transitions that patched sites
+  std::uint64_t updates = 0;  // key transitions that patched sites
   std::uint64_t sites_patched = 0;
-  std::uint64_t syncs = 0;          // protocol syncs (membarrier + hook)
-  std::uint64_t writes = 0;         // byte-range writes through the backend
-  std::uint64_t int3_hits = 0;      // traps on our int3s, all sites
-  std::uint64_t int3_reexecuted = 0;// traps whose int3 was already gone: re-run
-  std::uint64_t stray_sigtraps = 0; // SIGTRAPs that were not ours (chained on)
+  std::uint64_t syncs = 0;            // protocol syncs (membarrier + hook)
+  std::uint64_t writes = 0;           // byte-range writes through the backend
+  std::uint64_t write_windows = 0;    // mprotect: page runs made RWX and back; procmem: pwrite calls
+  std::uint64_t bytes_written = 0;    // bytes stored into sites (int3, tails, heads)
+  std::uint64_t int3_hits = 0;        // traps on our int3s, all sites
+  std::uint64_t int3_reexecuted = 0;  // traps whose int3 was already gone: re-run
+  std::uint64_t stray_sigtraps = 0;   // SIGTRAPs that were not ours (chained on)
 };
 Stats stats() noexcept;
 void reset_stats() noexcept;
@@ -211,11 +216,11 @@ Insn site_instruction(const SiteInfo& site, bool enabled) noexcept;
 
 // What this machine lets the patcher do.
 struct Capabilities {
-  bool membarrier_sync_core = false; // registered and usable
+  bool membarrier_sync_core = false;  // registered and usable
   std::string membarrier_detail;
-  bool mprotect_rwx = false;         // a text page can be made RWX
+  bool mprotect_rwx = false;  // a text page can be made RWX
   std::string mprotect_detail;
-  bool procmem_write = false;        // /proc/self/mem accepts writes to text
+  bool procmem_write = false;  // /proc/self/mem accepts writes to text
   std::string procmem_detail;
 };
 Capabilities probe_capabilities();
@@ -233,4 +238,4 @@ bool register_membarrier(std::string* why = nullptr) noexcept;
 // The SIGTRAP handler is installed on first patch; call to install earlier.
 void install_int3_handler();
 
-} // namespace pokebench::patcher
+}  // namespace pokebench::patcher
