@@ -7,6 +7,7 @@
 
 #include <pokebench/results/document_io.hpp>
 
+#include <filesystem>
 #include <memory>
 
 namespace pokebench::cli {
@@ -18,7 +19,10 @@ struct AbCliOptions {
   std::string out;
 };
 
-int run_ab_command(const AbCliOptions& o) {
+int run_ab_command(AbCliOptions o) {
+  // "pokebench" alone would be looked up in PATH when started.
+  o.run.a = std::filesystem::absolute(o.run.a).string();
+  o.run.b = std::filesystem::absolute(o.run.b).string();
   const std::string va = check_pokebench(o.run.a, "A");
   const std::string vb = check_pokebench(o.run.b, "B");
   note("ab: A = {} ({}), B = {} ({}); {} rounds of one process each, filter '{}'", o.run.a, va, o.run.b, vb,
