@@ -37,14 +37,16 @@ harness::seqcount_t g_seq;
 
 #ifdef POKEBENCH_AB_TEST_SLOWDOWN
 // Only for measuring `pokebench ab` (bench/README.md, "How sensitive is
-// pokebench ab"): a chain of POKEBENCH_AB_TEST_SLOWDOWN dependent adds every
-// 64th pass of loop/cookie/*. bench/CMakeLists.txt sets it only on request;
-// without it this code does not exist.
+// pokebench ab"): a chain of 16 dependent adds every
+// POKEBENCH_AB_TEST_SLOWDOWN-th pass (a power of two) of loop/cookie/*.
+// bench/CMakeLists.txt sets it only on request; without it this code does
+// not exist.
 template <class S>
 [[gnu::always_inline]] inline void ab_test_extra_work(std::uint64_t i, std::uint64_t& acc) {
+  static_assert((POKEBENCH_AB_TEST_SLOWDOWN & (POKEBENCH_AB_TEST_SLOWDOWN - 1)) == 0, "a power of two");
   if constexpr (std::string_view(S::name) == "cookie") {
-    if ((i & 63) == 0)
-      for (int k = 0; k < POKEBENCH_AB_TEST_SLOWDOWN; ++k) asm volatile("add $1, %0" : "+r"(acc));
+    if ((i & (POKEBENCH_AB_TEST_SLOWDOWN - 1)) == 0)
+      for (int k = 0; k < 16; ++k) asm volatile("add $1, %0" : "+r"(acc));
   }
 }
 #endif
