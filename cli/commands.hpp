@@ -31,5 +31,7 @@ void add_results(CLI::App& app);
 void add_regress(CLI::App& app);
 void add_report(CLI::App& app);
 void add_completion(CLI::App& app);  // `completion bash` and `man`, generated from the App tree
+void add_ab(CLI::App& app);
+void add_bisect(CLI::App& app);  // and the hidden bisect-step
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

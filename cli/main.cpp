@@ -11,17 +11,19 @@ namespace {
 RunFn g_action;
 }
 void set_action(RunFn fn) { g_action = std::move(fn); }
-} // namespace pokebench::cli
+}  // namespace pokebench::cli
 
 int main(int argc, char** argv) {
   using namespace pokebench::cli;
-  CLI::App app{"pokebench: static-branch (jump label) and seqcount micro-benchmarks, the 2017 slub/cpuset "
-               "hang reproduced in userspace, and a perf-regression gate.",
-               "pokebench"};
+  CLI::App app{
+      "pokebench: static-branch (jump label) and seqcount micro-benchmarks, the 2017 slub/cpuset "
+      "hang reproduced in userspace, and a perf-regression gate.",
+      "pokebench"};
   app.set_version_flag("--version", std::string("pokebench ") + POKEBENCH_VERSION);
   app.require_subcommand(1);
-  app.footer("Run 'pokebench <command> --help' for a command's options. Exit codes: 0 ok, 1 verdict or gate "
-             "failed, 2 bad usage or unusable environment.");
+  app.footer(
+      "Run 'pokebench <command> --help' for a command's options. Exit codes: 0 ok, 1 verdict or gate "
+      "failed, 2 bad usage or unusable environment.");
 
   add_selftest(app);
   add_repro(app);
@@ -32,6 +34,8 @@ int main(int argc, char** argv) {
   add_results(app);
   add_regress(app);
   add_report(app);
+  add_ab(app);
+  add_bisect(app);
   add_completion(app);  // hidden; walks the commands above at run time
 
   try {

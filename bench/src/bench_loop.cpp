@@ -11,6 +11,7 @@
 // TSC cycles, off/on report the median batch (preemption and interrupts drop
 // out); flipping reports the total, since its rare traps are the point.
 #include "families.hpp"
+#include "flip_counters.hpp"
 #include "spinner.hpp"
 
 #include <pokebench/bench/counters.hpp>
@@ -32,6 +33,7 @@ constexpr std::uint64_t kBatch = 1024;
 
 void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1 on, 2 flipping */) {
   namespace pp = pokebench::patcher;
+  if (mode == 2) (void)sync_reference_us();  // measured once per process, before this row's threads run
   ScopedPin pin(measuring_cpu());
   // set_enabled() patches with the patcher's defaults (membarrier sync,
   // emulate-new, table order) in the variant's own apply mode.
@@ -43,8 +45,9 @@ void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1
   }
   std::atomic<std::uint64_t> flips{0};
   std::atomic<bool> toggler_failed{false};
-  std::string toggler_error; // written once, before toggler_failed (release)
+  std::string toggler_error;  // written once, before toggler_failed (release)
   const pp::Stats before = pp::stats();
+  double elapsed_us = 0;
   {
     std::optional<Spinner> toggler;
     if (mode == 2) {
@@ -71,6 +74,7 @@ void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1
     // off/on: the steady-state cost (median batch); flipping: the amortised
     // cost, int3 traps and patching stalls included.
     c.publish(state, static_cast<double>(state.iterations()), mode == 2 ? Estimate::total : Estimate::median_batch);
+    elapsed_us = c.elapsed_us();
   }
   if (toggler_failed.load(std::memory_order_acquire)) {
     state.SkipWithError(("the toggler failed: " + toggler_error).c_str());
@@ -81,17 +85,18 @@ void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1
     return;
   }
   if (mode == 2) {
-    const pp::Stats after = pp::stats();
+    // The toggler has stopped: every flip it counted is complete in the stats.
+    // Its sync is membarrier alone, so no IPIs are sent.
+    const FlipDelta d{before, pp::stats(), 0, static_cast<double>(flips.load())};
     const double n = static_cast<double>(state.iterations());
-    const double f = static_cast<double>(flips.load());
-    state.counters["flips"] = f; // key transitions during the run
-    state.counters["int3_hits"] = static_cast<double>(after.int3_hits - before.int3_hits) / n; // per pass
-    state.counters["syncs"] = f > 0 ? static_cast<double>(after.syncs - before.syncs) / f : 0;  // per flip
+    state.counters["flips"] = d.flips;  // key transitions during the run
+    state.counters["int3_hits"] = static_cast<double>(d.after.int3_hits - d.before.int3_hits) / n;  // per pass
+    publish_flip_counters(state, d, elapsed_us / n);
   }
   v->set_enabled(false);
 }
 
-} // namespace
+}  // namespace
 
 void register_loop_benchmarks() {
   static const char* const kModes[] = {"off", "on", "flipping"};
@@ -102,4 +107,4 @@ void register_loop_benchmarks() {
     }
 }
 
-} // namespace pokebench::bench::detail
+}  // namespace pokebench::bench::detail

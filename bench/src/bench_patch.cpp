@@ -4,6 +4,7 @@
 // on_each_cpu(do_sync_core, wait=1) over the vCPUs (KERNEL-NOTES 2).
 // per-site costs 3 syncs per site, batched 3 per batch of up to max_batch.
 #include "families.hpp"
+#include "flip_counters.hpp"
 #include "patch_sites.hpp"
 #include "spinner.hpp"
 
@@ -25,6 +26,7 @@ namespace pp = pokebench::patcher;
 constexpr double kReaderGapUs = 10;
 
 void BM_patch(benchmark::State& state, pp::ApplyMode apply, pp::Backend backend, const patch_sites::SiteSet* set) {
+  (void)sync_reference_us();  // measured once per process, before this row's vCPU takes a CPU
   harness::MachineConfig mcfg;
   mcfg.csd_timeout = std::chrono::milliseconds(5000);
   harness::Machine machine(mcfg);
@@ -53,7 +55,9 @@ void BM_patch(benchmark::State& state, pp::ApplyMode apply, pp::Backend backend,
   cfg.observer = nullptr;
   cfg.cpu_sync = [&machine] { machine.on_each_cpu(harness::do_sync_core, nullptr, "do_sync_core"); };
   try {
-    const pp::Stats before = pp::stats();
+    FlipDelta d;
+    d.before = pp::stats();
+    const std::uint64_t ipis0 = machine.ipis_sent();
     BatchCounters c;
     bool on = pp::static_key_count(set->key) > 0;
     c.start();
@@ -65,14 +69,15 @@ void BM_patch(benchmark::State& state, pp::ApplyMode apply, pp::Backend backend,
         pp::static_key_disable(set->key, cfg);
     }
     c.stop();
-    const pp::Stats after = pp::stats();
-    const double flips = static_cast<double>(state.iterations());
-    c.publish(state, flips);
-    state.counters["syncs"] = static_cast<double>(after.syncs - before.syncs) / flips;
-    state.counters["int3_hits"] = static_cast<double>(after.int3_hits - before.int3_hits) / flips;
-    state.counters["flip_us"] = c.elapsed_us() / flips;
+    d.after = pp::stats();
+    d.ipis = machine.ipis_sent() - ipis0;
+    d.flips = static_cast<double>(state.iterations());
+    c.publish(state, d.flips);
+    publish_flip_counters(state, d, c.elapsed_us() / d.flips);
+    state.counters["int3_hits"] = static_cast<double>(d.after.int3_hits - d.before.int3_hits) / d.flips;
+    state.counters["flip_us"] = c.elapsed_us() / d.flips;
     state.counters["sites"] = static_cast<double>(set->sites);
-    if (on) pp::static_key_disable(set->key, cfg); // leave the key as found: off
+    if (on) pp::static_key_disable(set->key, cfg);  // leave the key as found: off
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
   }
@@ -80,17 +85,17 @@ void BM_patch(benchmark::State& state, pp::ApplyMode apply, pp::Backend backend,
   machine.join_all();
 }
 
-} // namespace
+}  // namespace
 
 void register_patch_benchmarks() {
   for (const auto apply : {pp::ApplyMode::per_site, pp::ApplyMode::batched})
     for (const auto backend : {pp::Backend::mprotect, pp::Backend::procmem})
       for (const auto& set : patch_sites::all()) {
-        const std::string name = fmt::format("patch/{}/{}/sites:{}", apply == pp::ApplyMode::per_site ? "per-site" : "batched",
-                                             pp::to_string(backend), set.sites);
-        benchmark::RegisterBenchmark(name.c_str(), BM_patch, apply, backend, &set)
-            ->Unit(benchmark::kMicrosecond);
+        const std::string name =
+            fmt::format("patch/{}/{}/sites:{}", apply == pp::ApplyMode::per_site ? "per-site" : "batched",
+                        pp::to_string(backend), set.sites);
+        benchmark::RegisterBenchmark(name.c_str(), BM_patch, apply, backend, &set)->Unit(benchmark::kMicrosecond);
       }
 }
 
-} // namespace pokebench::bench::detail
+}  // namespace pokebench::bench::detail

@@ -70,7 +70,11 @@ class RowCollector : public benchmark::BenchmarkReporter {
         return it == r.counters.end() ? 0.0 : it->second.value;
       };
       row.cycles_per_iter = get("cycles_per_iter");
-      row.syncs = get("syncs");
+      row.syncs = get("syncs_per_flip");
+      row.ipis_per_flip = get("ipis_per_flip");
+      row.write_windows_per_flip = get("write_windows_per_flip");
+      row.bytes_written_per_flip = get("bytes_written_per_flip");
+      row.ref_units = get("ref_units");
       row.flip_us = get("flip_us");
       row.int3_hits = get("int3_hits");
     }
@@ -84,16 +88,20 @@ class RowCollector : public benchmark::BenchmarkReporter {
  private:
   static double time_unit_ns(benchmark::TimeUnit u) {
     switch (u) {
-      case benchmark::kSecond: return 1e9;
-      case benchmark::kMillisecond: return 1e6;
-      case benchmark::kMicrosecond: return 1e3;
-      default: return 1;
+      case benchmark::kSecond:
+        return 1e9;
+      case benchmark::kMillisecond:
+        return 1e6;
+      case benchmark::kMicrosecond:
+        return 1e3;
+      default:
+        return 1;
     }
   }
   std::map<std::string, Row> rows_;
 };
 
-} // namespace
+}  // namespace
 
 std::vector<Row> run_rows(const std::string& filter, int repetitions, double min_time) {
   register_benchmarks();
@@ -112,4 +120,4 @@ std::vector<Row> run_rows(const std::string& filter, int repetitions, double min
   return collector.rows();
 }
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

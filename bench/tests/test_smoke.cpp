@@ -25,7 +25,7 @@ void expect_sane_cycles(const pb::Row& r) {
   EXPECT_GT(r.real_time_ns, 0.0) << r.name;
 }
 
-} // namespace
+}  // namespace
 
 TEST(Smoke, LoopFamilyEveryVariantAndState) {
   const auto rows = run("^loop/");
@@ -51,8 +51,41 @@ TEST(Smoke, PatchFamilyCountsSyncsExactly) {
     EXPECT_GT(r.flip_us, 0.0) << name;
     const std::size_t sites = std::stoul(name.substr(name.rfind(':') + 1));
     // per-site: 3 syncs per site (int3, tail, head); batched: 3 per batch.
-    const double expected = name.find("/per-site/") != std::string::npos ? 3.0 * static_cast<double>(sites) : 3.0;
+    const double n = static_cast<double>(sites);
+    const bool per_site = name.find("/per-site/") != std::string::npos;
+    const double expected = per_site ? 3.0 * n : 3.0;
     EXPECT_DOUBLE_EQ(r.syncs, expected) << name;
+    // One IPI per sync: the reader vCPU is the only other CPU of the Machine.
+    EXPECT_DOUBLE_EQ(r.ipis_per_flip, expected) << name;
+    // procmem: a pwrite per write, 3 per site; mprotect: one window per step
+    // over the batch's pages (the sites of one function: one run of pages).
+    const bool procmem = name.find("/procmem/") != std::string::npos;
+    EXPECT_DOUBLE_EQ(r.write_windows_per_flip, procmem || per_site ? 3.0 * n : 3.0) << name;
+    EXPECT_DOUBLE_EQ(r.bytes_written_per_flip, 6.0 * n) << name << ": int3, 4-byte tail, head";
+    EXPECT_GT(r.ref_units, 0.0) << name;
+  }
+}
+
+TEST(Smoke, LoopFlippingCountsTheVariantsProtocolExactly) {
+  const auto rows = run("^loop/(plain|per-site|batched)/flipping$");
+  ASSERT_EQ(rows.size(), 3u);
+  // plain has no key: nothing is written, whatever the toggler does.
+  const auto& plain = rows.at("loop/plain/flipping");
+  EXPECT_DOUBLE_EQ(plain.syncs, 0.0);
+  EXPECT_DOUBLE_EQ(plain.bytes_written_per_flip, 0.0);
+  // One key, a begin and a retry site, procmem, membarrier only (no IPIs):
+  // per-site 3 syncs per site, batched 3 per flip; 3 pwrites and 6 bytes per
+  // site either way. The two variants differ only in apply mode, and so do
+  // their sync counts (the negative control).
+  const auto& per_site = rows.at("loop/per-site/flipping");
+  const auto& batched = rows.at("loop/batched/flipping");
+  EXPECT_DOUBLE_EQ(per_site.syncs, 6.0);
+  EXPECT_DOUBLE_EQ(batched.syncs, 3.0);
+  for (const auto* r : {&per_site, &batched}) {
+    EXPECT_DOUBLE_EQ(r->ipis_per_flip, 0.0) << r->name;
+    EXPECT_DOUBLE_EQ(r->write_windows_per_flip, 6.0) << r->name;
+    EXPECT_DOUBLE_EQ(r->bytes_written_per_flip, 12.0) << r->name;
+    EXPECT_GT(r->ref_units, 0.0) << r->name;
   }
 }
 

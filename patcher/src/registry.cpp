@@ -145,6 +145,8 @@ Stats stats() noexcept {
   s.sites_patched = c.sites_patched.load(std::memory_order_relaxed);
   s.syncs = c.syncs.load(std::memory_order_relaxed);
   s.writes = c.writes.load(std::memory_order_relaxed);
+  s.write_windows = c.write_windows.load(std::memory_order_relaxed);
+  s.bytes_written = c.bytes_written.load(std::memory_order_relaxed);
   s.int3_hits = c.int3_hits.load(std::memory_order_relaxed);
   s.int3_reexecuted = c.int3_reexecuted.load(std::memory_order_relaxed);
   s.stray_sigtraps = c.stray_sigtraps.load(std::memory_order_relaxed);
@@ -153,8 +155,8 @@ Stats stats() noexcept {
 
 void reset_stats() noexcept {
   Counters& c = counters();
-  for (auto* a :
-       {&c.updates, &c.sites_patched, &c.syncs, &c.writes, &c.int3_hits, &c.int3_reexecuted, &c.stray_sigtraps})
+  for (auto* a : {&c.updates, &c.sites_patched, &c.syncs, &c.writes, &c.write_windows, &c.bytes_written, &c.int3_hits,
+                  &c.int3_reexecuted, &c.stray_sigtraps})
     a->store(0, std::memory_order_relaxed);
 }
 

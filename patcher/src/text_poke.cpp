@@ -58,9 +58,10 @@ int procmem_fd() {
   if (g_procmem_fd >= 0) return g_procmem_fd;
   g_procmem_fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
   if (g_procmem_fd < 0)
-    throw Error(fmt::format("procmem backend: cannot open /proc/self/mem for writing: {} (is /proc mounted, "
-                            "and writes to it allowed?); use the mprotect backend (--backend mprotect)",
-                            std::strerror(errno)));
+    throw Error(
+        fmt::format("procmem backend: cannot open /proc/self/mem for writing: {} (is /proc mounted, "
+                    "and writes to it allowed?); use the mprotect backend (--backend mprotect)",
+                    std::strerror(errno)));
   return g_procmem_fd;
 }
 
@@ -68,12 +69,13 @@ void poke_procmem(std::uintptr_t addr, const std::uint8_t* bytes, std::size_t le
   const int fd = procmem_fd();
   const ssize_t n = pwrite(fd, bytes, len, static_cast<off_t>(addr));
   if (n != static_cast<ssize_t>(len))
-    throw Error(fmt::format("procmem backend: pwrite of {} bytes to /proc/self/mem at {:#x} failed: {}; use the "
-                            "mprotect backend (--backend mprotect)",
-                            len, addr, n < 0 ? std::strerror(errno) : "short write"));
+    throw Error(
+        fmt::format("procmem backend: pwrite of {} bytes to /proc/self/mem at {:#x} failed: {}; use the "
+                    "mprotect backend (--backend mprotect)",
+                    len, addr, n < 0 ? std::strerror(errno) : "short write"));
 }
 
-} // namespace
+}  // namespace
 
 PokeWindow::PokeWindow(Backend backend, const std::vector<std::uintptr_t>& sites) : backend_(backend) {
   if (backend_ != Backend::mprotect) return;
@@ -93,6 +95,7 @@ PokeWindow::PokeWindow(Backend backend, const std::vector<std::uintptr_t>& sites
   ranges_ = std::move(merged);
   set_protection(ranges_, PROT_READ | PROT_WRITE | PROT_EXEC);
   open_ = true;
+  counters().write_windows.fetch_add(ranges_.size(), std::memory_order_relaxed);
 }
 
 void PokeWindow::close() {
@@ -118,8 +121,10 @@ void PokeWindow::write(std::uintptr_t addr, const std::uint8_t* bytes, std::size
     for (std::size_t i = 0; i < len; ++i) dst[i] = bytes[i];
   } else {
     poke_procmem(addr, bytes, len);
+    counters().write_windows.fetch_add(1, std::memory_order_relaxed);  // each pwrite is its own window
   }
   counters().writes.fetch_add(1, std::memory_order_relaxed);
+  counters().bytes_written.fetch_add(len, std::memory_order_relaxed);
 }
 
-} // namespace pokebench::patcher::detail
+}  // namespace pokebench::patcher::detail

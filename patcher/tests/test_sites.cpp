@@ -188,6 +188,63 @@ TEST(PatchProtocol, PerSiteSyncsThreeTimesPerSiteBatchedThreeTimesPerBatch) {
   EXPECT_EQ(cpu_syncs, 3) << "out of the scope: the default policy, no hook";
 }
 
+// Page ranges an mprotect window over these sites opens: the pages each site
+// touches, runs of adjacent pages counting once.
+std::size_t page_runs(const std::vector<pp::SiteInfo>& sites) {
+  const auto ps = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  std::vector<std::uintptr_t> pages;
+  for (const auto& s : sites) {
+    const auto a = reinterpret_cast<std::uintptr_t>(s.code);
+    for (std::uintptr_t p = a / ps; p <= (a + pp::kSiteSize - 1) / ps; ++p) pages.push_back(p);
+  }
+  std::sort(pages.begin(), pages.end());
+  pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
+  std::size_t runs = 0;
+  for (std::size_t i = 0; i < pages.size(); ++i) runs += i == 0 || pages[i] != pages[i - 1] + 1;
+  return runs;
+}
+
+struct WriteCounts {
+  std::uint64_t windows, bytes;
+};
+
+WriteCounts flip_and_count(pp::ApplyMode apply, pp::Backend backend) {
+  pp::Config cfg;
+  cfg.apply = apply;
+  cfg.backend = backend;
+  const pp::Stats before = pp::stats();
+  pp::static_key_enable(&g_order_key.key, cfg);
+  const pp::Stats after = pp::stats();
+  pp::static_key_disable(&g_order_key.key, cfg);
+  return {after.write_windows - before.write_windows, after.bytes_written - before.bytes_written};
+}
+
+TEST(PatchProtocol, WriteWindowsAndBytesPerFlipAreExact) {
+  const auto sites = pp::sites_of(&g_order_key.key);
+  ASSERT_EQ(sites.size(), 4U);
+  const std::uint64_t runs = page_runs(sites);
+  // Every site takes 1 + 4 + 1 bytes (int3, tail, head), whatever the mode.
+  // procmem: one pwrite per write, 3 per site in either mode.
+  for (const auto apply : {pp::ApplyMode::per_site, pp::ApplyMode::batched}) {
+    const WriteCounts procmem = flip_and_count(apply, pp::Backend::procmem);
+    EXPECT_EQ(procmem.windows, 12U) << pp::to_string(apply);
+    EXPECT_EQ(procmem.bytes, 24U) << pp::to_string(apply);
+  }
+  // mprotect: per-site opens one window per site and step; batched one per
+  // step and page run of the batch. The negative control is per-site itself:
+  // the same flip, another configuration, other counts (when the sites share
+  // pages, which the runs below say).
+  const WriteCounts per_site = flip_and_count(pp::ApplyMode::per_site, pp::Backend::mprotect);
+  const WriteCounts batched = flip_and_count(pp::ApplyMode::batched, pp::Backend::mprotect);
+  EXPECT_EQ(per_site.windows, 12U);
+  EXPECT_EQ(batched.windows, 3 * runs) << runs << " page runs";
+  EXPECT_EQ(per_site.bytes, 24U);
+  EXPECT_EQ(batched.bytes, 24U);
+  if (runs < 4) {
+    EXPECT_NE(per_site.windows, batched.windows);
+  }
+}
+
 TEST(BadInput, PatchingSomethingThatIsNotASiteIsRefused) {
   // The middle of a real site, and data: neither is a site's first byte.
   const auto* site = static_cast<const std::uint8_t*>(pp::sites_of(&g_bytes_key.key)[0].code);

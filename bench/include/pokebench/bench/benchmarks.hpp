@@ -26,10 +26,14 @@ struct Row {
   std::string name;
   double real_time_ns = 0;  // per iteration
   double cycles_per_iter = 0;
-  double spread = 0;        // coefficient of variation, 0 without repetitions
-  double syncs = 0;         // patch/*: per flip
-  double flip_us = 0;       // patch/*
-  double int3_hits = 0;     // per iteration (flip for patch/*)
+  double spread = 0;         // coefficient of variation, 0 without repetitions
+  double syncs = 0;          // patch/*, loop/*/flipping: per flip (syncs_per_flip)
+  double ipis_per_flip = 0;  // the structural counters of bench/src/flip_counters.hpp
+  double write_windows_per_flip = 0;
+  double bytes_written_per_flip = 0;
+  double ref_units = 0;  // time per iteration / this process's sync round trip
+  double flip_us = 0;    // patch/*
+  double int3_hits = 0;  // per iteration (flip for patch/*)
   bool error = false;
   std::string error_message;
 };
@@ -38,4 +42,4 @@ struct Row {
 // `min_time` seconds per repetition, quietly, and returns one row each.
 std::vector<Row> run_rows(const std::string& filter, int repetitions, double min_time);
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

@@ -192,6 +192,8 @@ struct Stats {
   std::uint64_t sites_patched = 0;
   std::uint64_t syncs = 0;            // protocol syncs (membarrier + hook)
   std::uint64_t writes = 0;           // byte-range writes through the backend
+  std::uint64_t write_windows = 0;    // mprotect: page runs made RWX and back; procmem: pwrite calls
+  std::uint64_t bytes_written = 0;    // bytes stored into sites (int3, tails, heads)
   std::uint64_t int3_hits = 0;        // traps on our int3s, all sites
   std::uint64_t int3_reexecuted = 0;  // traps whose int3 was already gone: re-run
   std::uint64_t stray_sigtraps = 0;   // SIGTRAPs that were not ours (chained on)
