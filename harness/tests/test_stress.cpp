@@ -8,13 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <ostream>
 #include <vector>
-
-// gtest prints a strategy by its name in parameters and failure messages.
-namespace pokebench::harness::cpuset {
-inline void PrintTo(Strategy s, std::ostream* os) { *os << strategy_name(s); }
-}  // namespace pokebench::harness::cpuset
 
 namespace pokebench::harness {
 namespace {
