@@ -88,6 +88,7 @@ nlohmann::ordered_json to_json(const CompareReport& r) {
   const auto& c = r.context;
   json j;
   j["schema_version"] = kCompareSchemaVersion;
+  j["scenario"] = r.scenario;
   j["context"] = {{"git_sha", c.git_sha},
                   {"compiler", c.compiler},
                   {"flags", c.flags},
@@ -104,6 +105,7 @@ nlohmann::ordered_json to_json(const CompareReport& r) {
   for (const auto& s : r.strategies)
     j["strategies"].push_back(
         {{"name", s.name},
+         {"is_fix", s.is_fix},
          {"correctness", {{"enable", correctness_json(s.enable)}, {"disable", correctness_json(s.disable)}}},
          {"cost", cost_json(s.cost)}});
   j["baselines"] = json::array();

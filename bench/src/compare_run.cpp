@@ -4,7 +4,9 @@
 #include <pokebench/bench/benchmarks.hpp>
 #include <pokebench/bench/compare.hpp>
 #include <pokebench/bench/insns.hpp>
+#include <pokebench/harness/scenario.hpp>
 #include <pokebench/harness/torture.hpp>
+#include <pokebench/patcher/patcher.hpp>
 
 #include <fmt/format.h>
 
@@ -15,7 +17,7 @@
 namespace pokebench::bench {
 namespace {
 
-constexpr const char* kStrategies[] = {"per-site", "batched", "ordered", "cached", "cookie"};
+// The benchmarks' own baselines (bench/include/pokebench/bench/loops.hpp).
 constexpr const char* kBaselines[] = {"plain", "load-test"};
 
 }  // namespace
@@ -32,20 +34,28 @@ CompareReport run_compare(const CompareOptions& o) {
 
   CompareReport report;
   report.context = collect_context();
+  const harness::Scenario& sc = harness::scenario_of(o.base);
+  const std::vector<const harness::StrategyInfo*> strategies = sc.listed_strategies();
+  report.scenario = sc.name();
   std::map<std::string, StrategyRow> rows;
-  for (const char* s : kStrategies) rows[s].name = s;
-  for (const char* s : kBaselines) rows[s].name = s;
+  for (const harness::StrategyInfo* s : strategies) {
+    rows[s->name].name = s->name;
+    rows[s->name].is_fix = s->is_fix;
+  }
+  // The loop/* and patch/* benchmarks run the slub scenario's strategies.
+  const bool costs = report.scenario == "slub";
+  if (costs)
+    for (const char* s : kBaselines) rows[s].name = s;
 
   // 1. Correctness: the harness's stress matrix, bounded. First, while this
   // process is still single-threaded (the harness forks trial children).
   if (o.correctness) {
-    say(
-        fmt::format("correctness: stress matrix (5 strategies x 2 directions x 6 orders x 2 int3 policies) within "
-                    "{:.0f} s",
-                    correctness_s));
-    // The harness's defaults (1 s CSD timeout): a shorter one turns a loaded
-    // machine's slow acknowledgement into a false hang.
-    const harness::ScenarioConfig base;
+    say(fmt::format("correctness: {} stress matrix ({} strategies x 2 directions x {} orders x 2 int3 policies) "
+                    "within {:.0f} s",
+                    sc.name(), strategies.size(), sc.orders().size(), correctness_s));
+    // The harness's defaults (1 s CSD timeout) unless told otherwise: a
+    // shorter one turns a loaded machine's slow acknowledgement into a false hang.
+    const harness::ScenarioConfig& base = o.base;
     std::map<std::string, std::size_t> cells_done;
     const harness::TortureResult tr = harness::run_torture(
         correctness_s,
@@ -66,7 +76,13 @@ CompareReport run_compare(const CompareOptions& o) {
                             harness::to_string(cell.config.direction), d->hangs, d->trials, d->torn_reads));
         },
         base);
-    if (tr.interrupted) report.notes.push_back("correctness phase interrupted: counts are partial");
+    if (tr.interrupted) {
+      // An interrupt means stop: no benchmarks after it, no result that looks whole.
+      report.interrupted = true;
+      report.notes.push_back("correctness phase interrupted: counts are partial, the cost phase did not run");
+      for (const harness::StrategyInfo* s : strategies) report.strategies.push_back(rows[s->name]);
+      return report;
+    }
   } else {
     report.notes.push_back("correctness not run (--no-correctness)");
   }
@@ -98,9 +114,11 @@ CompareReport run_compare(const CompareOptions& o) {
     row.cost.cycles_on = cycles("loop/" + name + "/on");
     row.cost.cycles_flipping = cycles("loop/" + name + "/flipping");
     if (name == "plain" || name == "load-test") continue;
-    // Every strategy but `batched` patches per site (harness apply_mode_for).
-    const auto it = by_name.find(
-        fmt::format("patch/{}/procmem/sites:{}", name == "batched" ? "batched" : "per-site", kCompareFlipSites));
+    // The flip in the strategy's own apply mode (the scenario's table).
+    const harness::StrategyInfo* st = sc.find_strategy(name);
+    if (st == nullptr) continue;
+    const auto it =
+        by_name.find(fmt::format("patch/{}/procmem/sites:{}", patcher::to_string(st->apply), kCompareFlipSites));
     if (it != by_name.end() && !it->second.error) {
       row.cost.flip_us_median = it->second.flip_us;
       row.cost.syncs_per_flip = it->second.syncs;
@@ -133,8 +151,9 @@ CompareReport run_compare(const CompareOptions& o) {
     report.notes.push_back("instruction counts not run (--no-insns)");
   }
 
-  for (const char* s : kStrategies) report.strategies.push_back(rows[s]);
-  for (const char* s : kBaselines) report.baselines.push_back(rows[s]);
+  for (const harness::StrategyInfo* s : strategies) report.strategies.push_back(rows[s->name]);
+  if (costs)
+    for (const char* s : kBaselines) report.baselines.push_back(rows[s]);
   return report;
 }
 

@@ -11,6 +11,8 @@
 // bench/tests/golden/compare.json; unmeasured values are null.
 #pragma once
 
+#include <pokebench/harness/config.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -21,7 +23,7 @@
 
 namespace pokebench::bench {
 
-inline constexpr int kCompareSchemaVersion = 1;
+inline constexpr int kCompareSchemaVersion = 2; // 2: "scenario", per-row "is_fix"
 inline constexpr std::size_t kCompareFlipSites = 64;
 
 struct CompareContext {
@@ -59,15 +61,18 @@ struct StrategyCost {
 
 struct StrategyRow {
   std::string name;
+  bool is_fix = false; // the scenario's word: must never hang nor tear (baselines: false)
   std::optional<DirectionCorrectness> enable, disable; // nullopt: not run (baselines)
   StrategyCost cost;
 };
 
 struct CompareReport {
   CompareContext context;
-  std::vector<StrategyRow> strategies; // the five, in issue order
+  std::string scenario;                // whose strategies these are
+  std::vector<StrategyRow> strategies; // the scenario's listed strategies, in its order
   std::vector<StrategyRow> baselines;  // plain, load-test: cost only
   std::vector<std::string> notes;      // what was skipped and why
+  bool interrupted = false;            // SIGINT/SIGTERM in the correctness phase: nothing after it ran
 };
 
 // Keys in this order: schema_version, context, strategies, baselines, notes.
@@ -76,6 +81,9 @@ std::string render_text(const CompareReport&);
 std::string render_markdown(const CompareReport&);
 
 struct CompareOptions {
+  // The scenario and machine the correctness matrix runs (its strategies are
+  // the rows); the cost rows exist for the slub scenario's strategies.
+  harness::ScenarioConfig base;
   bool quick = false;             // everything within 90 s on 2 CPUs
   double correctness_seconds = 0; // 0: 30 quick, 120 full (hang detection may overrun it)
   int repetitions = 0;            // 0: 3 quick, 9 full
