@@ -6,6 +6,7 @@
 #include "subprocess.hpp"
 
 #include <pokebench/results/document_io.hpp>
+#include <pokebench/support/output.hpp>
 
 #include <filesystem>
 #include <memory>
@@ -38,7 +39,7 @@ int run_ab_command(AbCliOptions o) {
   const std::string text =
       o.format == "json" ? results::format_ab_json(report).dump(2) + "\n" : results::format_ab_text(report);
   fmt::print("{}", text);
-  if (!o.out.empty()) results::write_file_atomically(o.out, text);
+  if (!o.out.empty()) support::write_file_atomically(o.out, text);
   return report.exit_code();
 }
 

@@ -1,4 +1,4 @@
-// The JSON shape of `pokebench compare` is a contract (schema 1, compare.hpp):
+// The JSON shape of `pokebench compare` is a contract (schema 2, compare.hpp):
 // a canned report must serialise byte for byte as golden/compare.json.
 // Regenerate deliberately with POKEBENCH_UPDATE_GOLDEN=1 after a reviewed
 // schema change (and bump kCompareSchemaVersion if a key moves or goes).
@@ -16,12 +16,14 @@ namespace {
 
 pb::CompareReport canned() {
   pb::CompareReport r;
+  r.scenario = "slub";
   r.context = {"0123456789abcdef0123456789abcdef01234567", "GCC 12.2.0", "Release: -O3 -DNDEBUG",
                "Linux 6.1.0", "AMD EPYC", 2, true, "KVMKVMKVM", "tsc", 2.596, 3.5, "2026-11-21T20:00:00Z"};
   const char* names[] = {"per-site", "batched", "ordered", "cached", "cookie"};
   for (int i = 0; i < 5; ++i) {
     pb::StrategyRow s;
     s.name = names[i];
+    s.is_fix = i != 0; // per-site is the bug
     s.enable = pb::DirectionCorrectness{100u + static_cast<unsigned>(i), i == 0 ? 7u : 0u, 0, 3, i == 0 ? 1000u : 1u};
     s.disable = pb::DirectionCorrectness{90, i == 0 ? 2u : 0u, 0, 0, 1};
     s.cost.cycles_off = 1.25 + i;
@@ -65,12 +67,15 @@ TEST(CompareGolden, JsonShapeIsPinned) {
 
 TEST(CompareGolden, IssueKeysArePresent) {
   const auto j = pb::to_json(canned());
-  EXPECT_EQ(j.at("schema_version"), 1);
+  EXPECT_EQ(j.at("schema_version"), 2);
+  EXPECT_EQ(j.at("scenario"), "slub");
   for (const char* k : {"git_sha", "compiler", "flags", "kernel", "cpu_model", "cpus", "vm", "counters", "tsc_ghz", "date"})
     EXPECT_TRUE(j.at("context").contains(k)) << k;
   ASSERT_EQ(j.at("strategies").size(), 5u);
   const auto& s = j.at("strategies").at(0);
   EXPECT_EQ(s.at("name"), "per-site");
+  EXPECT_EQ(s.at("is_fix"), false);
+  EXPECT_EQ(j.at("strategies").at(2).at("is_fix"), true);
   for (const char* dir : {"enable", "disable"})
     for (const char* k : {"trials", "hangs", "torn_reads", "unchecked_reads", "max_retries"})
       EXPECT_TRUE(s.at("correctness").at(dir).contains(k)) << dir << "." << k;

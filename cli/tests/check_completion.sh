@@ -62,7 +62,9 @@ while IFS=$'\t' read -r kind path name type; do
   fi
   options=$((options + 1))
   expect_offered "$name" "${words[@]}" "${name:0:${#name}-1}"
-  if [[ $type =~ \{([^}]*)\} ]]; then # {a,b}, or a map's {a->1,b->2}: its names
+  # CLI11 prints a value set right after the type ("TEXT:{a,b}"); braces in a
+  # default value ("TEXT={build}/cli/pokebench") are no set.
+  if [[ ${type%%=*} =~ :\{([^}]*)\} ]]; then # {a,b}, or a map's {a->1,b->2}: its names
     choices=$(tr ',' '\n' <<<"${BASH_REMATCH[1]}" | sed 's/->.*//' | tr '\n' ' ')
     expect_exactly "$choices" "${words[@]}" "$name" ""
     [[ $name == --* ]] && expect_exactly "$choices" "${words[@]}" "$name" "="
