@@ -1,7 +1,7 @@
 // patch/<per-site|batched>/<mprotect|procmem>/sites:<N>: one key flip (enable
 // or disable, alternately) of a key with N sites, while one reader vCPU runs
 // those sites (once every 10 us) with IRQs enabled. The sync is the kernel's: membarrier, then
-// on_each_cpu(do_sync_core, wait=1) over the vCPUs (KERNEL-NOTES 2).
+// on_each_cpu(do_sync_core, wait=1) over the vCPUs (docs/kernel.md, text_poke_bp).
 // per-site costs 3 syncs per site, batched 3 per batch of up to max_batch.
 #include "families.hpp"
 #include "flip_counters.hpp"

@@ -1,4 +1,4 @@
-// seqcount_t with the kernel's semantics (include/linux/seqlock.h, KERNEL-NOTES 3).
+// seqcount_t with the kernel's semantics (include/linux/seqlock.h; docs/kernel.md, seqcount).
 //
 //   reader:  start = read_seqcount_begin(&s);   // spins while odd, then rmb
 //            ... read the protected data (relaxed atomics) ...
