@@ -2,6 +2,6 @@
 add_library(pokebench_warnings INTERFACE)
 add_library(pokebench::warnings ALIAS pokebench_warnings)
 target_compile_options(pokebench_warnings INTERFACE
-  -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Woverloaded-virtual -Wnull-dereference -Wformat=2
+  -Wall -Wextra -Wshadow -Wcast-align -Wnull-dereference -Wformat=2
+  $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual>
   $<$<BOOL:${POKEBENCH_WARNINGS_AS_ERRORS}>:-Werror>)

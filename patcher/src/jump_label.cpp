@@ -1,9 +1,12 @@
-// Reference-counted key transitions, as kernel/jump_label.c (v4.x) does them:
+// Reference-counted key transitions, as kernel/jump_label.c (v6.2) does them:
 // only 0 <-> 1 patches; the first enable holds the count at -1 while the
-// sites are rewritten, and publishes 1 (release) once they all are.
+// sites are rewritten, and publishes 1 (release) once they all are. Misuse
+// warns once per check, as the kernel's WARN_ON_ONCE does.
 #include "internal.hpp"
 
-#include <pokebench/support/diagnostics.hpp>
+#include <pokebench/patcher/warn.h>
+
+#include <climits>
 
 namespace pokebench::patcher {
 namespace {
@@ -20,72 +23,90 @@ void jump_label_update_locked(static_key* key, bool enabled, const Config& polic
   detail::apply_update(policy, key, enabled, sites);
 }
 
-void warn_once(const char* what) {
-  static std::atomic<bool> warned{false};
-  if (!warned.exchange(true, std::memory_order_relaxed))
-    support::warning("{} (the kernel would WARN_ON_ONCE here)", what);
+}  // namespace
+
+bool static_key_fast_inc_not_disabled(static_key* key) {
+  // A count <= 0 sends the caller down the slow path (0: patch needed, -1: a
+  // first enable is in progress); INT_MAX is the overflow the slow path reports.
+  std::atomic_ref<int> count = key_count_ref(key);
+  for (int v = count.load(std::memory_order_relaxed);;) {
+    if (v <= 0 || v == INT_MAX) return false;
+    if (count.compare_exchange_weak(v, v + 1, std::memory_order_relaxed)) return true;
+  }
 }
 
-} // namespace
+bool static_key_slow_try_dec(static_key* key) {
+  std::atomic_ref<int> count = key_count_ref(key);
+  for (int v = count.load(std::memory_order_relaxed);;) {
+    // -1: a decrement concurrent with the first increment (an ordering bug
+    // of the caller); 0: underflow, reported and treated as done.
+    POKEBENCH_WARN_ONCE(v < 0, "static key count is -1: a decrement raced with the first increment");
+    if (POKEBENCH_WARN_ONCE(v == 0, "static_key_slow_dec() on a key whose count is already 0")) return true;
+    if (v <= 1) return false;
+    if (count.compare_exchange_weak(v, v - 1, std::memory_order_relaxed)) return true;
+  }
+}
 
-void static_key_slow_inc(static_key* key, const Config& policy) {
-  // Fast path: already enabled, just count (never from 0 or -1).
-  for (int v = key->enabled.load(std::memory_order_relaxed); v > 0;)
-    if (key->enabled.compare_exchange_weak(v, v + 1, std::memory_order_relaxed)) return;
+bool static_key_slow_inc(static_key* key, const Config& policy) {
+  if (static_key_fast_inc_not_disabled(key)) return true;
 
   std::lock_guard lock(jump_label_mutex());
-  if (key->enabled.load(std::memory_order_relaxed) == 0) {
-    key->enabled.store(-1, std::memory_order_relaxed);
+  std::atomic_ref<int> count = key_count_ref(key);
+  if (count.load(std::memory_order_relaxed) == 0) {
+    count.store(-1, std::memory_order_relaxed);
     jump_label_update_locked(key, true, policy);
-    // Release pairs with the acquire in static_key_count() and the fast path
-    // above: whoever sees 1 also sees every site patched.
-    key->enabled.store(1, std::memory_order_release);
-  } else {
-    key->enabled.fetch_add(1, std::memory_order_relaxed);
+    // Release pairs with the acquire in static_key_count() and the fast
+    // paths: whoever sees 1 also sees every site patched.
+    count.store(1, std::memory_order_release);
+    return true;
   }
+  return !POKEBENCH_WARN_ONCE(!static_key_fast_inc_not_disabled(key), "static key count overflow (INT_MAX)");
 }
 
 void static_key_slow_dec(static_key* key, const Config& policy) {
-  // atomic_dec_and_mutex_lock(): only the 1 -> 0 transition takes the lock.
-  for (int v = key->enabled.load(std::memory_order_relaxed); v > 1;)
-    if (key->enabled.compare_exchange_weak(v, v - 1, std::memory_order_relaxed)) return;
+  if (static_key_slow_try_dec(key)) return;
 
   std::lock_guard lock(jump_label_mutex());
-  const int v = key->enabled.load(std::memory_order_relaxed);
-  if (v <= 0) {
-    warn_once("static_key_slow_dec() on a key whose count is already 0");
-    return;
-  }
-  if (key->enabled.fetch_sub(1, std::memory_order_acq_rel) == 1) jump_label_update_locked(key, false, policy);
+  std::atomic_ref<int> count = key_count_ref(key);
+  const int v = count.load(std::memory_order_relaxed);
+  // -1 cannot be seen with the mutex held (the first enable holds it).
+  if (POKEBENCH_WARN_ONCE(v == -1, "static key count -1 seen under jump_label_mutex")) return;
+  if (POKEBENCH_WARN_ONCE(v == 0, "static_key_slow_dec() on a key whose count is already 0")) return;
+  if (count.fetch_sub(1, std::memory_order_acq_rel) == 1) jump_label_update_locked(key, false, policy);
 }
 
 void static_key_enable(static_key* key, const Config& policy) {
-  if (const int v = key->enabled.load(std::memory_order_acquire); v > 0) {
-    if (v != 1) warn_once("static_key_enable() on a reference-counted key (count > 1)");
+  std::atomic_ref<int> count = key_count_ref(key);
+  if (const int v = count.load(std::memory_order_acquire); v > 0) {
+    POKEBENCH_WARN_ONCE(v != 1, "static_key_enable() on a reference-counted key (count %d)", v);
     return;
   }
   std::lock_guard lock(jump_label_mutex());
-  if (key->enabled.load(std::memory_order_relaxed) == 0) {
-    key->enabled.store(-1, std::memory_order_relaxed);
+  if (count.load(std::memory_order_relaxed) == 0) {
+    count.store(-1, std::memory_order_relaxed);
     jump_label_update_locked(key, true, policy);
-    key->enabled.store(1, std::memory_order_release); // as in static_key_slow_inc
+    count.store(1, std::memory_order_release);  // as in static_key_slow_inc
   }
 }
 
 void static_key_disable(static_key* key, const Config& policy) {
-  if (const int v = key->enabled.load(std::memory_order_acquire); v != 1) {
-    if (v != 0) warn_once("static_key_disable() on a reference-counted key (count > 1)");
+  std::atomic_ref<int> count = key_count_ref(key);
+  if (const int v = count.load(std::memory_order_acquire); v != 1) {
+    POKEBENCH_WARN_ONCE(v != 0, "static_key_disable() on a reference-counted key (count %d)", v);
     return;
   }
   std::lock_guard lock(jump_label_mutex());
   int expected = 1;
-  if (key->enabled.compare_exchange_strong(expected, 0, std::memory_order_acq_rel))
+  if (count.compare_exchange_strong(expected, 0, std::memory_order_acq_rel))
     jump_label_update_locked(key, false, policy);
 }
 
-void static_key_slow_inc(static_key* key) { static_key_slow_inc(key, policy_in_scope()); }
+void jump_label_lock() { jump_label_mutex().lock(); }
+void jump_label_unlock() { jump_label_mutex().unlock(); }
+
+bool static_key_slow_inc(static_key* key) { return static_key_slow_inc(key, policy_in_scope()); }
 void static_key_slow_dec(static_key* key) { static_key_slow_dec(key, policy_in_scope()); }
 void static_key_enable(static_key* key) { static_key_enable(key, policy_in_scope()); }
 void static_key_disable(static_key* key) { static_key_disable(key, policy_in_scope()); }
 
-} // namespace pokebench::patcher
+}  // namespace pokebench::patcher

@@ -72,8 +72,13 @@ SiteInfo describe(const SiteRecord& rec, bool with_symbol) {
 
 using namespace detail;
 
-void register_module(const jump_entry* start, const jump_entry* stop, const site_tag_entry* tags_start,
-                     const site_tag_entry* tags_stop) noexcept {
+}  // namespace pokebench::patcher
+
+extern "C" void pokebench_register_module(const pokebench_jump_entry* start, const pokebench_jump_entry* stop,
+                                          const pokebench_site_tag_entry* tags_start,
+                                          const pokebench_site_tag_entry* tags_stop) {
+  using namespace pokebench::patcher;
+  using namespace pokebench::patcher::detail;
   if (start == nullptr || start == stop) return;
   Registry& r = registry();
   std::unique_lock lock(r.mutex);
@@ -103,6 +108,9 @@ void register_module(const jump_entry* start, const jump_entry* stop, const site
   }
   publish_index_locked(r);
 }
+
+namespace pokebench::patcher {
+using namespace detail;
 
 std::vector<SiteInfo> sites_of(const static_key* key) {
   Registry& r = registry();

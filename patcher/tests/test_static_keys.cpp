@@ -53,7 +53,8 @@ void verify_keys(const char* when) {
   for (const KeyCase& c : kCases) EXPECT_EQ(c.branch(), c.enabled()) << c.name << " " << when;
 }
 
-class StaticKeys : public ::testing::TestWithParam<std::tuple<pokebench::patcher::Backend, pokebench::patcher::ApplyMode>> {
+class StaticKeys
+    : public ::testing::TestWithParam<std::tuple<pokebench::patcher::Backend, pokebench::patcher::ApplyMode>> {
  protected:
   static pokebench::patcher::Config policy_of(const ParamType& p) {
     pokebench::patcher::Config cfg;
@@ -73,7 +74,7 @@ TEST_P(StaticKeys, BranchesFollowTheirKeysBeforeAndAfterInvertingEveryKey) {
   // Invert each key twice (the kernel's test inverts and restores).
   for (int round = 0; round < 2; ++round) {
     for (const KeyCase& c : kCases) {
-      if (c.branch == unlikely_true || c.branch == unlikely_false) continue; // key shared with likely_*
+      if (c.branch == unlikely_true || c.branch == unlikely_false) continue;  // key shared with likely_*
       c.invert();
     }
     verify_keys(round == 0 ? "after inverting" : "after restoring");
@@ -122,7 +123,7 @@ TEST(StaticKeyCount, FirstEnableHoldsMinusOneWhilePatching) {
   pokebench::patcher::Config cfg;
   cfg.observer = [&](const pokebench::patcher::PatchEvent& ev) {
     if (ev.step != pokebench::patcher::Step::before_write) return;
-    raw_counts.push_back(counted_key.key.enabled.load());
+    raw_counts.push_back(atomic_read(&counted_key.key.enabled));
     reported_counts.push_back(static_key_count(&counted_key.key));
   };
   {
@@ -132,7 +133,7 @@ TEST(StaticKeyCount, FirstEnableHoldsMinusOneWhilePatching) {
   ASSERT_FALSE(raw_counts.empty());
   for (int v : raw_counts) EXPECT_EQ(v, -1);
   for (int v : reported_counts) EXPECT_EQ(v, 1) << "static_key_count() reports -1 as 1";
-  EXPECT_EQ(counted_key.key.enabled.load(), 1);
+  EXPECT_EQ(atomic_read(&counted_key.key.enabled), 1);
   EXPECT_TRUE(counted_branch());
   static_branch_dec(&counted_key);
   EXPECT_FALSE(counted_branch());
@@ -149,4 +150,4 @@ TEST(StaticKeyCount, EnableAndDisableForceTheState) {
   EXPECT_FALSE(counted_branch());
 }
 
-} // namespace
+}  // namespace

@@ -164,10 +164,22 @@ class Error : public std::runtime_error {
 
 // Key changes with an explicit policy: every site of the key is patched
 // through `policy` (the caller's; nothing process-wide is consulted).
-void static_key_slow_inc(static_key* key, const Config& policy);
+// static_key_slow_inc returns false (and warns) when the count would
+// overflow, as v6.2+ does.
+bool static_key_slow_inc(static_key* key, const Config& policy);
 void static_key_slow_dec(static_key* key, const Config& policy);
 void static_key_enable(static_key* key, const Config& policy);
 void static_key_disable(static_key* key, const Config& policy);
+
+// The lock-free halves (v6.2 kernel/jump_label.c): count up unless the key is
+// disabled, in transition (-1) or at INT_MAX; count down unless that would
+// reach 0 (true also for an underflow, which warns). Neither ever patches.
+bool static_key_fast_inc_not_disabled(static_key* key);
+bool static_key_slow_try_dec(static_key* key);
+
+// The kernel's jump_label_lock/unlock: the mutex every key change holds.
+void jump_label_lock();
+void jump_label_unlock();
 
 // The policy that the kernel-spelled calls without one (static_branch_inc(),
 // static_key_slow_inc(key), ...) patch with: the innermost ScopedPolicy alive
