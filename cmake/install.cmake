@@ -1,11 +1,15 @@
-# find_package(pokebench) for installed copies: the patcher library, the
-# support library it links (diagnostics sink) and their headers (the tools are installed as the `pokebench` executable).
+# find_package(pokebench) for installed copies: the patcher and kernel
+# libraries, the support library they link (diagnostics sink), their headers,
+# the module runner and pokebench_add_kernel_module() (the tools are installed
+# as the `pokebench` executable).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS pokebench_patcher pokebench_support EXPORT pokebenchTargets
+install(TARGETS pokebench_patcher pokebench_support pokebench_kernel pokebench_kernel_main EXPORT pokebenchTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY patcher/include/pokebench support/include/pokebench DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY kernel/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/pokebench/kernel)
+install(FILES kernel/cmake/PokebenchKernel.cmake DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/pokebench)
 install(EXPORT pokebenchTargets NAMESPACE pokebench:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/pokebench)
 
 configure_package_config_file(cmake/pokebenchConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/pokebenchConfig.cmake

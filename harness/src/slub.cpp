@@ -203,7 +203,7 @@ class SlubWorld final : public TrialWorld {
   SlubWorld(const ScenarioConfig& cfg, const Entry& e)
       : e_(e), writer_period_us_(cfg.param("writer-period-us")) {
     w_.work_per_loop = static_cast<unsigned>(cfg.param("work-per-loop"));
-    w_.mems_allowed_seq.sequence.store(static_cast<unsigned>(cfg.param("initial-seq")), std::memory_order_relaxed);
+    seqcount_set(&w_.mems_allowed_seq, static_cast<unsigned>(cfg.param("initial-seq")));
     for (unsigned i = 0; i < cfg.readers; ++i) w_.counts.push_back(std::make_unique<ReaderCounts>());
   }
   std::vector<NamedKey> keys() const override { return e_.keys(); }
@@ -227,7 +227,7 @@ class SlubWorld final : public TrialWorld {
   std::vector<NamedFunction> functions() const override { return e_.functions(); }
   std::string describe_reader(const ReaderSlot& r) const override {
     const char* fn = r.fn.load(std::memory_order_relaxed);
-    const unsigned seq = w_.mems_allowed_seq.sequence.load(std::memory_order_relaxed);
+    const unsigned seq = seqcount_value(&w_.mems_allowed_seq);
     if (fn == nullptr) return fmt::format("      not in a begin/retry loop; mems_allowed_seq {:#x}\n", seq);
     return fmt::format("      in {}<{}>: begin/retry loop iteration {}, cookie {:#x}, mems_allowed_seq now {:#x}\n", fn,
                        e_.info.name, r.loop_iter.load(std::memory_order_relaxed),

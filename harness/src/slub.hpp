@@ -36,7 +36,7 @@ struct ReaderCounts {
 // Everything a trial child's threads share.
 struct World {
   unsigned work_per_loop = 64;
-  seqcount_t mems_allowed_seq; // current->mems_allowed_seq
+  seqcount_t mems_allowed_seq{}; // current->mems_allowed_seq
   nodemask_t mems_allowed{};   // current->mems_allowed
   std::atomic<std::uint64_t> writes{0};
   std::vector<std::unique_ptr<ReaderCounts>> counts; // one per reader slot

@@ -2,6 +2,7 @@
 // CSD-lock watchdog. The protocol and its memory ordering are described at
 // the top of vcpu.hpp.
 #include <pokebench/harness/vcpu.hpp>
+#include <pokebench/kernel/irq_hook.h>
 #include <pokebench/support/diagnostics.hpp>
 
 #include <cpuid.h>
@@ -23,6 +24,15 @@ namespace {
 
 // initial-exec: the signal handler must not call __tls_get_addr.
 __thread Vcpu* tls_vcpu __attribute__((tls_model("initial-exec"))) = nullptr;
+
+// The IRQ operations <linux/irqflags.h> calls on a vCPU thread: its soft mask.
+const pokebench_irq_ops kVcpuIrqOps = {
+    [] { local_irq_disable(); },
+    [] { local_irq_enable(); },
+    []() -> unsigned long { return local_irq_save(); },
+    [](unsigned long flags) { local_irq_restore(flags); },
+    []() -> int { return irqs_disabled() ? 1 : 0; },
+};
 
 // Run every call queued on `v`. Called with v's IRQs masked, on v's thread
 // (from the signal handler or from local_irq_enable/restore).
@@ -235,6 +245,8 @@ Vcpu& Machine::start_vcpu(std::string name, std::function<void(Vcpu&)> body) {
     sigaddset(&s, ipi_signal());
     pthread_sigmask(SIG_UNBLOCK, &s, nullptr);
     tls_vcpu = &ref;
+    // Kernel C run on this vCPU (local_irq_save, write_seqlock_irqsave) masks its soft IRQs.
+    pokebench_set_thread_irq_ops(&kVcpuIrqOps);
     // Release pairs with the acquire in on_each_cpu: tid/thread are set
     // before anyone may send this vCPU an IPI.
     ref.online.store(true, std::memory_order_release);
@@ -251,6 +263,7 @@ Vcpu& Machine::start_vcpu(std::string name, std::function<void(Vcpu&)> body) {
     ref.online.store(false, std::memory_order_relaxed);
     local_irq_disable();
     flush_smp_call_function_queue(&ref); // nothing may stay locked
+    pokebench_set_thread_irq_ops(nullptr);
     tls_vcpu = nullptr;
   });
   ready_f.wait();

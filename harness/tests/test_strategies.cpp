@@ -141,8 +141,8 @@ template <class S>
 void check_semantics(unsigned disabled_cookie) {
   pp::Config cfg;
   cfg.apply = pp::ApplyMode::per_site;
-  seqcount_t s;
-  s.sequence = 2;
+  seqcount_t s{};
+  seqcount_set(&s, 2);
   RecordingProbe p;
   // Disabled: no seqcount read, no retry, an unchecked exit.
   auto [c0, again0] = begin_then_retry<S>(&s, true, p);
@@ -153,11 +153,11 @@ void check_semantics(unsigned disabled_cookie) {
   EXPECT_TRUE(S::enabled());
   // Enabled: begin returns the sequence, retry validates it.
   auto [c1, again1] = begin_then_retry<S>(&s, false, p);
-  EXPECT_EQ(c1, s.sequence.load()) << S::name;
+  EXPECT_EQ(c1, seqcount_value(&s)) << S::name;
   EXPECT_FALSE(again1);
   EXPECT_TRUE(p.checked);
   auto [c2, again2] = begin_then_retry<S>(&s, true, p);
-  EXPECT_NE(c2, s.sequence.load());
+  EXPECT_NE(c2, seqcount_value(&s));
   EXPECT_TRUE(again2) << S::name << ": a write between begin and retry must be seen";
   S::cpuset_dec(cfg);
   EXPECT_FALSE(S::enabled());
@@ -172,8 +172,8 @@ TEST(CpusetSemantics, Cached) { check_semantics<Cached<K3>>(0); }
 TEST(CpusetSemantics, Cookie) { check_semantics<Cookie<K4>>(kCookieDisabled); }
 
 TEST(CpusetSemantics, CookieRetryIgnoresTheKeyForMinusOne) {
-  seqcount_t s;
-  s.sequence = 2;
+  seqcount_t s{};
+  seqcount_set(&s, 2);
   RecordingProbe p;
   Cookie<K4>::cpuset_inc({});
   EXPECT_FALSE(Cookie<K4>::read_mems_allowed_retry(&s, kCookieDisabled, p));

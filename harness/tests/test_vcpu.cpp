@@ -1,6 +1,7 @@
 // vCPUs: the soft IRQ mask, IPIs by signal, on_each_cpu and its watchdog; seqcount.
 #include <pokebench/harness/seqcount.hpp>
 #include <pokebench/harness/vcpu.hpp>
+#include <pokebench/kernel/irq_hook.h>
 
 #include <gtest/gtest.h>
 
@@ -50,6 +51,35 @@ TEST(Vcpu, IpiWhileMaskedStaysPendingUntilIrqEnable) {
   release = true;
   sender.join();
   EXPECT_EQ(g_calls.load(), 1);
+}
+
+// Kernel C on a vCPU: <linux/irqflags.h>'s local_irq_save (here its hook,
+// as write_seqlock_irqsave calls it) masks the vCPU's soft IRQs, so an IPI
+// waits for the matching restore; off a vCPU the hook leaves the harness alone.
+TEST(Vcpu, KernelIrqSaveMasksTheVcpu) {
+  Machine m;
+  std::atomic<bool> masked{false}, release{false}, was_masked{false};
+  m.start_vcpu("kernel-c", [&](Vcpu& self) {
+    const unsigned long flags = pokebench_local_irq_save();
+    was_masked = irqs_disabled() && pokebench_irqs_disabled() != 0;
+    masked = true;
+    while (!release && !self.machine->stop_requested()) cpu_relax();
+    pokebench_local_irq_restore(flags);
+    while (!self.machine->stop_requested()) cpu_relax();
+  });
+  while (!masked) cpu_relax();
+  EXPECT_TRUE(was_masked.load());
+  g_calls = 0;
+  std::thread sender([&] { m.on_each_cpu(count_call, nullptr, "count_call"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(g_calls.load(), 0) << "the IPI ran inside the kernel code's IRQ-off section";
+  release = true;
+  sender.join();
+  EXPECT_EQ(g_calls.load(), 1);
+  const unsigned long flags = pokebench_local_irq_save(); // not a vCPU: the per-thread flag only
+  EXPECT_NE(pokebench_irqs_disabled(), 0);
+  pokebench_local_irq_restore(flags);
+  EXPECT_EQ(pokebench_irqs_disabled(), 0);
 }
 
 TEST(Vcpu, IpiFunctionRunsWithIrqsMasked) {
