@@ -159,6 +159,16 @@ TEST(KernelPolicy, CCodeChangesKeysThroughThePolicyInScope) {
   EXPECT_EQ(syncs, 3) << "outside the scope the default policy applies";
 }
 
+TEST(KernelInit, AKeyChangedBeforeJumpLabelInitWarns) {
+  static_key_initialized = false;  // as if jump_label_init() had not run yet
+  const unsigned long before = pokebench_warn_count();
+  static_branch_enable(&typed_false);
+  static_key_initialized = true;
+  EXPECT_EQ(pokebench_warn_count() - before, 1U) << "STATIC_KEY_CHECK_USE";
+  static_branch_disable(&typed_false);
+  EXPECT_EQ(pokebench_warn_count() - before, 1U);
+}
+
 TEST(KernelInit, JumpLabelIsInitialisedBeforeAnyModuleRuns) {
   EXPECT_TRUE(static_key_initialized);
   jump_label_init();  // idempotent
