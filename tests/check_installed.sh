@@ -18,7 +18,8 @@ check_installed() {
   # shellcheck disable=SC2016  # a literal $ORIGIN
   readelf -d "$pb" | grep -qE '\((RPATH|RUNPATH)\).*\[\$ORIGIN/' ||
     _fail "$pb has no \$ORIGIN-relative RUNPATH: $(readelf -d "$pb" | grep PATH)"
-  lib=$(env -u LD_LIBRARY_PATH ldd "$pb" | awk '$1 ~ /^libpokebench_patcher\.so/ {print $3}')
+  # The first line: ldd lists a missing library once per object that needs it.
+  lib=$(env -u LD_LIBRARY_PATH ldd "$pb" | awk '$1 ~ /^libpokebench_patcher\.so/ {print $3; exit}')
   [[ $lib == "$root"/* ]] || _fail "$pb loads libpokebench_patcher from '${lib:-nowhere}', not from inside $root"
   out=$(env -u LD_LIBRARY_PATH "$pb" --version 2>&1) || _fail "$pb --version failed: $out"
   [[ $out == "pokebench $version" ]] || _fail "$pb --version printed '$out', expected 'pokebench $version'"

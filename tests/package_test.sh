@@ -33,7 +33,7 @@ root=$work/root
 dpkg -x "$deb" "$root" || exit 1
 contents=$(dpkg-deb -c "$deb" | awk '{print $NF}')
 for f in ./usr/"$1"/pokebench ./usr/"$3"/man1/pokebench.1.gz ./usr/"$2"/bash-completion/completions/pokebench \
-  ./usr/include/pokebench/linux/jump_label.h; do
+  ./usr/include/pokebench/linux/jump_label.h ./usr/include/pokebench/kernel/linux/seqlock.h; do
   grep -qxF -- "$f" <<<"$contents" || fail "$deb does not contain $f"
 done
 grep -qE '/cmake/pokebench/pokebenchConfig\.cmake$' <<<"$contents" || fail "$deb has no pokebenchConfig.cmake"

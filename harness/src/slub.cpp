@@ -22,8 +22,8 @@ struct HarnessProbe {
   ReaderSlot* slot;
   ReaderCounts* counts;
   std::uint64_t iter = 0;
-  bool begin_read = false; // last begin() read the sequence
-  bool checked = false;    // last retry() validated that sequence
+  bool begin_read = false;  // last begin() read the sequence
+  bool checked = false;     // last retry() validated that sequence
 
   [[gnu::always_inline]] void on_begin(bool read_seq, unsigned value) noexcept {
     ++iter;
@@ -63,11 +63,13 @@ template <class S>
 
   bool agree = true;
   for (int i = 1; i < kNodemaskWords; ++i) agree = agree && snap[i] == snap[0];
-  auto bump = [](std::atomic<std::uint64_t>& n) { n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); };
+  auto bump = [](std::atomic<std::uint64_t>& n) {
+    n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  };
   bump(c.loops);
   if (probe.checked) {
     bump(c.checked);
-    if (!agree) bump(c.torn); // a validated sequence, yet inconsistent data
+    if (!agree) bump(c.torn);  // a validated sequence, yet inconsistent data
   } else {
     bump(c.unchecked);
     const unsigned seq1 = raw_read_seqcount(&w.mems_allowed_seq);
@@ -124,8 +126,12 @@ std::vector<NamedFunction> functions_of() {
 
 template <class S>
 Entry entry(const char* help, bool negative_control = false) {
-  return {{S::name, help, S::is_fix, S::apply, negative_control}, &pass<S>, &S::cpuset_inc, &S::cpuset_dec,
-          &S::keys, &functions_of<S>};
+  return {{S::name, help, S::is_fix, S::apply, negative_control},
+          &pass<S>,
+          &S::cpuset_inc,
+          &S::cpuset_dec,
+          &S::keys,
+          &functions_of<S>};
 }
 
 // The one table of the slub scenario's strategies.
@@ -200,8 +206,7 @@ void writer_main(World& w, std::uint64_t period_us) {
 
 class SlubWorld final : public TrialWorld {
  public:
-  SlubWorld(const ScenarioConfig& cfg, const Entry& e)
-      : e_(e), writer_period_us_(cfg.param("writer-period-us")) {
+  SlubWorld(const ScenarioConfig& cfg, const Entry& e) : e_(e), writer_period_us_(cfg.param("writer-period-us")) {
     w_.work_per_loop = static_cast<unsigned>(cfg.param("work-per-loop"));
     seqcount_set(&w_.mems_allowed_seq, static_cast<unsigned>(cfg.param("initial-seq")));
     for (unsigned i = 0; i < cfg.readers; ++i) w_.counts.push_back(std::make_unique<ReaderCounts>());
@@ -210,8 +215,7 @@ class SlubWorld final : public TrialWorld {
   void toggle(bool enable, const pp::Config& policy) override { enable ? e_.inc(policy) : e_.dec(policy); }
   void reader_pass(ReaderSlot& r) override { e_.pass(w_, r); }
   void start_other_vcpus(Machine& m) override {
-    if (writer_period_us_ > 0)
-      m.start_vcpu("writer", [this](Vcpu&) { writer_main(w_, writer_period_us_); });
+    if (writer_period_us_ > 0) m.start_vcpu("writer", [this](Vcpu&) { writer_main(w_, writer_period_us_); });
   }
   void collect(Oracles& o) const override {
     for (const auto& c : w_.counts) {
@@ -258,9 +262,10 @@ class SlubScenario final : public Scenario {
   unsigned other_vcpus(const ScenarioConfig& c) const override { return c.param("writer-period-us") > 0 ? 1 : 0; }
   std::string validate(const ScenarioConfig& c) const override {
     if (const std::uint64_t seq = c.param("initial-seq"); seq & 1u)
-      return fmt::format("--initial-seq {} is odd, which means a write is in progress: every reader would spin in "
-                         "read_seqcount_begin forever; use an even value (a booted kernel's is nonzero and even)",
-                         seq);
+      return fmt::format(
+          "--initial-seq {} is odd, which means a write is in progress: every reader would spin in "
+          "read_seqcount_begin forever; use an even value (a booted kernel's is nonzero and even)",
+          seq);
     return {};
   }
   std::unique_ptr<TrialWorld> make_world(const ScenarioConfig& c) const override {
@@ -268,7 +273,7 @@ class SlubScenario final : public Scenario {
   }
 };
 
-} // namespace
+}  // namespace
 
 const Scenario& scenario() {
   static const SlubScenario s;
@@ -288,4 +293,4 @@ void set_mems_allowed(World& w, std::uint64_t value, unsigned work) {
   w.writes.fetch_add(1, std::memory_order_relaxed);
 }
 
-} // namespace pokebench::harness::slub
+}  // namespace pokebench::harness::slub

@@ -36,13 +36,13 @@ struct ReaderCounts {
 // Everything a trial child's threads share.
 struct World {
   unsigned work_per_loop = 64;
-  seqcount_t mems_allowed_seq{}; // current->mems_allowed_seq
-  nodemask_t mems_allowed{};   // current->mems_allowed
+  seqcount_t mems_allowed_seq{};  // current->mems_allowed_seq
+  nodemask_t mems_allowed{};      // current->mems_allowed
   std::atomic<std::uint64_t> writes{0};
-  std::vector<std::unique_ptr<ReaderCounts>> counts; // one per reader slot
+  std::vector<std::unique_ptr<ReaderCounts>> counts;  // one per reader slot
 };
 
 // set_mems_allowed(): one seqcount-protected update of the nodemask, with IRQs masked.
 void set_mems_allowed(World& w, std::uint64_t value, unsigned work);
 
-} // namespace pokebench::harness::slub
+}  // namespace pokebench::harness::slub

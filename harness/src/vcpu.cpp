@@ -1,8 +1,8 @@
 // vCPUs, the soft interrupt mask, IPIs by signal, on_each_cpu and the
 // CSD-lock watchdog. The protocol and its memory ordering are described at
 // the top of vcpu.hpp.
-#include <pokebench/harness/vcpu.hpp>
 #include <pokebench/kernel/irq_hook.h>
+#include <pokebench/harness/vcpu.hpp>
 #include <pokebench/support/diagnostics.hpp>
 
 #include <cpuid.h>
@@ -49,7 +49,7 @@ void flush_smp_call_function_queue(Vcpu* v) noexcept {
     list = next;
   }
   while (fifo) {
-    call_single_data* next = fifo->next; // read before unlock: the sender may free it
+    call_single_data* next = fifo->next;  // read before unlock: the sender may free it
     fifo->func(fifo->info);
     v->calls_run.fetch_add(1, std::memory_order_relaxed);
     // csd_unlock. Release pairs with the acquire load in csd_lock_wait: what
@@ -111,12 +111,12 @@ bool have_serialize() noexcept {
   static const bool has = [] {
     unsigned a = 0, b = 0, c = 0, d = 0;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-    return (d & (1u << 14)) != 0; // CPUID.(EAX=7,ECX=0):EDX[14] SERIALIZE
+    return (d & (1u << 14)) != 0;  // CPUID.(EAX=7,ECX=0):EDX[14] SERIALIZE
   }();
   return has;
 }
 
-} // namespace
+}  // namespace
 
 Vcpu* this_vcpu() noexcept { return tls_vcpu; }
 int ipi_signal() noexcept { return SIGRTMIN + 3; }
@@ -168,10 +168,10 @@ bool irqs_disabled() noexcept {
 
 void sync_core() noexcept {
   if (have_serialize()) {
-    asm volatile(".byte 0x0f, 0x01, 0xe8" ::: "memory"); // SERIALIZE
+    asm volatile(".byte 0x0f, 0x01, 0xe8" ::: "memory");  // SERIALIZE
   } else {
     unsigned a = 0, b = 0, c = 0, d = 0;
-    __cpuid(0, a, b, c, d); // CPUID serializes (a VM exit under KVM)
+    __cpuid(0, a, b, c, d);  // CPUID serializes (a VM exit under KVM)
     asm volatile("" ::: "memory");
   }
 }
@@ -257,12 +257,14 @@ Vcpu& Machine::start_vcpu(std::string name, std::function<void(Vcpu&)> body) {
     local_irq_enable();
     while (!stop_requested()) {
       if (ref.call_queue.load(std::memory_order_relaxed)) run_pending_ipis(&ref);
-      struct timespec ts { 0, 100'000 };
+      struct timespec ts {
+        0, 100'000
+      };
       nanosleep(&ts, nullptr);
     }
     ref.online.store(false, std::memory_order_relaxed);
     local_irq_disable();
-    flush_smp_call_function_queue(&ref); // nothing may stay locked
+    flush_smp_call_function_queue(&ref);  // nothing may stay locked
     pokebench_set_thread_irq_ops(nullptr);
     tls_vcpu = nullptr;
   });
@@ -276,7 +278,7 @@ std::int64_t cpu_time_ns(const Vcpu& v) noexcept {
   if (clock_gettime(v.cpu_clock, &ts) != 0) return 0;
   return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
-} // namespace
+}  // namespace
 
 bool Machine::csd_lock_wait(call_single_data& csd, Vcpu& target) {
   bool reported = false;
@@ -293,7 +295,9 @@ bool Machine::csd_lock_wait(call_single_data& csd, Vcpu& target) {
     // short steps: with vCPUs spinning on every host CPU, sched_yield would
     // hand a whole time slice to a spinner sharing our CPU.
     if (waited > 50'000) {
-      struct timespec ts { 0, 10'000 };
+      struct timespec ts {
+        0, 10'000
+      };
       nanosleep(&ts, nullptr);
     }
     const std::int64_t timeout = std::chrono::nanoseconds(cfg_.csd_timeout).count();
@@ -307,7 +311,9 @@ bool Machine::csd_lock_wait(call_single_data& csd, Vcpu& target) {
       if (on_csd_stall && !on_csd_stall(stall)) return false;
     }
     if (reported) {
-      struct timespec ts { 0, 1'000'000 };
+      struct timespec ts {
+        0, 1'000'000
+      };
       nanosleep(&ts, nullptr);
     }
   }
@@ -329,7 +335,7 @@ bool Machine::on_each_cpu(smp_call_func_t func, void* info, const char* func_nam
     csd.seq = ipi_seq_.fetch_add(1, std::memory_order_relaxed) + 1;
     csd.sent_ns = t0;
     csd.target_cpu_ns = cpu_time_ns(v);
-    csd.locked.store(true, std::memory_order_relaxed); // published by the CAS below
+    csd.locked.store(true, std::memory_order_relaxed);  // published by the CAS below
     // llist_add. Release pairs with the acquire exchange in
     // flush_smp_call_function_queue.
     call_single_data* old = v.call_queue.load(std::memory_order_relaxed);
@@ -351,11 +357,11 @@ bool Machine::on_each_cpu(smp_call_func_t func, void* info, const char* func_nam
   for (std::size_t i = 0; i < n; ++i) {
     if (!csds[i].func) continue;
     if (!csd_lock_wait(csds[i], *vcpus_[i])) {
-      (void)csds.release(); // a vCPU may still run these: never free them
+      (void)csds.release();  // a vCPU may still run these: never free them
       return false;
     }
   }
   return true;
 }
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness

@@ -1,7 +1,7 @@
 // vCPUs: the soft IRQ mask, IPIs by signal, on_each_cpu and its watchdog; seqcount.
+#include <pokebench/kernel/irq_hook.h>
 #include <pokebench/harness/seqcount.hpp>
 #include <pokebench/harness/vcpu.hpp>
-#include <pokebench/kernel/irq_hook.h>
 
 #include <gtest/gtest.h>
 
@@ -34,7 +34,7 @@ TEST(Vcpu, IpiWhileMaskedStaysPendingUntilIrqEnable) {
     local_irq_disable();
     masked = true;
     while (!release && !self.machine->stop_requested()) cpu_relax();
-    local_irq_enable(); // the pending IPI runs here
+    local_irq_enable();  // the pending IPI runs here
     while (!self.machine->stop_requested()) cpu_relax();
   });
   while (!masked) cpu_relax();
@@ -76,7 +76,7 @@ TEST(Vcpu, KernelIrqSaveMasksTheVcpu) {
   release = true;
   sender.join();
   EXPECT_EQ(g_calls.load(), 1);
-  const unsigned long flags = pokebench_local_irq_save(); // not a vCPU: the per-thread flag only
+  const unsigned long flags = pokebench_local_irq_save();  // not a vCPU: the per-thread flag only
   EXPECT_NE(pokebench_irqs_disabled(), 0);
   pokebench_local_irq_restore(flags);
   EXPECT_EQ(pokebench_irqs_disabled(), 0);
@@ -140,7 +140,7 @@ TEST(Vcpu, WatchdogReportsTheVcpuThatDoesNotAnswer) {
   m.on_csd_stall = [&](const CsdStall& s) {
     seen = s;
     ++stalls;
-    return false; // abandon: this test is the only one waiting
+    return false;  // abandon: this test is the only one waiting
   };
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_FALSE(m.on_each_cpu(do_sync_core, nullptr, "do_sync_core"));
@@ -164,7 +164,7 @@ TEST(Seqcount, BeginWaitsForEvenAndRetrySeesWrites) {
   EXPECT_TRUE(read_seqcount_retry(&s, start));
   std::atomic<bool> got{false};
   std::thread reader([&] {
-    EXPECT_EQ(read_seqcount_begin(&s), 4u); // spins while 3
+    EXPECT_EQ(read_seqcount_begin(&s), 4u);  // spins while 3
     got = true;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -174,5 +174,5 @@ TEST(Seqcount, BeginWaitsForEvenAndRetrySeesWrites) {
   EXPECT_TRUE(got.load());
 }
 
-} // namespace
-} // namespace pokebench::harness
+}  // namespace
+}  // namespace pokebench::harness

@@ -16,6 +16,4 @@ function(pokebench_add_kernel_module name)
                  "KBUILD_MODNAME=\"${modname}\"")
   endforeach()
   target_link_libraries(${name} PRIVATE pokebench::kernel_main)
-  # dladdr names the functions of sites in warnings and hang reports.
-  set_target_properties(${name} PROPERTIES ENABLE_EXPORTS ON)
 endfunction()

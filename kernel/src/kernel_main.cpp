@@ -4,6 +4,7 @@
 #include "module_runner.h"
 
 #include <pokebench/patcher/patcher.hpp>
+#include <pokebench/support/diagnostics.hpp>
 
 #include <cstdio>
 #include <cstring>
@@ -29,13 +30,12 @@ template <class T>
 bool parse_option(const char* argv0, const char* option, const char* value, std::optional<T> (*parse)(std::string_view),
                   const char* choices, T* out) {
   if (value == nullptr) {
-    std::fprintf(stderr, "pokebench: error: %s needs a value; one of %s\n", option, choices);
+    pokebench::support::error("{} needs a value; one of {}", option, choices);
     return false;
   }
   const std::optional<T> parsed = parse(value);
   if (!parsed) {
-    std::fprintf(stderr, "pokebench: error: %s '%s' is not known; use one of %s (see %s --help)\n", option, value,
-                 choices, argv0);
+    pokebench::support::error("{} '{}' is not known; use one of {} (see {} --help)", option, value, choices, argv0);
     return false;
   }
   *out = *parsed;
@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(arg, "--apply") == 0) {
       ok = parse_option(argv[0], arg, value, patcher::parse_apply_mode, "per-site, batched", &policy.apply);
     } else {
-      std::fprintf(stderr, "pokebench: error: unknown argument '%s'; see %s --help\n", arg, argv[0]);
+      pokebench::support::error("unknown argument '{}'; see {} --help", arg, argv[0]);
       return 2;
     }
     if (!ok) return 2;

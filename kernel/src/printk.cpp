@@ -3,6 +3,7 @@
 // would show it; BUG() reports and aborts.
 #include <linux/bug.h>
 #include <linux/printk.h>
+#include <pokebench/support/diagnostics.hpp>
 
 #include <cstdarg>
 #include <cstdio>
@@ -23,8 +24,7 @@ int printk(const char* fmt, ...) {
 
 void pokebench_bug(const char* file, int line, const char* func, const char* what) {
   std::fflush(stdout);
-  std::fprintf(stderr, "pokebench: error: %s at %s:%d %s(): the kernel would oops here; aborting\n", what, file, line,
-               func);
+  pokebench::support::fatal("{} at {}:{} {}(): the kernel would oops here; aborting", what, file, line, func);
   std::abort();
 }
 
