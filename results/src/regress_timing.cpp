@@ -55,7 +55,8 @@ TimingRow compare_timing_files(const std::string& name, const ResultDocument& ba
     row.verdict = Verdict::shown;
   } else if (static_cast<int>(a.size()) < o.min_repetitions || static_cast<int>(b.size()) < o.min_repetitions) {
     row.verdict = Verdict::unreliable;
-    row.rule = fmt::format("fewer than {} repetitions on a side", o.min_repetitions);
+    row.rule = fmt::format("fewer than {} repetitions on a side; run with --benchmark_repetitions={} or more",
+                           o.min_repetitions, o.min_repetitions);
   } else if (row.p_value < o.alpha && row.change_pct >= o.min_change_pct) {
     row.verdict = Verdict::regression;  // every metric we gate on is "lower is better"
   } else if (row.p_value < o.alpha && row.change_pct <= -o.min_change_pct) {
