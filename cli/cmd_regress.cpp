@@ -49,9 +49,9 @@ int run_regress(const RegressOptions& o) {
   pr::validate_metric(o.gate.metric, pr::known_metrics({&baseline.doc, &current.doc}));
   // history:last=N is a sample of runs (each one sample of the run model); a
   // file or one stored run is one document, compared over its repetitions.
-  const pr::RegressReport report = baseline.each_run.empty()
-                                       ? pr::regress(baseline.doc, current.doc, o.gate)
-                                       : pr::regress_history(baseline.each_run, current.doc, o.gate);
+  const pr::RegressReport report =
+      baseline.each_run.empty() ? pr::regress(baseline.doc, current.doc, o.gate)
+                                : pr::regress_history(baseline.each_run, current.doc, o.gate, baseline.doc.origin);
   std::string text;
   if (o.format == "markdown")
     text = pr::format_markdown(report);

@@ -337,9 +337,10 @@ RegressReport regress(const ResultDocument& baseline, const ResultDocument& curr
 }
 
 RegressReport regress_history(const std::vector<ResultDocument>& runs, const ResultDocument& current,
-                              const GateOptions& options) {
+                              const GateOptions& options, const std::string& baseline_origin) {
   if (runs.empty()) throw std::invalid_argument("regress_history needs at least one stored run");
   RegressReport report = start_report(runs.back(), current, options);
+  if (!baseline_origin.empty()) report.baseline_origin = baseline_origin;
   report.mode = GateMode::history;
   report.baseline_runs = runs.size();
   detail::compare_timings_history(runs, current, report);

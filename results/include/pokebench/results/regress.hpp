@@ -110,9 +110,11 @@ struct RegressReport {
 // One document against another (a file, or one stored run).
 RegressReport regress(const ResultDocument& baseline, const ResultDocument& current, const GateOptions& options);
 // Against stored runs of the same host, oldest first; the newest one's exact
-// counts and instruction counts are the baseline of those.
+// counts and instruction counts are the baseline of those. `baseline_origin`
+// names the runs in the output (e.g. the selector and its run ids); empty:
+// the newest run's origin.
 RegressReport regress_history(const std::vector<ResultDocument>& runs, const ResultDocument& current,
-                              const GateOptions& options);
+                              const GateOptions& options, const std::string& baseline_origin = {});
 
 // All three end with one greppable "verdict: OK ..." / "verdict: REGRESSION ..." line (text, markdown).
 std::string format_text(const RegressReport& report);
