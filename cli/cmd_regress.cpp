@@ -1,9 +1,11 @@
 // pokebench regress: the regression gate (results/regress.hpp) on files or history selectors.
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "validators.hpp"
 
 #include <pokebench/results/document_io.hpp>
 #include <pokebench/results/history.hpp>
+#include <pokebench/results/metric.hpp>
 #include <pokebench/results/regress.hpp>
 #include <pokebench/support/output.hpp>
 
@@ -33,9 +35,10 @@ int run_regress(const RegressOptions& o) {
     for (const std::string& w : side->doc.warnings) warning("{}", w);
   for (std::int64_t run : current.runs)
     if (std::find(baseline.runs.begin(), baseline.runs.end(), run) != baseline.runs.end())
-      warning("history run {} is on both sides: the baseline should exclude the current run (use skip=1, or gate "
-              "before 'results add')",
-              run);
+      warning(
+          "history run {} is on both sides: the baseline should exclude the current run (use skip=1, or gate "
+          "before 'results add')",
+          run);
   if (current.doc.samples.empty() && current.doc.insns.empty() && current.doc.correctness.empty() &&
       current.doc.matrix.empty()) {
     error("{}: the current side holds no benchmark rows, instruction counts or correctness data: nothing to gate",
@@ -43,48 +46,79 @@ int run_regress(const RegressOptions& o) {
     return 2;
   }
 
-  const pr::RegressReport report = pr::regress(baseline.doc, current.doc, o.gate);
+  pr::validate_metric(o.gate.metric, pr::known_metrics({&baseline.doc, &current.doc}));
+  // history:last=N is a sample of runs (each one sample of the run model); a
+  // file or one stored run is one document, compared over its repetitions.
+  const pr::RegressReport report =
+      baseline.each_run.empty() ? pr::regress(baseline.doc, current.doc, o.gate)
+                                : pr::regress_history(baseline.each_run, current.doc, o.gate, baseline.doc.origin);
   std::string text;
-  if (o.format == "markdown") text = pr::format_markdown(report);
-  else if (o.format == "json") text = pr::format_json(report).dump(2) + "\n";
-  else text = pr::format_text(report);
+  if (o.format == "markdown")
+    text = pr::format_markdown(report);
+  else if (o.format == "json")
+    text = pr::format_json(report).dump(2) + "\n";
+  else
+    text = pr::format_text(report);
   fmt::print("{}", text);
   if (!o.out.empty()) pokebench::support::write_file_atomically(o.out, text);
   return report.exit_code();
 }
 
-} // namespace
+}  // namespace
 
 void add_regress(CLI::App& app) {
   auto o = std::make_shared<RegressOptions>();
   auto* cmd = app.add_subcommand(
       "regress",
-      "Regression gate: compare a current run with a baseline. Timings: per benchmark, a two-sided Mann-Whitney U "
-      "test on every repetition AND a minimum change of the median; fewer than --min-repetitions on a side is "
-      "'unreliable' and never gates. Instruction counts: exact, a change above --insns-threshold either way gates. "
-      "Correctness of the current run: any hang or torn read of ordered/cached/cookie gates, and so does the v4.12 "
-      "per-site strategy no longer reproducing its hang.");
+      "Regression gate: compare a current run with a baseline, each benchmark on its family's metric (loop "
+      "off/on: cycles_per_iter; patch and loop flipping: ref_units, the cost in units of the run's own sync round "
+      "trip; sync: shown, gated only in A/B). Against history:last=N each stored run is one sample: a row gates "
+      "when it leaves the run-to-run spread of the stored runs' medians and moves at least --min-change, Holm-"
+      "corrected over all gated rows; a shift of most rows together is reported once as the host running "
+      "slower or faster; fewer than --min-runs stored runs: shown, not gated. One document against another: a "
+      "Mann-Whitney U test over the repetitions. Exact counters (instructions, *_per_flip) gate on any change. "
+      "Correctness of the current run: a hang or torn read of a strategy the document marks is_fix gates, and so "
+      "does the v4.12 per-site strategy no longer reproducing its hang.");
   cmd->add_option("--baseline", o->baseline, "Baseline: FILE or history selector")->required();
   cmd->add_option("--current", o->current, "Current run: FILE or history selector")->required();
   cmd->add_option("--history", o->history, "History database for selectors (or $POKEBENCH_HISTORY)")
       ->envname("POKEBENCH_HISTORY")
       ->capture_default_str();
-  cmd->add_option("--alpha", o->gate.alpha, "Significance level of the U test")
-      ->check(CLI::Range(1e-9, 0.5))
+  cmd->add_option("--alpha", o->gate.alpha,
+                  "Significance level: family-wise over the gated rows (Holm) against history, per row (U test) "
+                  "file against file")
+      ->check(finite_range(1e-9, 0.5, "a significance level"))
       ->capture_default_str();
   cmd->add_option("--min-change", o->gate.min_change_pct, "Minimum change of the median to gate, in percent")
-      ->check(CLI::Range(0.0, 1000.0))
+      ->check(finite_range(0.0, 1000.0, "a percentage"))
       ->capture_default_str();
-  cmd->add_option("--min-repetitions", o->gate.min_repetitions, "Fewer repetitions on a side: unreliable, no gate")
+  cmd->add_option("--min-repetitions", o->gate.min_repetitions,
+                  "File against file: fewer repetitions on a side is unreliable, no gate")
       ->check(CLI::Range(2, 100000))
       ->capture_default_str();
+  cmd->add_option("--min-runs", o->gate.min_runs,
+                  "Against history: fewer stored runs of a benchmark is unreliable, no gate")
+      ->check(CLI::Range(3, 100000))
+      ->capture_default_str();
+  cmd->add_option("--min-spread", o->gate.min_spread_pct,
+                  "Against history: floor of the run-to-run spread, in percent of the stored median")
+      ->check(finite_range(0.0, 100.0, "a percentage"))
+      ->capture_default_str();
   cmd->add_option("--insns-threshold", o->gate.insns_threshold_pct,
-                  "Instruction-count change (either way) that gates, in percent")
-      ->check(CLI::Range(0.0, 1000.0))
+                  "Change of an exact count (instructions, *_per_flip) that gates, in percent; 0: any change")
+      ->check(finite_range(0.0, 1000.0, "a percentage"))
       ->capture_default_str();
   cmd->add_option("--metric", o->gate.metric,
-                  "What to compare: real_time, cpu_time, or a user counter such as cycles_per_iter")
-      ->capture_default_str();
+                  "Judge every row on this metric instead of its family's: real_time, cpu_time or a user counter "
+                  "the runs carry (cycles_per_iter, ref_units, ...); sync rows stay ungated")
+      ->check(CLI::Validator(
+          [](std::string& in) {
+            return in.empty() ? std::string(
+                                    "an empty --metric names nothing; leave the option "
+                                    "out for each family's default")
+                              : std::string();
+          },
+          "METRIC"));
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "markdown", "json"}))
       ->capture_default_str();
@@ -94,8 +128,8 @@ void add_regress(CLI::App& app) {
       "every repetition, e.g. --benchmark_repetitions=9 --benchmark_display_aggregates_only), or a history "
       "selector:\n"
       "  history:run=ID                      one stored run (see 'pokebench results list')\n"
-      "  history:last=N[,skip=K][,host=H]    the newest N runs after skipping K, their repetitions pooled;\n"
-      "                                      host defaults to the current side's host, host=* takes every host\n"
+      "  history:last=N[,skip=K][,host=H]    the newest N runs after skipping K, each run one sample of the run\n"
+      "                                      model; host defaults to the current side's host, host=* takes every host\n"
       "Nightly use: pokebench regress --baseline history:last=5 --current run.json, then pokebench results add "
       "run.json (or --baseline history:last=5,skip=1 after adding).\n"
       "Exit codes: 0 nothing gated, 1 regression (the last line says which: 'verdict: REGRESSION ...'), 2 unusable "
@@ -103,4 +137,4 @@ void add_regress(CLI::App& app) {
   cmd->callback([o] { set_action([o] { return run_regress(*o); }); });
 }
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

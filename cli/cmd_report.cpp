@@ -33,9 +33,10 @@ int run_report(const ReportCmdOptions& o) {
   const pr::Gnuplot probe(o.report.gnuplot);  // fail before any work when gnuplot is missing
   const bool use_history = o.history_given || std::filesystem::exists(o.history);
   if (o.result.empty() && !use_history) {
-    error("nothing to report: no --result FILE and no history database at '{}' (pass --history DB or --result "
-          "FILE)",
-          o.history);
+    error(
+        "nothing to report: no --result FILE and no history database at '{}' (pass --history DB or --result "
+        "FILE)",
+        o.history);
     return 2;
   }
   std::optional<pr::ResultDocument> run;
@@ -70,7 +71,7 @@ int run_report(const ReportCmdOptions& o) {
   return 0;
 }
 
-} // namespace
+}  // namespace
 
 void add_report(CLI::App& app) {
   auto o = std::make_shared<ReportCmdOptions>();
@@ -79,7 +80,8 @@ void add_report(CLI::App& app) {
       "Write a self-contained HTML report (plots inline as SVG drawn by gnuplot; no network needed to view it): the "
       "run's context, the strategy comparison (cycles per iteration off/on/flipping with spread), flip latency "
       "against the number of sites (per-site vs batched, log-log), the correctness matrix (strategy x direction x "
-      "order x int3 policy) and trends over the history with regressions marked.");
+      "order x int3 policy) and trends over the history with change points marked. The first screen is the gate's "
+      "verdict on the run against the stored runs before it (history:last=5) and what gated.");
   auto* hist = cmd->add_option("--history", o->history,
                                "History database for the trends; the newest run is reported when --result is not "
                                "given. Default results/history.db relative to the current directory (or "
@@ -96,15 +98,22 @@ void add_report(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--trend", o->report.trend_regex, "Regular expression picking the key benchmarks of the trend")
       ->capture_default_str();
-  cmd->add_option("--metric", o->report.gate.metric, "Trend metric: real_time, cpu_time or a user counter")
-      ->capture_default_str();
+  cmd->add_option("--metric", o->report.gate.metric,
+                  "Judge and draw every row on this metric instead of its family's (real_time, cpu_time or a user "
+                  "counter)")
+      ->check(CLI::Validator(
+          [](std::string& in) {
+            return in.empty() ? std::string("an empty --metric names nothing; leave it out") : std::string();
+          },
+          "METRIC"));
   cmd->add_option("--gnuplot", o->report.gnuplot, "gnuplot program")->capture_default_str();
-  cmd->footer("Needs gnuplot (apt-get install gnuplot-nox). Exit codes: 0 written, 2 unusable input or gnuplot "
-              "missing.");
+  cmd->footer(
+      "Needs gnuplot (apt-get install gnuplot-nox). Exit codes: 0 written, 2 unusable input or gnuplot "
+      "missing.");
   cmd->callback([o, hist] {
     o->history_given = hist->count() > 0 || std::getenv("POKEBENCH_HISTORY") != nullptr;
     set_action([o] { return run_report(*o); });
   });
 }
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

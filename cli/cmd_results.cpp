@@ -6,12 +6,14 @@
 #include <pokebench/results/document_io.hpp>
 #include <pokebench/results/history.hpp>
 #include <pokebench/results/regress.hpp>
+#include <pokebench/results/trend.hpp>
 
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 
 namespace pokebench::cli {
 namespace {
@@ -28,6 +30,9 @@ struct ResultsOptions {
   std::vector<std::string> bundle_benchmarks;
   std::string bundle_compare, bundle_insns, bundle_matrix, bundle_out;
   std::vector<std::string> bundle_context;
+  std::string trend_regex = ".";
+  int trend_last = 30;
+  std::string trend_host;
 };
 
 void print_warnings(const pr::ResultDocument& doc) {
@@ -46,14 +51,14 @@ int run_add(const ResultsOptions& o) {
   for (std::size_t i = 0; i < docs.size(); ++i) {
     const pr::ResultDocument& doc = docs[i];
     if (doc.context.git_sha.empty())
-      warning("{}: no git_sha in its context: the report's trend plot cannot name this run's commit",
-              o.add_files[i]);
+      warning("{}: no git_sha in its context: the report's trend plot cannot name this run's commit", o.add_files[i]);
     const std::int64_t id = history.add(doc, o.add_files[i]);
     const auto s = history.summary(id);
-    fmt::print("stored run {} from {} in {}: {} benchmarks, {} samples, {} correctness rows, {} matrix cells, {} "
-               "instruction counts\n",
-               id, o.add_files[i], o.history, s ? s->benchmarks : 0, s ? s->samples : 0, doc.correctness.size(),
-               doc.matrix.size(), doc.insns.size());
+    fmt::print(
+        "stored run {} from {} in {}: {} benchmarks, {} samples, {} correctness rows, {} matrix cells, {} "
+        "instruction counts\n",
+        id, o.add_files[i], o.history, s ? s->benchmarks : 0, s ? s->samples : 0, doc.correctness.size(),
+        doc.matrix.size(), doc.insns.size());
   }
   return 0;
 }
@@ -74,10 +79,17 @@ int run_list(const ResultsOptions& o) {
   if (o.format == "json") {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : runs)
-      out.push_back({{"id", r.id},           {"added_at", r.added_at}, {"date", r.date},
-                     {"git_sha", r.git_sha}, {"host", r.host},         {"source", r.source},
-                     {"benchmarks", r.benchmarks}, {"samples", r.samples}, {"fix_hangs", r.fix_hangs},
-                     {"bug_hangs", r.bug_hangs},   {"bug_trials", r.bug_trials}});
+      out.push_back({{"id", r.id},
+                     {"added_at", r.added_at},
+                     {"date", r.date},
+                     {"git_sha", r.git_sha},
+                     {"host", r.host},
+                     {"source", r.source},
+                     {"benchmarks", r.benchmarks},
+                     {"samples", r.samples},
+                     {"fix_hangs", r.fix_hangs},
+                     {"bug_hangs", r.bug_hangs},
+                     {"bug_trials", r.bug_trials}});
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
@@ -111,12 +123,12 @@ int run_show(const ResultsOptions& o) {
   const auto s = history.summary(o.show_run);
   const pr::Context& c = doc.context;
   fmt::print("run {} (added {} from {})\n", o.show_run, s ? s->added_at : "?", s ? s->source : "?");
-  fmt::print("  date       {}\n  git        {}\n  host       {}\n  cpu        {}{}{}\n  kernel     {}\n"
-             "  compiler   {} {}\n  counters   {}{}\n",
-             c.date, c.git_sha.empty() ? "-" : c.git_sha, c.host, c.cpu_model,
-             c.cpus ? fmt::format(", {} cpus", *c.cpus) : "", c.vm ? (*c.vm ? ", VM" : ", bare metal") : "", c.kernel,
-             c.compiler, c.flags, c.counters.empty() ? "-" : c.counters,
-             c.tsc_ghz ? fmt::format(" (TSC {:.3g} GHz)", *c.tsc_ghz) : "");
+  fmt::print(
+      "  date       {}\n  git        {}\n  host       {}\n  cpu        {}{}{}\n  kernel     {}\n"
+      "  compiler   {} {}\n  counters   {}{}\n",
+      c.date, c.git_sha.empty() ? "-" : c.git_sha, c.host, c.cpu_model, c.cpus ? fmt::format(", {} cpus", *c.cpus) : "",
+      c.vm ? (*c.vm ? ", VM" : ", bare metal") : "", c.kernel, c.compiler, c.flags,
+      c.counters.empty() ? "-" : c.counters, c.tsc_ghz ? fmt::format(" (TSC {:.3g} GHz)", *c.tsc_ghz) : "");
   std::vector<std::string> names;
   for (const auto& smp : doc.samples)
     if (std::find(names.begin(), names.end(), smp.benchmark) == names.end()) names.push_back(smp.benchmark);
@@ -156,6 +168,60 @@ int run_show(const ResultsOptions& o) {
   return 0;
 }
 
+int run_trend(const ResultsOptions& o) {
+  pr::History history(o.history, pr::History::Mode::read_only);
+  pr::HistorySelector sel;
+  sel.last = o.trend_last;
+  if (!o.trend_host.empty()) sel.host = o.trend_host;
+  std::vector<pr::HistoryRun> runs;
+  for (std::int64_t id : history.select(sel, "")) runs.push_back({id, history.load(id)});
+  if (runs.empty()) {
+    error("no runs in {}{}: nothing to trend (store runs with 'pokebench results add')", o.history,
+          o.trend_host.empty() ? "" : " for host " + o.trend_host);
+    return 2;
+  }
+  std::set<std::string> hosts;
+  for (const auto& r : runs) hosts.insert(r.doc.context.host);
+  if (hosts.size() > 1 && o.trend_host.empty())
+    warning("the last {} runs come from {} hosts: pass --host NAME, a trend across machines mixes their speeds",
+            runs.size(), hosts.size());
+  const pr::ChangePointOptions cp;
+  const std::vector<pr::TrendSeries> series = pr::trends(runs, o.trend_regex, "", cp);
+  if (o.format == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& s : series) {
+      nlohmann::json points = nlohmann::json::array();
+      for (const auto& c : s.change_points)
+        points.push_back({{"run", s.points[c.index].run},
+                          {"git_sha", s.points[c.index].git_sha},
+                          {"before", c.before},
+                          {"after", c.after},
+                          {"change_pct", c.change_pct},
+                          {"p_value", c.p_value}});
+      out.push_back(
+          {{"benchmark", s.benchmark}, {"metric", s.metric}, {"runs", s.points.size()}, {"change_points", points}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("change points over the last {} run(s) of {} (E-Divisive means, permutation p < {}, steps >= {}%)\n",
+             runs.size(), o.history, cp.alpha, cp.min_change_pct);
+  if (series.empty()) note("no gated benchmark matches '{}'", o.trend_regex);
+  for (const auto& s : series) {
+    if (s.change_points.empty()) {
+      fmt::print("  {:<40} {:<16} {:>3} runs  no change point\n", s.benchmark, s.metric, s.points.size());
+      continue;
+    }
+    for (const auto& c : s.change_points) {
+      const auto& p = s.points[c.index];
+      fmt::print("  {:<40} {:<16} {:>3} runs  from run {} ({}): {:.4g} -> {:.4g} ({:+.1f}%, p={:.2g})\n", s.benchmark,
+                 s.metric, s.points.size(), p.run, p.git_sha.empty() ? "-" : p.git_sha.substr(0, 12), c.before, c.after,
+                 c.change_pct, c.p_value);
+    }
+  }
+  return 0;
+}
+
 int run_bundle(const ResultsOptions& o) {
   pr::BundleInputs in;
   in.benchmark_files = o.bundle_benchmarks;
@@ -178,13 +244,14 @@ int run_bundle(const ResultsOptions& o) {
   return 0;
 }
 
-} // namespace
+}  // namespace
 
 void add_results(CLI::App& app) {
   auto o = std::make_shared<ResultsOptions>();
-  auto* cmd = app.add_subcommand(
-      "results", "The run history: an SQLite database with one row per run, benchmark and repetition, plus the "
-                 "correctness table, torture matrix and instruction counts of each run.");
+  auto* cmd =
+      app.add_subcommand("results",
+                         "The run history: an SQLite database with one row per run, benchmark and repetition, plus the "
+                         "correctness table, torture matrix and instruction counts of each run.");
   cmd->require_subcommand(1);
   cmd->add_option("--history", o->history,
                   "History database (created by 'add' with its directory). Default results/history.db relative to "
@@ -193,33 +260,56 @@ void add_results(CLI::App& app) {
       ->capture_default_str();
   cmd->footer("Exit codes: 0 ok, 2 unusable input (file, place and problem are named) or database.");
 
-  auto* add = cmd->add_subcommand(
-      "add", "Store result documents (or plain Google Benchmark JSON) as new runs; all files are checked "
-             "before any is stored.");
-  add->add_option("FILE", o->add_files, "Result document or Google Benchmark JSON")->required()->check(CLI::ExistingFile);
+  auto* add =
+      cmd->add_subcommand("add",
+                          "Store result documents (or plain Google Benchmark JSON) as new runs; all files are checked "
+                          "before any is stored.");
+  add->add_option("FILE", o->add_files, "Result document or Google Benchmark JSON")
+      ->required()
+      ->check(CLI::ExistingFile);
   add->fallthrough();  // --history may follow the action
   add->callback([o] { set_action([o] { return run_add(*o); }); });
 
   auto* list = cmd->add_subcommand("list", "List stored runs, oldest first.");
   list->add_option("--host", o->list_host, "Only runs of this host");
   list->add_option("--last", o->list_last, "Only the newest N runs")->check(CLI::PositiveNumber);
-  list->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  list->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   list->fallthrough();  // --history may follow the action
   list->callback([o] { set_action([o] { return run_list(*o); }); });
 
   auto* show = cmd->add_subcommand(
-      "show", "Show one run: context, per-benchmark medians, correctness, instruction counts. With --format json "
-              "it prints the run as a result document (an export).");
+      "show",
+      "Show one run: context, per-benchmark medians, correctness, instruction counts. With --format json "
+      "it prints the run as a result document (an export).");
   show->add_option("RUN", o->show_run, "Run id (see 'results list')")->required()->check(CLI::PositiveNumber);
-  show->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  show->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   show->fallthrough();  // --history may follow the action
   show->callback([o] { set_action([o] { return run_show(*o); }); });
 
+  auto* trend = cmd->add_subcommand(
+      "trend",
+      "Change points in the history of each gated benchmark (E-Divisive means with a permutation test, "
+      "on the per-run medians of the benchmark's gated metric), oldest run first.");
+  trend->add_option("--benchmark", o->trend_regex, "Regular expression picking benchmarks (searched)")
+      ->capture_default_str();
+  trend->add_option("--last", o->trend_last, "Newest N runs")->check(CLI::Range(2, 100000))->capture_default_str();
+  trend->add_option("--host", o->trend_host, "Only runs of this host");
+  trend->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  trend->fallthrough();  // --history may follow the action
+  trend->callback([o] { set_action([o] { return run_trend(*o); }); });
+
   auto* bundle = cmd->add_subcommand(
-      "bundle", "Assemble one result document from a run's parts, written atomically: Google Benchmark JSON "
-                "(--benchmarks), `pokebench compare --format json` (--compare), `pokebench insns --format json` "
-                "(--insns), the torture matrix (--matrix), plus --context KEY=VALUE (git_sha, compiler, flags, "
-                "kernel, cpu_model, host, date, counters, cpus, vm, tsc_ghz, or any other key).");
+      "bundle",
+      "Assemble one result document from a run's parts, written atomically: Google Benchmark JSON "
+      "(--benchmarks), `pokebench compare --format json` (--compare), `pokebench insns --format json` "
+      "(--insns), the torture matrix (--matrix), plus --context KEY=VALUE (git_sha, compiler, flags, "
+      "kernel, cpu_model, host, date, counters, cpus, vm, tsc_ghz, or any other key).");
   bundle->add_option("--benchmarks", o->bundle_benchmarks, "Google Benchmark JSON or result document (repeatable)");
   bundle->add_option("--compare", o->bundle_compare, "pokebench compare JSON")->check(CLI::ExistingFile);
   bundle->add_option("--insns", o->bundle_insns, "Instruction counts JSON")->check(CLI::ExistingFile);
@@ -230,4 +320,4 @@ void add_results(CLI::App& app) {
   bundle->callback([o] { set_action([o] { return run_bundle(*o); }); });
 }
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

@@ -61,4 +61,20 @@ CLI::Option* add_enum(CLI::App* cmd, const std::string& flag, E& target, const s
   return cmd->add_option(flag, target, help)->transform(CLI::CheckedTransformer(names))->default_str(current);
 }
 
+// A finite number in [low, high]; CLI::Range lets NaN through (every comparison with it is false).
+inline CLI::Validator finite_range(double low, double high, const std::string& what) {
+  return CLI::Validator(
+      [=](std::string& in) -> std::string {
+        try {
+          std::size_t used = 0;
+          const double v = std::stod(in, &used);
+          if (used == in.size() && v >= low && v <= high) return {};
+        } catch (const std::exception&) {
+        }
+        return "'" + in + "' is not " + what + " (a number from " + CLI::detail::to_string(low) + " to " +
+               CLI::detail::to_string(high) + ")";
+      },
+      "NUMBER");
+}
+
 } // namespace pokebench::cli

@@ -1,5 +1,5 @@
 // Assembling a result document from the separate outputs of one run. Each part
-// is wrapped into a minimal schema-1 document and read by the document reader,
+// is wrapped into a minimal result document and read by the document reader,
 // so every part gets the same strict checks and JSON-pointer error places.
 #include <pokebench/results/bundle.hpp>
 
@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace pokebench::results {
@@ -29,8 +30,8 @@ json read_json(const std::string& path) {
 }
 
 json wrap(const std::string& key, const json& value) {
-  return json{{"schema_version", kSchemaVersion}, {"context", {{"date", ""}}}, {"benchmarks", json::array()},
-              {key, value}};
+  return json{
+      {"schema_version", kSchemaVersion}, {"context", {{"date", ""}}}, {"benchmarks", json::array()}, {key, value}};
 }
 
 // The part of `j` under one of `keys`, or `j` itself when it already is the array.
@@ -60,10 +61,26 @@ void override_context(Context& base, const Context& other) {
   for (const auto& [k, v] : other.extra.items()) base.extra[k] = v;
 }
 
-} // namespace
+// The scenario a part names at its top level, if any; two parts naming different ones is an error.
+void take_scenario(const json& part, const std::string& file, std::optional<std::string>& scenario, std::string& from) {
+  if (!part.is_object() || !part.contains("scenario")) return;
+  const json& v = part["scenario"];
+  if (!v.is_string() || v.get<std::string>().empty())
+    throw InputError(file, "/scenario", "expected a non-empty string naming the scenario");
+  if (scenario && *scenario != v.get<std::string>())
+    throw InputError(file, "/scenario",
+                     fmt::format("scenario '{}' differs from '{}' in {}: bundle parts of one run only",
+                                 v.get<std::string>(), *scenario, from));
+  scenario = v.get<std::string>();
+  from = file;
+}
+
+}  // namespace
 
 ResultDocument bundle(const BundleInputs& in) {
   ResultDocument doc;
+  std::optional<std::string> scenario;
+  std::string scenario_from;
   std::map<std::string, int> next_rep;
   bool first = true;
   for (const std::string& path : in.benchmark_files) {
@@ -84,6 +101,7 @@ ResultDocument bundle(const BundleInputs& in) {
     const json j = read_json(*in.compare_file);
     if (!j.is_object() || !j.contains("strategies"))
       throw InputError(*in.compare_file, "/strategies", "missing required field (not `pokebench compare` JSON)");
+    take_scenario(j, *in.compare_file, scenario, scenario_from);
     json wrapped = wrap("strategies", j["strategies"]);
     if (j.contains("context")) {
       wrapped["context"] = j["context"];
@@ -102,7 +120,9 @@ ResultDocument bundle(const BundleInputs& in) {
     doc.insns = parse_result_json(wrap("insns", entries).dump(), *in.insns_file).insns;
   }
   if (in.matrix_file) {
-    const json cells = array_part(read_json(*in.matrix_file), {"correctness_matrix", "cells"}, *in.matrix_file);
+    const json whole = read_json(*in.matrix_file);
+    take_scenario(whole, *in.matrix_file, scenario, scenario_from);
+    const json cells = array_part(whole, {"correctness_matrix", "cells"}, *in.matrix_file);
     doc.matrix = parse_result_json(wrap("correctness_matrix", cells).dump(), *in.matrix_file).matrix;
   }
   // Command-line context: read through the document reader for the same type checks.
@@ -125,8 +145,9 @@ ResultDocument bundle(const BundleInputs& in) {
     override_context(doc.context, parse_result_json(wrapped.dump(), "--context").context);
   }
   if (doc.context.date.empty()) doc.context.date = support::utc_now();
+  if (scenario) doc.scenario = *scenario;
   doc.origin = "bundle";
   return doc;
 }
 
-} // namespace pokebench::results
+}  // namespace pokebench::results

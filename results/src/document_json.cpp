@@ -16,11 +16,9 @@ using nlohmann::json;
 
 InputError::InputError(std::string file, std::string place, std::string problem)
     : std::runtime_error(fmt::format("{}: {}: {}", file, place, problem)),
-      file_(std::move(file)), place_(std::move(place)), problem_(std::move(problem)) {}
-
-bool is_fix_strategy(const std::string& strategy) {
-  return strategy == "ordered" || strategy == "cached" || strategy == "cookie";
-}
+      file_(std::move(file)),
+      place_(std::move(place)),
+      problem_(std::move(problem)) {}
 
 std::optional<double> to_nanoseconds(double value, const std::string& unit) {
   if (unit == "ns") return value;
@@ -34,21 +32,29 @@ namespace {
 
 const char* type_name(const json& j) {
   switch (j.type()) {
-  case json::value_t::null: return "null";
-  case json::value_t::object: return "an object";
-  case json::value_t::array: return "an array";
-  case json::value_t::string: return "a string";
-  case json::value_t::boolean: return "a boolean";
-  case json::value_t::number_integer:
-  case json::value_t::number_unsigned: return "an integer";
-  case json::value_t::number_float: return "a number";
-  default: return "something else";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+      return "an integer";
+    case json::value_t::number_float:
+      return "a number";
+    default:
+      return "something else";
   }
 }
 
 // Field access that names the JSON pointer of whatever is wrong.
 class Reader {
-public:
+ public:
   explicit Reader(std::string origin) : origin_(std::move(origin)) {}
 
   [[noreturn]] void fail(const std::string& place, const std::string& problem) const {
@@ -86,17 +92,36 @@ public:
   void opt_int(const json& obj, const std::string& ptr, const char* key, std::int64_t& out) const {
     if (const json* v = find(obj, key); v && !v->is_null()) out = integer_at(*v, ptr + "/" + key);
   }
+  void opt_bool(const json& obj, const std::string& ptr, const char* key, std::optional<bool>& out) const {
+    if (const json* v = find(obj, key); v && !v->is_null()) {
+      expect(*v, v->is_boolean(), ptr + "/" + key, "a boolean");
+      out = v->get<bool>();
+    }
+  }
 
-private:
+ private:
   std::string origin_;
 };
 
 // Keys Google Benchmark writes itself; every other numeric key of a row is a user counter.
 const std::set<std::string>& gbench_row_keys() {
-  static const std::set<std::string> keys{
-      "name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
-      "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
-      "aggregate_name", "aggregate_unit", "error_occurred", "error_message", "label"};
+  static const std::set<std::string> keys{"name",
+                                          "family_index",
+                                          "per_family_instance_index",
+                                          "run_name",
+                                          "run_type",
+                                          "repetitions",
+                                          "repetition_index",
+                                          "threads",
+                                          "iterations",
+                                          "real_time",
+                                          "cpu_time",
+                                          "time_unit",
+                                          "aggregate_name",
+                                          "aggregate_unit",
+                                          "error_occurred",
+                                          "error_message",
+                                          "label"};
   return keys;
 }
 
@@ -120,8 +145,8 @@ void read_samples(const Reader& r, const json& benchmarks, const std::string& pt
     if (const json* err = r.find(row, "error_occurred"); err && err->is_boolean() && err->get<bool>()) {
       std::string message;
       r.opt_string(row, at, "error_message", message);
-      doc.warnings.push_back(fmt::format("{}: {}: benchmark '{}' reported an error ({}); row skipped",
-                                         doc.origin, at, name, message));
+      doc.warnings.push_back(
+          fmt::format("{}: {}: benchmark '{}' reported an error ({}); row skipped", doc.origin, at, name, message));
       continue;
     }
     Sample s;
@@ -172,9 +197,12 @@ void read_context(const Reader& r, const json& ctx, const std::string& ptr, Cont
   if (cpus >= 0) c.cpus = static_cast<int>(cpus);
   if (const json* v = r.find(ctx, "vm"); v && !v->is_null()) {
     // AddCustomContext can only write strings, so "true"/"false" are accepted too.
-    if (v->is_boolean()) c.vm = v->get<bool>();
-    else if (v->is_string() && (*v == "true" || *v == "false")) c.vm = *v == "true";
-    else r.fail(ptr + "/vm", fmt::format("expected a boolean, found {}", type_name(*v)));
+    if (v->is_boolean())
+      c.vm = v->get<bool>();
+    else if (v->is_string() && (*v == "true" || *v == "false"))
+      c.vm = *v == "true";
+    else
+      r.fail(ptr + "/vm", fmt::format("expected a boolean, found {}", type_name(*v)));
   }
   if (const json* v = r.find(ctx, "tsc_ghz"); v && !v->is_null()) {
     if (v->is_string()) {
@@ -188,8 +216,9 @@ void read_context(const Reader& r, const json& ctx, const std::string& ptr, Cont
     }
   }
   // host_name and num_cpus are Google Benchmark's names for host and cpus: not kept twice.
-  static const std::set<std::string> known{"date", "git_sha", "compiler", "flags",   "kernel",    "cpu_model", "host",
-                                           "counters", "cpus", "vm",    "tsc_ghz", "host_name", "num_cpus"};
+  static const std::set<std::string> known{"date",      "git_sha",   "compiler", "flags", "kernel",
+                                           "cpu_model", "host",      "counters", "cpus",  "vm",
+                                           "tsc_ghz",   "host_name", "num_cpus"};
   for (const auto& [key, value] : ctx.items()) {
     if (!known.contains(key)) c.extra[key] = value;
   }
@@ -203,7 +232,14 @@ void read_strategies(const Reader& r, const json& strategies, const std::string&
     const std::string at = fmt::format("{}/{}", ptr, i);
     r.expect(s, s.is_object(), at, "an object");
     const std::string name = r.string_at(r.require(s, at, "name"), at + "/name");
+    std::optional<bool> is_fix;
+    r.opt_bool(s, at, "is_fix", is_fix);
     const json* corr = r.find(s, "correctness");
+    if ((!corr || corr->is_null()) && is_fix.value_or(false)) {
+      // A fix without correctness data has not been shown to hold: the gate says so.
+      doc.correctness.push_back({name, "none", {}, is_fix});
+      continue;
+    }
     if (!corr || corr->is_null()) continue;
     r.expect(*corr, corr->is_object(), at + "/correctness", "an object");
     for (const char* direction : {"enable", "disable"}) {
@@ -211,7 +247,7 @@ void read_strategies(const Reader& r, const json& strategies, const std::string&
       if (!d || d->is_null()) continue;  // compare writes null for a direction it did not run
       const std::string dat = fmt::format("{}/correctness/{}", at, direction);
       r.expect(*d, d->is_object(), dat, "an object");
-      StrategyCorrectness sc{name, direction, {}};
+      StrategyCorrectness sc{name, direction, {}, is_fix};
       sc.counts.trials = r.integer_at(r.require(*d, dat, "trials"), dat + "/trials");
       sc.counts.hangs = r.integer_at(r.require(*d, dat, "hangs"), dat + "/hangs");
       r.opt_int(*d, dat, "torn_reads", sc.counts.torn_reads);
@@ -239,6 +275,7 @@ void read_matrix(const Reader& r, const json& matrix, const std::string& ptr, Re
     r.opt_int(m, at, "trials", c.trials);
     r.opt_int(m, at, "hangs", c.hangs);
     r.opt_int(m, at, "torn_reads", c.torn_reads);
+    r.opt_bool(m, at, "expected_ok", c.expected_ok);
     doc.matrix.push_back(std::move(c));
   }
 }
@@ -265,8 +302,8 @@ struct Replacement {
 };
 
 std::string replace_non_finite_literals(const std::string& text, std::vector<Replacement>& shifts) {
-  static const char* const tokens[] = {"-Infinity", "Infinity", "-NaN", "NaN", "-nan", "nan",
-                                       "-inf",      "inf",      "-INF", "INF"};
+  static const char* const tokens[] = {"-Infinity", "Infinity", "-NaN", "NaN",  "-nan",
+                                       "nan",       "-inf",     "inf",  "-INF", "INF"};
   std::string out;
   out.reserve(text.size());
   bool in_string = false;
@@ -274,8 +311,10 @@ std::string replace_non_finite_literals(const std::string& text, std::vector<Rep
     const char c = text[i];
     if (in_string) {
       out += c;
-      if (c == '\\' && i + 1 < text.size()) out += text[++i];
-      else if (c == '"') in_string = false;
+      if (c == '\\' && i + 1 < text.size())
+        out += text[++i];
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') {
@@ -322,7 +361,7 @@ std::string line_and_column(const std::string& text, std::size_t byte) {
   return fmt::format("line {}, column {}", line, column);
 }
 
-} // namespace
+}  // namespace
 
 ResultDocument parse_result_json(const std::string& text, const std::string& origin) {
   json root;
@@ -342,12 +381,16 @@ ResultDocument parse_result_json(const std::string& text, const std::string& ori
   doc.origin = origin;
   if (const json* version = r.find(root, "schema_version")) {
     const std::int64_t v = r.integer_at(*version, "/schema_version");
-    if (v != kSchemaVersion)
-      r.fail("/schema_version", fmt::format("unsupported schema_version {} (this pokebench reads {})", v,
-                                            kSchemaVersion));
+    if (v < kOldestSchemaVersion || v > kSchemaVersion)
+      r.fail("/schema_version", fmt::format("unsupported schema_version {} (this pokebench reads {} to {})", v,
+                                            kOldestSchemaVersion, kSchemaVersion));
+    doc.schema_version = static_cast<int>(v);
+    r.opt_string(root, "", "scenario", doc.scenario);
+    if (doc.scenario.empty()) r.fail("/scenario", "empty scenario name");
     if (!r.find(root, "benchmarks") && r.find(root, "strategies"))
-      r.fail("/benchmarks", "missing required field (this looks like `pokebench compare` output: wrap it "
-                            "with `pokebench results bundle --compare FILE --out DOC`)");
+      r.fail("/benchmarks",
+             "missing required field (this looks like `pokebench compare` output: wrap it "
+             "with `pokebench results bundle --compare FILE --out DOC`)");
     read_context(r, r.require(root, "", "context"), "/context", doc.context, false);
     read_samples(r, r.require(root, "", "benchmarks"), "/benchmarks", doc);
     if (const json* s = r.find(root, "strategies")) read_strategies(r, *s, "/strategies", doc);
@@ -356,8 +399,10 @@ ResultDocument parse_result_json(const std::string& text, const std::string& ori
     return doc;
   }
   if (!r.find(root, "benchmarks"))
-    r.fail("/", "neither a pokebench result document (no schema_version) nor Google Benchmark JSON "
-                "(no benchmarks array)");
+    r.fail("/",
+           "neither a pokebench result document (no schema_version) nor Google Benchmark JSON "
+           "(no benchmarks array)");
+  r.opt_string(root, "", "scenario", doc.scenario);
   if (const json* ctx = r.find(root, "context")) read_context(r, *ctx, "/context", doc.context, true);
   read_samples(r, root["benchmarks"], "/benchmarks", doc);
   return doc;
@@ -372,72 +417,4 @@ ResultDocument read_result_file(const std::string& path) {
   return parse_result_json(text.str(), path);
 }
 
-json to_json(const ResultDocument& doc) {
-  const Context& c = doc.context;
-  json ctx = c.extra.is_object() ? c.extra : json::object();
-  ctx["date"] = c.date;
-  ctx["git_sha"] = c.git_sha;
-  ctx["compiler"] = c.compiler;
-  ctx["flags"] = c.flags;
-  ctx["kernel"] = c.kernel;
-  ctx["cpu_model"] = c.cpu_model;
-  ctx["host"] = c.host;
-  ctx["counters"] = c.counters;
-  if (c.cpus) ctx["cpus"] = *c.cpus;
-  if (c.vm) ctx["vm"] = *c.vm;
-  if (c.tsc_ghz) ctx["tsc_ghz"] = *c.tsc_ghz;
-
-  json rows = json::array();
-  for (const Sample& s : doc.samples) {
-    json row = {{"name", s.benchmark},
-                {"run_name", s.benchmark},
-                {"run_type", "iteration"},
-                {"repetition_index", s.repetition},
-                {"iterations", s.iterations},
-                {"real_time", s.real_time_ns},
-                {"cpu_time", s.cpu_time_ns},
-                {"time_unit", "ns"}};
-    for (const auto& [name, value] : s.counters) row[name] = value;
-    rows.push_back(std::move(row));
-  }
-
-  json strategies = doc.compare;
-  if ((!strategies.is_array() || strategies.empty()) && !doc.correctness.empty()) {
-    strategies = json::array();
-    std::map<std::string, json> by_name;
-    std::vector<std::string> order;
-    for (const StrategyCorrectness& sc : doc.correctness) {
-      if (!by_name.contains(sc.strategy)) order.push_back(sc.strategy);
-      by_name[sc.strategy]["name"] = sc.strategy;
-      by_name[sc.strategy]["correctness"][sc.direction] = {
-          {"trials", sc.counts.trials},           {"hangs", sc.counts.hangs},
-          {"torn_reads", sc.counts.torn_reads},   {"unchecked_reads", sc.counts.unchecked_reads},
-          {"max_retries", sc.counts.max_retries}};
-    }
-    for (const auto& name : order) strategies.push_back(by_name[name]);
-  }
-
-  json out = {{"schema_version", kSchemaVersion}, {"context", ctx}, {"benchmarks", rows}};
-  if (strategies.is_array() && !strategies.empty()) out["strategies"] = strategies;
-  if (!doc.matrix.empty()) {
-    json cells = json::array();
-    for (const MatrixCell& m : doc.matrix)
-      cells.push_back({{"strategy", m.strategy}, {"direction", m.direction}, {"order", m.order},
-                       {"int3", m.int3}, {"verdict", m.verdict}, {"trials", m.trials},
-                       {"hangs", m.hangs}, {"torn_reads", m.torn_reads}});
-    out["correctness_matrix"] = cells;
-  }
-  if (!doc.insns.empty()) {
-    json insns = json::array();
-    for (const InsnsCount& i : doc.insns)
-      insns.push_back({{"benchmark", i.benchmark}, {"insns_per_iter", i.insns_per_iter}});
-    out["insns"] = insns;
-  }
-  return out;
-}
-
-void write_result_file(const std::string& path, const ResultDocument& doc) {
-  support::write_file_atomically(path, to_json(doc).dump(2) + "\n");
-}
-
-} // namespace pokebench::results
+}  // namespace pokebench::results

@@ -1,27 +1,39 @@
-// The regression gate's decisions. Formatting lives in regress_format.cpp.
-#include <pokebench/results/regress.hpp>
-
-#include <pokebench/results/mann_whitney.hpp>
+// The regression gate's decisions: exact counts and correctness here, timings
+// in regress_timing.cpp, formatting in regress_format.cpp.
+#include "regress_internal.hpp"
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
+#include <stdexcept>
 
 namespace pokebench::results {
 
 const char* to_string(Verdict v) {
   switch (v) {
-  case Verdict::same: return "same";
-  case Verdict::regression: return "REGRESSION";
-  case Verdict::improvement: return "improvement";
-  case Verdict::changed: return "CHANGED";
-  case Verdict::unreliable: return "unreliable";
-  case Verdict::only_baseline: return "only-baseline";
-  case Verdict::only_current: return "new";
-  case Verdict::no_data: return "no-data";
+    case Verdict::same:
+      return "same";
+    case Verdict::regression:
+      return "REGRESSION";
+    case Verdict::improvement:
+      return "improvement";
+    case Verdict::changed:
+      return "CHANGED";
+    case Verdict::unreliable:
+      return "unreliable";
+    case Verdict::only_baseline:
+      return "only-baseline";
+    case Verdict::only_current:
+      return "new";
+    case Verdict::no_data:
+      return "no-data";
+    case Verdict::shown:
+      return "shown";
   }
   return "?";
 }
@@ -31,9 +43,14 @@ std::size_t RegressReport::timing_regressions() const {
                                                 [](const TimingRow& r) { return r.verdict == Verdict::regression; }));
 }
 std::size_t RegressReport::insns_regressions() const {
-  return static_cast<std::size_t>(
-      std::count_if(insns.begin(), insns.end(),
-                    [](const InsnsRow& r) { return r.verdict == Verdict::regression || r.verdict == Verdict::changed; }));
+  return static_cast<std::size_t>(std::count_if(insns.begin(), insns.end(), [](const InsnsRow& r) {
+    return r.verdict == Verdict::regression || r.verdict == Verdict::changed;
+  }));
+}
+std::size_t RegressReport::exact_changes() const {
+  return static_cast<std::size_t>(std::count_if(exact.begin(), exact.end(), [](const ExactRow& r) {
+    return r.gated && (r.verdict == Verdict::regression || r.verdict == Verdict::changed);
+  }));
 }
 std::size_t RegressReport::correctness_failures() const {
   return static_cast<std::size_t>(
@@ -62,63 +79,50 @@ std::vector<double> metric_values(const ResultDocument& doc, const std::string& 
   return out;
 }
 
-namespace {
+void validate_metric(const std::string& metric, const std::vector<std::string>& known) {
+  if (metric.empty() || std::find(known.begin(), known.end(), metric) != known.end()) return;
+  throw InputError("--metric", metric.empty() ? "''" : metric,
+                   fmt::format("unknown metric (known here: {}; or leave it out for each family's default)",
+                               fmt::join(known, ", ")));
+}
+
+namespace detail {
 
 double change_pct(double baseline, double current) {
   if (baseline == 0) return current == 0 ? 0.0 : std::copysign(INFINITY, current);
   return (current - baseline) / std::fabs(baseline) * 100.0;
 }
 
-// Benchmarks in the order the current run has them, then those only the baseline has.
-std::vector<std::string> benchmark_names(const ResultDocument& baseline, const ResultDocument& current) {
+bool has_benchmark(const ResultDocument& doc, const std::string& name) {
+  return std::any_of(doc.samples.begin(), doc.samples.end(), [&](const Sample& s) { return s.benchmark == name; });
+}
+
+std::vector<std::string> benchmark_names(const std::vector<const ResultDocument*>& baseline,
+                                         const ResultDocument& current) {
   std::vector<std::string> names;
   std::set<std::string> seen;
-  for (const auto* doc : {&current, &baseline})
+  std::vector<const ResultDocument*> docs{&current};
+  docs.insert(docs.end(), baseline.rbegin(), baseline.rend());
+  for (const auto* doc : docs)
     for (const Sample& s : doc->samples)
       if (seen.insert(s.benchmark).second) names.push_back(s.benchmark);
   return names;
 }
 
-TimingRow compare_timing(const std::string& name, const ResultDocument& baseline, const ResultDocument& current,
-                         const GateOptions& o) {
-  TimingRow row;
-  row.benchmark = name;
-  const std::vector<double> a = metric_values(baseline, name, o.metric);
-  const std::vector<double> b = metric_values(current, name, o.metric);
-  row.n_baseline = a.size();
-  row.n_current = b.size();
-  const bool in_baseline = std::any_of(baseline.samples.begin(), baseline.samples.end(),
-                                       [&](const Sample& s) { return s.benchmark == name; });
-  const bool in_current = std::any_of(current.samples.begin(), current.samples.end(),
-                                      [&](const Sample& s) { return s.benchmark == name; });
-  if (!in_current) {
-    row.verdict = Verdict::only_baseline;
-    row.median_baseline = median(a);
-    return row;
-  }
-  if (!in_baseline) {
-    row.verdict = Verdict::only_current;
-    row.median_current = median(b);
-    return row;
-  }
-  if (a.empty() || b.empty()) {
-    row.verdict = Verdict::no_data;
-    return row;
-  }
-  row.median_baseline = median(a);
-  row.median_current = median(b);
-  row.change_pct = change_pct(row.median_baseline, row.median_current);
-  const UTestResult u = mann_whitney_u(a, b);
-  row.p_value = u.p_value;
-  row.exact = u.exact;
-  if (static_cast<int>(a.size()) < o.min_repetitions || static_cast<int>(b.size()) < o.min_repetitions) {
-    row.verdict = Verdict::unreliable;
-  } else if (row.p_value < o.alpha && row.change_pct >= o.min_change_pct) {
-    row.verdict = Verdict::regression;  // every metric we gate on is "lower is better"
-  } else if (row.p_value < o.alpha && row.change_pct <= -o.min_change_pct) {
-    row.verdict = Verdict::improvement;
-  }
-  return row;
+}  // namespace detail
+
+namespace {
+
+using detail::change_pct;
+
+// Exact counts move only when the code does: any change beyond the threshold
+// (0 by default: beyond rounding) gates, either way.
+Verdict judge_exact(double baseline, double current, double threshold_pct) {
+  const double tolerance =
+      std::max(threshold_pct / 100 * std::fabs(baseline), 1e-9 * std::max(1.0, std::fabs(baseline)));
+  if (current - baseline > tolerance) return Verdict::regression;
+  if (baseline - current > tolerance) return Verdict::changed;
+  return Verdict::same;
 }
 
 std::vector<InsnsRow> compare_insns(const ResultDocument& baseline, const ResultDocument& current,
@@ -138,11 +142,9 @@ std::vector<InsnsRow> compare_insns(const ResultDocument& baseline, const Result
     } else {
       row.baseline = it->second;
       row.change_pct = change_pct(row.baseline, row.current);
-      // Exact counts, no statistics: any change beyond the threshold gates. Fewer
-      // instructions gate too: the code under test changed (or the measured body
-      // was optimised away), and a baseline only moves when someone says so.
-      if (row.change_pct > o.insns_threshold_pct) row.verdict = Verdict::regression;
-      else if (row.change_pct < -o.insns_threshold_pct) row.verdict = Verdict::changed;
+      // Fewer instructions gate too: the code under test changed (or the measured
+      // body was optimised away), and a baseline only moves when someone says so.
+      row.verdict = judge_exact(row.baseline, row.current, o.insns_threshold_pct);
     }
     rows.push_back(row);
   }
@@ -157,31 +159,101 @@ std::vector<InsnsRow> compare_insns(const ResultDocument& baseline, const Result
   return rows;
 }
 
+// Exact user counters (metric.hpp) per benchmark, plus int3 hits shown beside them.
+std::vector<ExactRow> compare_exact(const ResultDocument& baseline, const ResultDocument& current, const GateOptions& o,
+                                    std::vector<std::string>& notes) {
+  // benchmark -> counter -> values, in the order the current run has them.
+  using Values = std::map<std::string, std::vector<double>>;
+  auto collect = [](const ResultDocument& doc, std::vector<std::string>* order) {
+    std::map<std::string, Values> out;
+    for (const Sample& s : doc.samples)
+      for (const auto& [name, value] : s.counters) {
+        if (!is_exact_counter(name) && name != "int3_hits") continue;
+        if (order && !out.contains(s.benchmark)) order->push_back(s.benchmark);
+        out[s.benchmark][name].push_back(value);
+      }
+    return out;
+  };
+  std::vector<std::string> order;
+  const auto cur = collect(current, &order);
+  const auto base = collect(baseline, nullptr);
+  std::vector<ExactRow> rows;
+  for (const std::string& bench : order) {
+    for (const auto& [counter, values] : cur.at(bench)) {
+      ExactRow row{bench, counter, 0, median(values), is_exact_counter(counter), Verdict::same};
+      const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+      if (row.gated && *lo != *hi)
+        notes.push_back(
+            fmt::format("{} {} differs between repetitions ({:.6g} to {:.6g}): not deterministic, the "
+                        "median is gated",
+                        bench, counter, *lo, *hi));
+      const auto b = base.find(bench);
+      const auto bc = b == base.end() ? nullptr : &b->second;
+      if (!bc || !bc->contains(counter)) {
+        row.verdict = Verdict::only_current;
+      } else {
+        row.baseline = median(bc->at(counter));
+        row.verdict = row.gated ? judge_exact(row.baseline, row.current, o.insns_threshold_pct) : Verdict::shown;
+      }
+      rows.push_back(row);
+    }
+  }
+  return rows;
+}
+
+// Whether a fix is expected is the document's word: `is_fix` of a compare row,
+// `expected_ok` of a torture cell. Documents older than those fields say nothing.
 void judge_correctness(const ResultDocument& current, RegressReport& report) {
-  // Fix strategies: one row per compare direction plus one for all their torture cells.
   std::vector<CorrectnessRow> rows;
+  std::vector<std::optional<bool>> fix;  // per row: must it hold?
+  std::map<std::string, bool> compare_fix;
   for (const StrategyCorrectness& sc : current.correctness) {
-    CorrectnessRow row{sc.strategy, sc.direction, sc.counts.trials, sc.counts.hangs, sc.counts.torn_reads, false, ""};
-    rows.push_back(row);
+    rows.push_back({sc.strategy, sc.direction, sc.counts.trials, sc.counts.hangs, sc.counts.torn_reads, false, ""});
+    fix.push_back(sc.is_fix);
+    if (sc.is_fix) compare_fix[sc.strategy] = *sc.is_fix;
   }
-  std::map<std::string, CorrectnessRow> matrix;
-  std::vector<std::string> matrix_order;
+  std::map<std::string, std::size_t> matrix_row;
   for (const MatrixCell& cell : current.matrix) {
-    auto [it, fresh] = matrix.try_emplace(cell.strategy, CorrectnessRow{cell.strategy, "matrix", 0, 0, 0, false, ""});
-    if (fresh) matrix_order.push_back(cell.strategy);
-    it->second.trials += cell.trials;
+    auto [it, fresh] = matrix_row.try_emplace(cell.strategy, rows.size());
+    if (fresh) {
+      rows.push_back({cell.strategy, "matrix", 0, 0, 0, false, ""});
+      fix.push_back(std::nullopt);
+    }
+    CorrectnessRow& row = rows[it->second];
+    std::optional<bool>& must_hold = fix[it->second];
+    // A cell without expected_ok (an older torture file): the same run's compare row decides.
+    std::optional<bool> expected = cell.expected_ok;
+    if (!expected && compare_fix.contains(cell.strategy)) expected = compare_fix[cell.strategy];
+    if (expected) must_hold = must_hold.value_or(false) || *expected;
+    if (!expected.value_or(false)) continue;  // cells allowed to hang do not count against a fix
+    row.trials += cell.trials;
     // A HANG verdict with no count still counts once: the verdict is the oracle's word.
-    it->second.hangs += std::max<std::int64_t>(cell.hangs, cell.verdict == "HANG" ? 1 : 0);
-    it->second.torn_reads += std::max<std::int64_t>(cell.torn_reads, cell.verdict == "TORN" ? 1 : 0);
-    it->second.errors += cell.verdict == "ERROR" ? 1 : 0;
+    row.hangs += std::max<std::int64_t>(cell.hangs, cell.verdict == "HANG" ? 1 : 0);
+    row.torn_reads += std::max<std::int64_t>(cell.torn_reads, cell.verdict == "TORN" ? 1 : 0);
+    row.errors += cell.verdict == "ERROR" ? 1 : 0;
   }
-  for (const auto& name : matrix_order) rows.push_back(matrix[name]);
+  // Matrix rows of strategies no cell expects to hold count every cell, as shown.
+  for (const auto& [strategy, index] : matrix_row) {
+    if (fix[index].value_or(false)) continue;
+    for (const MatrixCell& cell : current.matrix) {
+      if (cell.strategy != strategy) continue;
+      rows[index].trials += cell.trials;
+      rows[index].hangs += std::max<std::int64_t>(cell.hangs, cell.verdict == "HANG" ? 1 : 0);
+      rows[index].torn_reads += std::max<std::int64_t>(cell.torn_reads, cell.verdict == "TORN" ? 1 : 0);
+      rows[index].errors += cell.verdict == "ERROR" ? 1 : 0;
+    }
+  }
 
   std::int64_t bug_trials = 0, bug_hangs = 0;
-  bool bug_seen = false;
-  for (CorrectnessRow& row : rows) {
-    if (is_fix_strategy(row.strategy)) {
-      if (row.hangs > 0 || row.torn_reads > 0 || row.errors > 0) {
+  bool bug_seen = false, unknown = false;
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    CorrectnessRow& row = rows[k];
+    if (fix[k].value_or(false)) {
+      if (row.scope == "none" || row.trials == 0) {
+        row.gates = true;
+        row.reason = fmt::format("fix strategy '{}' {}: no trials ran, so it is not shown to hold", row.strategy,
+                                 row.scope == "none" ? "has no correctness data" : row.scope);
+      } else if (row.hangs > 0 || row.torn_reads > 0 || row.errors > 0) {
         // An unjudged cell gates too: a fix is only shown correct by trials that ran.
         row.gates = true;
         row.reason = fmt::format("fix strategy '{}' {}: {} hang(s), {} torn read(s){} in {} trials", row.strategy,
@@ -195,8 +267,11 @@ void judge_correctness(const ResultDocument& current, RegressReport& report) {
       bug_trials += row.trials;
       bug_hangs += row.hangs;
       row.reason = row.hangs > 0 ? "v4.12 bug reproduced" : "no hang here";
+    } else if (!fix[k]) {
+      unknown = true;
+      row.reason = "not gated: the document does not say whether it is a fix (no is_fix / expected_ok)";
     } else {
-      row.reason = "not gated";  // batched: the v4.12 reader under another patching scheme
+      row.reason = "not gated (not a fix)";
     }
   }
   if (bug_seen && bug_hangs == 0) {
@@ -204,35 +279,78 @@ void judge_correctness(const ResultDocument& current, RegressReport& report) {
     for (CorrectnessRow& row : rows) {
       if (row.strategy != kBugStrategy) continue;
       row.gates = true;
-      row.reason = fmt::format("v4.12 '{}' no longer reproduces its hang ({} trials in total): the harness lost its teeth",
-                               kBugStrategy, bug_trials);
+      row.reason =
+          fmt::format("v4.12 '{}' no longer reproduces its hang ({} trials in total): the harness lost its teeth",
+                      kBugStrategy, bug_trials);
     }
   }
-  if (rows.empty()) report.notes.push_back("the current run has no correctness data (compare / torture): not gated");
-  else if (!bug_seen) report.notes.push_back("the current run has no per-site (v4.12) data: its hang is not checked");
+  if (rows.empty())
+    report.notes.push_back("the current run has no correctness data (compare / torture): not gated");
+  else if (!bug_seen)
+    report.notes.push_back("the current run has no per-site (v4.12) data: its hang is not checked");
+  if (unknown)
+    report.notes.push_back(
+        "correctness rows without is_fix / expected_ok (a document written before schema_version "
+        "2) are shown, not gated: rerun compare / torture with this pokebench");
   report.correctness = std::move(rows);
 }
 
-} // namespace
+void common_notes(const ResultDocument& baseline, const ResultDocument& current, RegressReport& report) {
+  if (!baseline.context.host.empty() && !current.context.host.empty() && baseline.context.host != current.context.host)
+    report.notes.push_back(fmt::format("baseline ran on '{}', current on '{}': timings across machines mean little",
+                                       baseline.context.host, current.context.host));
+  if (baseline.scenario != current.scenario)
+    report.notes.push_back(
+        fmt::format("baseline scenario '{}', current '{}': the correctness data are about "
+                    "different bugs",
+                    baseline.scenario, current.scenario));
+  if (report.timings.empty() && report.insns.empty())
+    report.notes.push_back("no benchmark rows and no instruction counts on either side: nothing timed was compared");
+}
 
-RegressReport regress(const ResultDocument& baseline, const ResultDocument& current, const GateOptions& options) {
+RegressReport start_report(const ResultDocument& baseline, const ResultDocument& current, const GateOptions& o) {
   RegressReport report;
-  report.options = options;
+  report.options = o;
   report.baseline_origin = baseline.origin;
   report.current_origin = current.origin;
   report.baseline_context = baseline.context;
   report.current_context = current.context;
-  for (const std::string& name : benchmark_names(baseline, current))
-    report.timings.push_back(compare_timing(name, baseline, current, options));
-  report.insns = compare_insns(baseline, current, options);
-  judge_correctness(current, report);
-  if (!baseline.context.host.empty() && !current.context.host.empty() &&
-      baseline.context.host != current.context.host)
-    report.notes.push_back(fmt::format("baseline ran on '{}', current on '{}': timings across machines mean little",
-                                       baseline.context.host, current.context.host));
-  if (report.timings.empty() && report.insns.empty())
-    report.notes.push_back("no benchmark rows and no instruction counts on either side: nothing timed was compared");
   return report;
 }
 
-} // namespace pokebench::results
+void judge_counts(const ResultDocument& baseline, const ResultDocument& current, RegressReport& report) {
+  report.insns = compare_insns(baseline, current, report.options);
+  report.exact = compare_exact(baseline, current, report.options, report.notes);
+  judge_correctness(current, report);
+  common_notes(baseline, current, report);
+}
+
+}  // namespace
+
+RegressReport regress(const ResultDocument& baseline, const ResultDocument& current, const GateOptions& options) {
+  RegressReport report = start_report(baseline, current, options);
+  report.mode = GateMode::files;
+  for (const std::string& name : detail::benchmark_names({&baseline}, current))
+    report.timings.push_back(detail::compare_timing_files(name, baseline, current, options));
+  judge_counts(baseline, current, report);
+  return report;
+}
+
+RegressReport regress_history(const std::vector<ResultDocument>& runs, const ResultDocument& current,
+                              const GateOptions& options, const std::string& baseline_origin) {
+  if (runs.empty()) throw std::invalid_argument("regress_history needs at least one stored run");
+  RegressReport report = start_report(runs.back(), current, options);
+  if (!baseline_origin.empty()) report.baseline_origin = baseline_origin;
+  report.mode = GateMode::history;
+  report.baseline_runs = runs.size();
+  detail::compare_timings_history(runs, current, report);
+  judge_counts(runs.back(), current, report);
+  if (static_cast<int>(runs.size()) < options.min_runs)
+    report.notes.push_back(
+        fmt::format("{} stored run(s): timings are shown, not gated, until the history holds {} "
+                    "runs of this host (exact counts and correctness gate already)",
+                    runs.size(), options.min_runs));
+  return report;
+}
+
+}  // namespace pokebench::results

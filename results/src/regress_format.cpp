@@ -31,17 +31,23 @@ std::string format_change(double pct) {
 
 bool has_comparison(Verdict v) {
   return v == Verdict::same || v == Verdict::regression || v == Verdict::improvement || v == Verdict::unreliable ||
-         v == Verdict::changed;
+         v == Verdict::changed || v == Verdict::shown;
 }
+
+bool gates(Verdict v) { return v == Verdict::regression || v == Verdict::changed; }
 
 // Short marker in front of each row: the eye finds regressions without reading.
 const char* marker(Verdict v) {
   switch (v) {
-  case Verdict::regression:
-  case Verdict::changed: return "!!";
-  case Verdict::improvement: return "++";
-  case Verdict::unreliable: return "??";
-  default: return "  ";
+    case Verdict::regression:
+    case Verdict::changed:
+      return "!!";
+    case Verdict::improvement:
+      return "++";
+    case Verdict::unreliable:
+      return "??";
+    default:
+      return "  ";
   }
 }
 
@@ -55,65 +61,109 @@ std::string describe(const std::string& origin, const Context& c) {
   return out;
 }
 
-std::string gate_description(const GateOptions& o) {
-  return fmt::format("median {} of every repetition; gates when two-sided Mann-Whitney U p < {} AND the median "
-                     "rises >= {}% (needs >= {} repetitions a side); instruction counts gate when they move more than {}% "
-                     "either way; any hang or torn "
-                     "read of ordered/cached/cookie gates, so does per-site no longer hanging",
-                     o.metric, o.alpha, o.min_change_pct, o.min_repetitions, o.insns_threshold_pct);
+std::string gate_description(const RegressReport& r) {
+  const GateOptions& o = r.options;
+  const std::string metric = o.metric.empty() ? "each family's metric (see the metric column)" : o.metric;
+  std::string timing;
+  if (r.mode == GateMode::history)
+    timing = fmt::format(
+        "against {} stored run(s), each run one sample: a row gates when its median {} leaves the "
+        "run-to-run spread of the stored runs' medians (median and MAD, floor {}%; normal score, "
+        "Holm-adjusted p < {} over all gated rows) AND moves >= {}%; needs >= {} stored runs; a "
+        "shift of most rows together is reported once and removed",
+        r.baseline_runs, metric, o.min_spread_pct, o.alpha, o.min_change_pct, o.min_runs);
+  else
+    timing = fmt::format(
+        "one document against another: median {} of every repetition, gates when two-sided "
+        "Mann-Whitney U p < {} AND the median rises >= {}% (needs >= {} repetitions a side; the U "
+        "test treats one process's repetitions as independent, so drift between processes is not "
+        "modelled: prefer history:last=N)",
+        metric, o.alpha, o.min_change_pct, o.min_repetitions);
+  return fmt::format(
+      "{}; exact counts (instructions, *_per_flip counters) gate on {} either way; a hang or torn "
+      "read of a strategy the document marks is_fix / expected_ok gates, so does per-site no longer "
+      "hanging",
+      timing,
+      o.insns_threshold_pct > 0 ? fmt::format("a change above {}%", o.insns_threshold_pct) : std::string("any change"));
 }
 
 std::string verdict_line(const RegressReport& r) {
   std::size_t unreliable = 0;
   for (const TimingRow& t : r.timings) unreliable += t.verdict == Verdict::unreliable;
+  const std::string shift = r.host_shift ? fmt::format(", this host ran {} ({:+.0f}% across most rows, not gated)",
+                                                       r.run_shift_pct > 0 ? "slower" : "faster", r.run_shift_pct)
+                                         : std::string();
   if (!r.gated())
-    return fmt::format("verdict: OK no regression ({} timings, {} unreliable, {} instruction counts, {} correctness rows)",
-                       r.timings.size(), unreliable, r.insns.size(), r.correctness.size());
+    return fmt::format(
+        "verdict: OK no regression ({} timings, {} unreliable, {} instruction counts, {} exact "
+        "counters, {} correctness rows{})",
+        r.timings.size(), unreliable, r.insns.size(), r.exact.size(), r.correctness.size(), shift);
   std::vector<std::string> what;
   for (const TimingRow& t : r.timings)
     if (t.verdict == Verdict::regression)
-      what.push_back(fmt::format("{} {} (p={:.2g})", t.benchmark, format_change(t.change_pct), t.p_value));
+      what.push_back(fmt::format("{} {} {} (p={:.2g})", t.benchmark, t.metric, format_change(t.change_pct), t.p_value));
   for (const InsnsRow& i : r.insns)
-    if (i.verdict == Verdict::regression || i.verdict == Verdict::changed)
-      what.push_back(fmt::format("{} instructions {}", i.benchmark, format_change(i.change_pct)));
+    if (gates(i.verdict)) what.push_back(fmt::format("{} instructions {}", i.benchmark, format_change(i.change_pct)));
+  for (const ExactRow& e : r.exact)
+    if (e.gated && gates(e.verdict))
+      what.push_back(fmt::format("{} {} {:.6g} -> {:.6g}", e.benchmark, e.counter, e.baseline, e.current));
   for (const CorrectnessRow& c : r.correctness)
     if (c.gates) what.push_back(fmt::format("{} {} correctness", c.strategy, c.scope));
-  return fmt::format("verdict: REGRESSION {} timing, {} instruction count, {} correctness: {}", r.timing_regressions(),
-                     r.insns_regressions(), r.correctness_failures(), fmt::join(what, "; "));
+  return fmt::format("verdict: REGRESSION {} timing, {} instruction count, {} exact counter, {} correctness{}: {}",
+                     r.timing_regressions(), r.insns_regressions(), r.exact_changes(), r.correctness_failures(), shift,
+                     fmt::join(what, "; "));
 }
 
-} // namespace
+std::string exact_value(const ExactRow& e, bool baseline) {
+  if (baseline && e.verdict == Verdict::only_current) return "-";
+  return fmt::format("{:.6g}", baseline ? e.baseline : e.current);
+}
+
+std::string exact_verdict(const ExactRow& e) {
+  if (!e.gated) return "shown (timing-dependent, never gated)";
+  return to_string(e.verdict);
+}
+
+// The first lines of every rendering: the verdict, then what gated.
+std::vector<std::string> headline(const RegressReport& r) {
+  std::vector<std::string> out{verdict_line(r)};
+  if (r.host_shift)
+    out.push_back(
+        fmt::format("this host ran {} than its stored runs: {:+.1f}% across most rows (references "
+                    "included); reported once, removed before gating each row",
+                    r.run_shift_pct > 0 ? "slower" : "faster", r.run_shift_pct));
+  return out;
+}
+
+std::string n_base_label(const RegressReport& r) { return r.mode == GateMode::history ? "runs" : "n base"; }
+std::string base_label(const RegressReport& r) { return r.mode == GateMode::history ? "stored median" : "base median"; }
+
+}  // namespace
 
 std::string format_text(const RegressReport& r) {
   std::string out;
   auto line = [&](const std::string& s) { out += s + "\n"; };
   line("pokebench regress");
+  for (const std::string& h : headline(r)) line(h);
   line("  baseline: " + describe(r.baseline_origin, r.baseline_context));
   line("  current:  " + describe(r.current_origin, r.current_context));
-  line("  gate:     " + gate_description(r.options));
+  line("  gate:     " + gate_description(r));
   line("");
   if (!r.timings.empty()) {
-    line(fmt::format("timings ({})", r.options.metric));
-    line(fmt::format("   {:<40} {:>6} {:>6} {:>12} {:>12} {:>8} {:>8}  {}", "benchmark", "n base", "n cur", "base median",
-                     "cur median", "change", "p-value", "verdict"));
+    line("timings");
+    line(fmt::format("   {:<36} {:<15} {:>6} {:>6} {:>13} {:>12} {:>8} {:>7} {:>8}  {}", "benchmark", "metric",
+                     n_base_label(r), "n cur", base_label(r), "cur median", "change", "spread", "p-value", "verdict"));
     for (const TimingRow& t : r.timings) {
-      if (has_comparison(t.verdict)) {
-        line(fmt::format("{} {:<40} {:>6} {:>6} {:>12} {:>12} {:>8} {:>8.2g}  {}", marker(t.verdict), t.benchmark,
-                         t.n_baseline, t.n_current, format_value(t.median_baseline, r.options.metric),
-                         format_value(t.median_current, r.options.metric), format_change(t.change_pct), t.p_value,
-                         to_string(t.verdict)));
-      } else {
-        line(fmt::format("{} {:<40} {:>6} {:>6} {:>12} {:>12} {:>8} {:>8}  {}", marker(t.verdict), t.benchmark,
-                         t.n_baseline, t.n_current, format_value(t.median_baseline, r.options.metric),
-                         format_value(t.median_current, r.options.metric), "-", "-", to_string(t.verdict)));
-      }
+      const bool cmp = has_comparison(t.verdict);
+      const bool spread = r.mode == GateMode::history && cmp;
+      std::string verdict = to_string(t.verdict);
+      if (t.verdict == Verdict::shown || t.verdict == Verdict::unreliable) verdict += ": " + t.rule;
+      line(fmt::format("{} {:<36} {:<15} {:>6} {:>6} {:>13} {:>12} {:>8} {:>7} {:>8}  {}", marker(t.verdict),
+                       t.benchmark, t.metric, t.n_baseline, t.n_current, format_value(t.median_baseline, t.metric),
+                       format_value(t.median_current, t.metric), cmp ? format_change(t.change_pct) : "-",
+                       spread ? fmt::format("{:.1f}%", t.spread_pct) : "-",
+                       cmp && t.verdict != Verdict::unreliable ? fmt::format("{:.2g}", t.p_value) : "-", verdict));
     }
-    std::size_t unreliable = 0;
-    for (const TimingRow& t : r.timings) unreliable += t.verdict == Verdict::unreliable;
-    if (unreliable)
-      line(fmt::format("   ?? {} benchmark(s) have fewer than {} repetitions on a side: not gated; run with "
-                       "--benchmark_repetitions={} or more",
-                       unreliable, r.options.min_repetitions, r.options.min_repetitions));
     line("");
   }
   if (!r.insns.empty()) {
@@ -126,9 +176,18 @@ std::string format_text(const RegressReport& r) {
                        has_comparison(i.verdict) ? format_change(i.change_pct) : "-", to_string(i.verdict)));
     line("");
   }
+  if (!r.exact.empty()) {
+    line("exact counters (deterministic; any change gates)");
+    line(fmt::format("   {:<40} {:<24} {:>12} {:>12}  {}", "benchmark", "counter", "baseline", "current", "verdict"));
+    for (const ExactRow& e : r.exact)
+      line(fmt::format("{} {:<40} {:<24} {:>12} {:>12}  {}", e.gated ? marker(e.verdict) : "  ", e.benchmark, e.counter,
+                       exact_value(e, true), exact_value(e, false), exact_verdict(e)));
+    line("");
+  }
   if (!r.correctness.empty()) {
     line("correctness (current run)");
-    line(fmt::format("   {:<10} {:<8} {:>8} {:>8} {:>8}  {}", "strategy", "scope", "trials", "hangs", "torn", "verdict"));
+    line(fmt::format("   {:<10} {:<8} {:>8} {:>8} {:>8}  {}", "strategy", "scope", "trials", "hangs", "torn",
+                     "verdict"));
     for (const CorrectnessRow& c : r.correctness)
       line(fmt::format("{} {:<10} {:<8} {:>8} {:>8} {:>8}  {}", c.gates ? "!!" : "  ", c.strategy, c.scope, c.trials,
                        c.hangs, c.torn_reads, c.gates ? "REGRESSION: " + c.reason : c.reason));
@@ -147,26 +206,33 @@ std::string format_markdown(const RegressReport& r) {
     for (char c : s) e += c == '|' ? std::string("\\|") : std::string(1, c);
     return e;
   };
+  const auto red = [](bool b) { return b ? ":red_circle:" : ""; };
   line("## pokebench regress");
+  line("");
+  for (const std::string& h : headline(r)) line("**" + cell(h) + "**");
   line("");
   line("- baseline: " + cell(describe(r.baseline_origin, r.baseline_context)));
   line("- current: " + cell(describe(r.current_origin, r.current_context)));
-  line("- gate: " + gate_description(r.options));
+  line("- gate: " + gate_description(r));
   line("");
   if (!r.timings.empty()) {
-    line(fmt::format("### Timings ({})", r.options.metric));
+    line("### Timings");
     line("");
-    line("| | benchmark | n base | n cur | base median | cur median | change | p-value | verdict |");
-    line("|---|---|---:|---:|---:|---:|---:|---:|---|");
+    line(fmt::format("| | benchmark | metric | {} | n cur | {} | cur median | change | spread | p-value | verdict |",
+                     n_base_label(r), base_label(r)));
+    line("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for (const TimingRow& t : r.timings) {
       const bool cmp = has_comparison(t.verdict);
-      const std::string verdict =
-          t.verdict == Verdict::regression ? "**REGRESSION**" : std::string(to_string(t.verdict));
-      line(fmt::format("| {} | `{}` | {} | {} | {} | {} | {} | {} | {} |",
-                       t.verdict == Verdict::regression ? ":red_circle:" : t.verdict == Verdict::improvement ? ":green_circle:" : "",
-                       t.benchmark, t.n_baseline, t.n_current, format_value(t.median_baseline, r.options.metric),
-                       format_value(t.median_current, r.options.metric), cmp ? format_change(t.change_pct) : "-",
-                       cmp ? fmt::format("{:.2g}", t.p_value) : "-", verdict));
+      std::string verdict = t.verdict == Verdict::regression ? "**REGRESSION**" : std::string(to_string(t.verdict));
+      if (t.verdict == Verdict::shown || t.verdict == Verdict::unreliable) verdict += ": " + cell(t.rule);
+      line(fmt::format("| {} | `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                       t.verdict == Verdict::regression    ? ":red_circle:"
+                       : t.verdict == Verdict::improvement ? ":green_circle:"
+                                                           : "",
+                       t.benchmark, t.metric, t.n_baseline, t.n_current, format_value(t.median_baseline, t.metric),
+                       format_value(t.median_current, t.metric), cmp ? format_change(t.change_pct) : "-",
+                       r.mode == GateMode::history && cmp ? fmt::format("{:.1f}%", t.spread_pct) : "-",
+                       cmp && t.verdict != Verdict::unreliable ? fmt::format("{:.2g}", t.p_value) : "-", verdict));
     }
     line("");
   }
@@ -176,14 +242,23 @@ std::string format_markdown(const RegressReport& r) {
     line("| | benchmark | baseline | current | change | verdict |");
     line("|---|---|---:|---:|---:|---|");
     for (const InsnsRow& i : r.insns)
-      line(fmt::format("| {} | `{}` | {} | {} | {} | {} |",
-                       i.verdict == Verdict::regression || i.verdict == Verdict::changed ? ":red_circle:" : "",
-                       i.benchmark, i.verdict == Verdict::only_current ? "-" : fmt::format("{:.6g}", i.baseline),
-                       i.verdict == Verdict::only_baseline ? "-" : fmt::format("{:.6g}", i.current),
-                       has_comparison(i.verdict) ? format_change(i.change_pct) : "-",
-                       i.verdict == Verdict::regression || i.verdict == Verdict::changed
-                           ? fmt::format("**{}**", to_string(i.verdict))
-                           : std::string(to_string(i.verdict))));
+      line(fmt::format(
+          "| {} | `{}` | {} | {} | {} | {} |", red(gates(i.verdict)), i.benchmark,
+          i.verdict == Verdict::only_current ? "-" : fmt::format("{:.6g}", i.baseline),
+          i.verdict == Verdict::only_baseline ? "-" : fmt::format("{:.6g}", i.current),
+          has_comparison(i.verdict) ? format_change(i.change_pct) : "-",
+          gates(i.verdict) ? fmt::format("**{}**", to_string(i.verdict)) : std::string(to_string(i.verdict))));
+    line("");
+  }
+  if (!r.exact.empty()) {
+    line("### Exact counters");
+    line("");
+    line("| | benchmark | counter | baseline | current | verdict |");
+    line("|---|---|---|---:|---:|---|");
+    for (const ExactRow& e : r.exact)
+      line(fmt::format("| {} | `{}` | {} | {} | {} | {} |", red(e.gated && gates(e.verdict)), e.benchmark, e.counter,
+                       exact_value(e, true), exact_value(e, false),
+                       e.gated && gates(e.verdict) ? fmt::format("**{}**", to_string(e.verdict)) : exact_verdict(e)));
     line("");
   }
   if (!r.correctness.empty()) {
@@ -192,8 +267,8 @@ std::string format_markdown(const RegressReport& r) {
     line("| | strategy | scope | trials | hangs | torn reads | verdict |");
     line("|---|---|---|---:|---:|---:|---|");
     for (const CorrectnessRow& c : r.correctness)
-      line(fmt::format("| {} | {} | {} | {} | {} | {} | {} |", c.gates ? ":red_circle:" : "", c.strategy, c.scope,
-                       c.trials, c.hangs, c.torn_reads, c.gates ? "**REGRESSION**: " + cell(c.reason) : cell(c.reason)));
+      line(fmt::format("| {} | {} | {} | {} | {} | {} | {} |", red(c.gates), c.strategy, c.scope, c.trials, c.hangs,
+                       c.torn_reads, c.gates ? "**REGRESSION**: " + cell(c.reason) : cell(c.reason)));
     line("");
   }
   for (const std::string& n : r.notes) line("> note: " + cell(n));
@@ -211,11 +286,14 @@ nlohmann::json format_json(const RegressReport& r) {
   json timings = json::array();
   for (const TimingRow& t : r.timings)
     timings.push_back({{"benchmark", t.benchmark},
+                       {"metric", t.metric},
+                       {"rule", t.rule},
                        {"n_baseline", t.n_baseline},
                        {"n_current", t.n_current},
                        {"median_baseline", number(t.median_baseline)},
                        {"median_current", number(t.median_current)},
                        {"change_pct", has_comparison(t.verdict) ? number(t.change_pct) : json(nullptr)},
+                       {"spread_pct", r.mode == GateMode::history ? number(t.spread_pct) : json(nullptr)},
                        {"p_value", has_comparison(t.verdict) ? json(t.p_value) : json(nullptr)},
                        {"exact", t.exact},
                        {"verdict", to_string(t.verdict)}});
@@ -226,25 +304,46 @@ nlohmann::json format_json(const RegressReport& r) {
                      {"current", i.verdict == Verdict::only_baseline ? json(nullptr) : number(i.current)},
                      {"change_pct", has_comparison(i.verdict) ? number(i.change_pct) : json(nullptr)},
                      {"verdict", to_string(i.verdict)}});
+  json exact = json::array();
+  for (const ExactRow& e : r.exact)
+    exact.push_back({{"benchmark", e.benchmark},
+                     {"counter", e.counter},
+                     {"baseline", e.verdict == Verdict::only_current ? json(nullptr) : number(e.baseline)},
+                     {"current", number(e.current)},
+                     {"gated", e.gated},
+                     {"verdict", to_string(e.verdict)}});
   json correctness = json::array();
   for (const CorrectnessRow& c : r.correctness)
-    correctness.push_back({{"strategy", c.strategy}, {"scope", c.scope}, {"trials", c.trials}, {"hangs", c.hangs},
-                           {"torn_reads", c.torn_reads}, {"gates", c.gates}, {"reason", c.reason}});
+    correctness.push_back({{"strategy", c.strategy},
+                           {"scope", c.scope},
+                           {"trials", c.trials},
+                           {"hangs", c.hangs},
+                           {"torn_reads", c.torn_reads},
+                           {"gates", c.gates},
+                           {"reason", c.reason}});
   return json{{"verdict", r.gated() ? "REGRESSION" : "OK"},
               {"exit_code", r.exit_code()},
               {"gate",
-               {{"metric", r.options.metric},
+               {{"mode", r.mode == GateMode::history ? "history" : "files"},
+                {"baseline_runs", r.baseline_runs},
+                {"metric", r.options.metric.empty() ? json(nullptr) : json(r.options.metric)},
                 {"alpha", r.options.alpha},
+                {"correction", r.mode == GateMode::history ? "holm" : "none"},
                 {"min_change_pct", r.options.min_change_pct},
                 {"min_repetitions", r.options.min_repetitions},
+                {"min_runs", r.options.min_runs},
+                {"min_spread_pct", r.options.min_spread_pct},
                 {"insns_threshold_pct", r.options.insns_threshold_pct}}},
+              {"run_shift_pct", number(r.run_shift_pct)},
+              {"host_shift", r.host_shift},
               {"baseline", side(r.baseline_origin, r.baseline_context)},
               {"current", side(r.current_origin, r.current_context)},
               {"timings", timings},
               {"insns", insns},
+              {"exact", exact},
               {"correctness", correctness},
               {"notes", r.notes},
               {"summary", verdict_line(r)}};
 }
 
-} // namespace pokebench::results
+}  // namespace pokebench::results

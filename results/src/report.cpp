@@ -2,6 +2,8 @@
 // file is self-contained: no scripts, no network, no side files.
 #include <pokebench/results/report.hpp>
 
+#include "report_html.hpp"
+
 #include <pokebench/results/gnuplot.hpp>
 
 #include <fmt/core.h>
@@ -19,46 +21,7 @@ namespace pokebench::results {
 
 namespace {
 
-std::string escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&#39;"; break;
-    default: out += c;
-    }
-  }
-  return out;
-}
-
-// gnuplot strings are single-quoted; '' is its escape for a quote.
-std::string gp_string(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
-// Benchmark names carry '_' and '/' that gnuplot's enhanced text would eat.
-std::string gp_title(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '_' || c == '^' || c == '{' || c == '}' || c == '@' || c == '&' || c == '~') out += '\\';
-    if (c == '\\') out += '\\';
-    out += c;
-  }
-  return gp_string(out);
-}
-
-// A string column of a gnuplot data file: double quotes, which it strips.
-std::string data_label(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? '\'' : c;
-  return out + "\"";
-}
+using namespace detail;
 
 struct Spread {
   double median = NAN, low = NAN, high = NAN;
@@ -70,22 +33,8 @@ Spread spread(const std::vector<double>& v) {
   return {median(v), *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end())};
 }
 
-std::string num(double v) { return std::isnan(v) ? "?" : fmt::format("{:.6g}", v); }
-
-// Every plot's SVG uses the same element ids (gnuplot_canvas, gpPt0, ...);
-// prefixing them keeps the ids of one page unique.
-std::string prefix_ids(std::string svg, const std::string& prefix) {
-  const std::pair<std::string, std::string> rewrites[] = {
-      {"id='", "id='" + prefix}, {"id=\"", "id=\"" + prefix}, {"href='#", "href='#" + prefix},
-      {"href=\"#", "href=\"#" + prefix}, {"url(#", "url(#" + prefix}};
-  for (const auto& [from, to] : rewrites)
-    for (std::size_t p = svg.find(from); p != std::string::npos; p = svg.find(from, p + to.size()))
-      svg.replace(p, from.size(), to);
-  return svg;
-}
-
 class Page {
-public:
+ public:
   Page(const ResultDocument& run, const std::vector<HistoryRun>& history, const ReportOptions& o)
       : run_(run), history_(history), o_(o), gnuplot_(o.gnuplot) {}
 
@@ -100,7 +49,7 @@ table { border-collapse: collapse; margin: .5em 0; font-size: .9em; }
 td, th { border: 1px solid #ccc; padding: .2em .5em; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.ok { background: #e3f4e3; } td.hang { background: #f8c9c9; font-weight: bold; } td.none { color: #999; }
-td.expected { background: #fde9c4; }
+td.expected { background: #fde9c4; } td.unknown { background: #e4e4e4; }
 .banner { padding: .6em 1em; border-radius: 4px; margin: 1em 0; }
 .banner.good { background: #e3f4e3; } .banner.bad { background: #f8c9c9; }
 figure { margin: 1em 0; } figcaption { font-size: .9em; color: #555; }
@@ -110,8 +59,9 @@ figure { margin: 1em 0; } figcaption { font-size: .9em; color: #555; }
 <body>
 )";
     html_ += "<h1>pokebench report</h1>\n";
-    context_section();
+    gate_banner();
     correctness_banner();
+    context_section();
     strategy_section();
     flip_section();
     matrix_section();
@@ -126,7 +76,7 @@ figure { margin: 1em 0; } figcaption { font-size: .9em; color: #555; }
     return html_;
   }
 
-private:
+ private:
   void figure(const std::string& id, const std::string& svg, const std::string& caption) {
     html_ += fmt::format("<figure id='{}'>\n{}\n<figcaption>{}</figcaption>\n</figure>\n", id,
                          prefix_ids(svg, id + "-"), caption);
@@ -152,6 +102,44 @@ private:
     html_ += "</table>\n";
   }
 
+  // The first screen: the gate's verdict on this run against the stored runs before it, and what gated.
+  void gate_banner() {
+    std::vector<ResultDocument> before;
+    const std::size_t stored = history_.empty() ? 0 : history_.size() - 1;  // the last entry is this run
+    for (std::size_t i = stored > o_.baseline_runs ? stored - o_.baseline_runs : 0; i < stored; ++i)
+      before.push_back(history_[i].doc);
+    const RegressReport gate = before.empty() ? regress(run_, run_, o_.gate) : regress_history(before, run_, o_.gate);
+    std::vector<std::string> what;
+    for (const TimingRow& t : gate.timings)
+      if (t.verdict == Verdict::regression)
+        what.push_back(fmt::format("{}: {} {:+.1f}% (run-to-run spread {:.1f}%, p = {:.2g})", t.benchmark, t.metric,
+                                   t.change_pct, t.spread_pct, t.p_value));
+    for (const InsnsRow& i : gate.insns)
+      if (i.verdict == Verdict::regression || i.verdict == Verdict::changed)
+        what.push_back(fmt::format("{}: instructions {:.6g} -> {:.6g}", i.benchmark, i.baseline, i.current));
+    for (const ExactRow& e : gate.exact)
+      if (e.gated && (e.verdict == Verdict::regression || e.verdict == Verdict::changed))
+        what.push_back(fmt::format("{}: {} {:.6g} -> {:.6g}", e.benchmark, e.counter, e.baseline, e.current));
+    for (const CorrectnessRow& c : gate.correctness)
+      if (c.gates) what.push_back(c.reason);
+    const std::string against = before.empty() ? std::string("no stored run before this one: timings are not gated")
+                                               : fmt::format("against the {} stored run(s) before it", before.size());
+    std::string verdict = gate.gated() ? "REGRESSION" : "OK";
+    html_ += fmt::format("<div class='banner {}' id='gate-verdict'><b>Gate: {}</b> ({})", gate.gated() ? "bad" : "good",
+                         verdict, escape(against));
+    if (gate.host_shift)
+      html_ += fmt::format(
+          "<br>This host ran {} than its stored runs ({:+.1f}% across most rows): reported once, "
+          "not as regressions.",
+          gate.run_shift_pct > 0 ? "slower" : "faster", gate.run_shift_pct);
+    if (!what.empty()) {
+      html_ += "<ul id='gate-regressions'>";
+      for (const auto& w : what) html_ += "<li>" + escape(w) + "</li>";
+      html_ += "</ul>";
+    }
+    html_ += "</div>\n";
+  }
+
   void correctness_banner() {
     const RegressReport self = regress(run_, run_, o_.gate);  // only its correctness part is used
     if (self.correctness.empty()) {
@@ -162,8 +150,9 @@ private:
     for (const CorrectnessRow& c : self.correctness)
       if (c.gates) failures.push_back(c.reason);
     if (failures.empty()) {
-      html_ += "<p class='banner good' id='correctness-verdict'>Correctness: every fix strategy (ordered, cached, "
-               "cookie) held; the v4.12 per-site strategy reproduced its hang.</p>\n";
+      html_ +=
+          "<p class='banner good' id='correctness-verdict'>Correctness: every strategy the run marks as a fix "
+          "held; the v4.12 per-site strategy reproduced its hang.</p>\n";
     } else {
       html_ += "<div class='banner bad' id='correctness-verdict'><b>Correctness FAILED:</b><ul>";
       std::set<std::string> unique(failures.begin(), failures.end());
@@ -174,7 +163,6 @@ private:
 
   void strategy_section() {
     html_ += "<h2>Strategy comparison: cost per loop iteration</h2>\n";
-    static const std::vector<std::string> known{"plain", "load-test", "per-site", "batched", "ordered", "cached", "cookie"};
     static const std::vector<std::string> states{"off", "on", "flipping"};
     std::vector<std::string> variants;
     bool cycles = false;
@@ -186,12 +174,7 @@ private:
       if (std::find(variants.begin(), variants.end(), v) == variants.end()) variants.push_back(v);
       cycles = cycles || s.counters.contains("cycles_per_iter");
     }
-    std::stable_sort(variants.begin(), variants.end(), [&](const std::string& a, const std::string& b) {
-      auto rank = [&](const std::string& v) {
-        return static_cast<std::size_t>(std::find(known.begin(), known.end(), v) - known.begin());
-      };
-      return rank(a) < rank(b);
-    });
+    // Variants stay in the order the run has them (the benches register baselines, then strategies).
     const std::string metric = cycles ? "cycles_per_iter" : "real_time";
     std::string data;
     for (const std::string& v : variants) {
@@ -272,32 +255,39 @@ plot $bars using 2:3:4:xtic(1) title 'off' lc rgb '#4c72b0', \
                           gp_title(title));
       ++i;
     }
-    const std::string script = "set logscale xy\nset grid\nset key top left\nset xlabel 'sites per key'\n"
-                               "set ylabel 'microseconds per flip (median)'\nset offsets graph 0.05, graph 0.05, 0, 0\n" +
-                               plot + "\n";
+    const std::string script =
+        "set logscale xy\nset grid\nset key top left\nset xlabel 'sites per key'\n"
+        "set ylabel 'microseconds per flip (median)'\nset offsets graph 0.05, graph 0.05, 0, 0\n" +
+        plot + "\n";
     figure("plot-flip", gnuplot_.render_svg(script, data, 960, 420),
            "One key flip (enable or disable) against the number of sites of the key, per-site against batched "
            "application, for each text_poke backend; median with min-max whiskers, log-log.");
   }
 
-  // Red only where a hang is a failure; the v4.12 reader hanging is the harness doing its job.
-  static const char* cell_class(const std::string& strategy, bool hung) {
+  // Red only where the document says the result must be OK; a hang allowed there is the harness doing its job.
+  static const char* cell_class(std::optional<bool> must_hold, bool hung) {
     if (!hung) return "ok";
-    return is_fix_strategy(strategy) ? "hang" : "expected";
+    if (!must_hold) return "unknown";
+    return *must_hold ? "hang" : "expected";
+  }
+  std::optional<bool> compare_fix(const std::string& strategy) const {
+    for (const StrategyCorrectness& sc : run_.correctness)
+      if (sc.strategy == strategy && sc.is_fix) return sc.is_fix;
+    return std::nullopt;
   }
 
   void matrix_section() {
     html_ += "<h2>Correctness</h2>\n";
     if (!run_.correctness.empty()) {
-      html_ += "<table id='compare-correctness'>\n<tr><th>strategy</th><th>direction</th><th>hangs / trials</th>"
-               "<th>torn reads</th><th>unchecked reads</th><th>max retries</th></tr>\n";
+      html_ +=
+          "<table id='compare-correctness'>\n<tr><th>strategy</th><th>direction</th><th>hangs / trials</th>"
+          "<th>torn reads</th><th>unchecked reads</th><th>max retries</th></tr>\n";
       for (const StrategyCorrectness& sc : run_.correctness)
-        html_ += fmt::format("<tr><td>{}</td><td>{}</td><td class='num {}'>{} / {}</td><td class='num'>{}</td>"
-                             "<td class='num'>{}</td><td class='num'>{}</td></tr>\n",
-                             escape(sc.strategy), escape(sc.direction),
-                             cell_class(sc.strategy, sc.counts.hangs || sc.counts.torn_reads), sc.counts.hangs,
-                             sc.counts.trials, sc.counts.torn_reads, sc.counts.unchecked_reads,
-                             sc.counts.max_retries);
+        html_ += fmt::format(
+            "<tr><td>{}</td><td>{}</td><td class='num {}'>{} / {}</td><td class='num'>{}</td>"
+            "<td class='num'>{}</td><td class='num'>{}</td></tr>\n",
+            escape(sc.strategy), escape(sc.direction), cell_class(sc.is_fix, sc.counts.hangs || sc.counts.torn_reads),
+            sc.counts.hangs, sc.counts.trials, sc.counts.torn_reads, sc.counts.unchecked_reads, sc.counts.max_retries);
       html_ += "</table>\n";
     }
     if (run_.matrix.empty()) {
@@ -334,15 +324,16 @@ plot $bars using 2:3:4:xtic(1) title 'off' lc rgb '#4c72b0', \
           }
           const MatrixCell& c = *it->second;
           html_ += fmt::format("<td class='{}' title='{} hangs, {} torn reads in {} trials'>{}</td>",
-                               cell_class(c.strategy, c.verdict != "OK"), c.hangs, c.torn_reads, c.trials,
-                               escape(c.verdict));
+                               cell_class(c.expected_ok ? c.expected_ok : compare_fix(c.strategy), c.verdict != "OK"),
+                               c.hangs, c.torn_reads, c.trials, escape(c.verdict));
         }
       html_ += "</tr>\n";
     }
-    html_ += "</table>\n<p class='note'>Red: a fix strategy failed. Amber: the v4.12 reader (per-site, batched) "
-             "hung, as it is expected to. HANG: a sync was not acknowledged while a vCPU spun in its begin/retry loop "
-             "with IRQs masked. TORN: a checked read saw a torn nodemask. The v4.12 per-site strategy is expected "
-             "to hang; ordered, cached and cookie must not.</p>\n";
+    html_ +=
+        "</table>\n<p class='note'>Red: a cell the run expects to be OK (expected_ok, or is_fix of the "
+        "strategy) failed. Amber: a cell allowed to hang hung, as the reproduced bug should. Grey: the document "
+        "does not say what this cell should be. HANG: a sync was not acknowledged while a vCPU spun in its "
+        "begin/retry loop with IRQs masked. TORN: a checked read saw a torn nodemask.</p>\n";
   }
 
   void trend_section() {
@@ -352,77 +343,7 @@ plot $bars using 2:3:4:xtic(1) title 'off' lc rgb '#4c72b0', \
                             : "Only one run in the history: a trend needs two.");
       return;
     }
-    std::regex key;
-    try {
-      key = std::regex(o_.trend_regex);
-    } catch (const std::regex_error& e) {
-      throw EnvironmentError(fmt::format("--trend '{}': not a regular expression: {}", o_.trend_regex, e.what()));
-    }
-    std::vector<std::string> names;
-    for (const HistoryRun& h : history_)
-      for (const Sample& s : h.doc.samples)
-        if (std::regex_search(s.benchmark, key) && std::find(names.begin(), names.end(), s.benchmark) == names.end())
-          names.push_back(s.benchmark);
-    std::sort(names.begin(), names.end());
-    if (names.empty()) {
-      note(fmt::format("No benchmark of the history matches the trend pattern '{}'.", o_.trend_regex));
-      return;
-    }
-    // Regressions: each run gated against the run before it, as the nightly gate would.
-    std::set<std::pair<std::size_t, std::string>> regressed;
-    for (std::size_t i = 1; i < history_.size(); ++i)
-      for (const TimingRow& t : regress(history_[i - 1].doc, history_[i].doc, o_.gate).timings)
-        if (t.verdict == Verdict::regression) regressed.insert({i, t.benchmark});
-
-    const std::string& metric = o_.gate.metric;
-    std::map<std::string, std::string> data;
-    std::string plot = "plot ";
-    std::string marks;
-    for (std::size_t n = 0; n < names.size(); ++n) {
-      std::string d;
-      for (std::size_t i = 0; i < history_.size(); ++i) {
-        const std::vector<double> v = metric_values(history_[i].doc, names[n], metric);
-        if (v.empty()) continue;
-        const double m = median(v);
-        d += fmt::format("{} {}\n", i, num(m));
-        if (regressed.contains({i, names[n]})) marks += fmt::format("{} {}\n", i, num(m));
-      }
-      if (d.empty()) continue;
-      const std::string k = fmt::format("trend{}", n);
-      data[k] = d;
-      plot += fmt::format("{}${} using 1:2 with linespoints lw 2 pt 7 ps 0.6 title {}", n ? ", \\\n     " : "", k,
-                          gp_title(names[n]));
-    }
-    if (!marks.empty()) {
-      data["marks"] = marks;
-      plot += ", \\\n     $marks using 1:2 with points pt 6 ps 3 lw 3 lc rgb '#d62728' title 'regression (gate vs "
-              "previous run)'";
-    }
-    std::string xtics = "set xtics rotate by -40 (";
-    for (std::size_t i = 0; i < history_.size(); ++i) {
-      const HistoryRun& h = history_[i];
-      const std::string sha = h.doc.context.git_sha.empty() ? "?" : h.doc.context.git_sha.substr(0, 7);
-      const std::string label = h.id > 0 ? fmt::format("#{} {}", h.id, sha) : "this run " + sha;
-      xtics += fmt::format("{}{} {}", i ? ", " : "", gp_string(label), i);
-    }
-    xtics += ")\n";
-    const bool time = metric == "real_time" || metric == "cpu_time";
-    const std::string script = fmt::format("set logscale y\nset grid\nset key outside right top\nset xlabel "
-                                           "'run (commit)'\nset ylabel {}\nset xrange [-0.5:{}]\n{}{}\n",
-                                           gp_title(time ? metric + " median (ns)" : metric + " (median)"),
-                                           static_cast<double>(history_.size()) - 0.5, xtics, plot);
-    figure("plot-trends", gnuplot_.render_svg(script, data, 1060, 460),
-           fmt::format("Median {} of the key benchmarks (pattern {}) over the last {} runs, one line each; red "
-                       "circles mark a run the gate flags as a regression against the run before it.",
-                       escape(metric), escape(o_.trend_regex), history_.size()));
-    if (!regressed.empty()) {
-      html_ += "<ul id='trend-regressions'>";
-      for (const auto& [i, bench] : regressed)
-        html_ += fmt::format("<li>run {} ({}): <code>{}</code> regressed against the run before</li>",
-                             history_[i].id > 0 ? fmt::format("#{}", history_[i].id) : std::string("this run"),
-                             escape(history_[i].doc.context.git_sha.substr(0, 12)), escape(bench));
-      html_ += "</ul>\n";
-    }
+    html_ += render_trend(history_, o_, gnuplot_);
   }
 
   const ResultDocument& run_;
@@ -432,11 +353,11 @@ plot $bars using 2:3:4:xtic(1) title 'off' lc rgb '#4c72b0', \
   std::string html_;
 };
 
-} // namespace
+}  // namespace
 
 std::string render_report(const ResultDocument& run, const std::vector<HistoryRun>& history,
                           const ReportOptions& options) {
   return Page(run, history, options).render();
 }
 
-} // namespace pokebench::results
+}  // namespace pokebench::results

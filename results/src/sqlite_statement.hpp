@@ -26,7 +26,7 @@ inline void exec(sqlite3* db, const char* sql) {
 }
 
 class Statement {
-public:
+ public:
   Statement(sqlite3* db, const char* sql) : db_(db) {
     if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) throw_sqlite(db, "prepare");
   }
@@ -44,6 +44,10 @@ public:
   }
   Statement& bind(int index, double value) {
     check(sqlite3_bind_double(stmt_, index, value));
+    return *this;
+  }
+  Statement& bind_null(int index) {
+    check(sqlite3_bind_null(stmt_, index));
     return *this;
   }
   // True while there is a row to read.
@@ -66,8 +70,9 @@ public:
   }
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
   double real(int col) const { return sqlite3_column_double(stmt_, col); }
+  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
-private:
+ private:
   void check(int rc) {
     if (rc != SQLITE_OK) throw_sqlite(db_, "bind");
   }
@@ -77,7 +82,7 @@ private:
 
 // Rolls back unless committed: a failed add leaves the history as it was.
 class Transaction {
-public:
+ public:
   explicit Transaction(sqlite3* db) : db_(db) { exec(db_, "BEGIN IMMEDIATE"); }
   ~Transaction() {
     if (!committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -89,9 +94,9 @@ public:
     committed_ = true;
   }
 
-private:
+ private:
   sqlite3* db_;
   bool committed_ = false;
 };
 
-} // namespace pokebench::results::detail
+}  // namespace pokebench::results::detail

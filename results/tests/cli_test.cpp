@@ -27,7 +27,7 @@ struct Outcome {
 };
 
 class Cli : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     std::string tmpl = (fs::temp_directory_path() / "pokebench-cli-XXXXXX").string();
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
@@ -65,7 +65,8 @@ TEST_F(Cli, RegressAaPairExitsZero) {
 TEST_F(Cli, RegressInjectedSlowdownExitsOneNamingIt) {
   const Outcome r = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("slow10_current.json"));
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("verdict: REGRESSION 1 timing, 0 instruction count, 0 correctness: loop/ordered/on +9.4%"),
+  EXPECT_NE(r.out.find("verdict: REGRESSION 1 timing, 0 instruction count, 0 exact counter, 0 correctness: "
+                       "loop/ordered/on cycles_per_iter +9.4%"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("!! loop/ordered/on"), std::string::npos) << r.out;
@@ -85,10 +86,28 @@ TEST_F(Cli, RegressTooFewRepetitionsIsUnreliableExitZero) {
 }
 
 TEST_F(Cli, RegressCorrectnessFailuresExitOne) {
-  EXPECT_EQ(pokebench("regress --baseline " + g("baseline.json") + " --current " + g("fix_hang_current.json")).exit_code, 1);
-  const Outcome lost = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("bug_lost_current.json"));
+  EXPECT_EQ(
+      pokebench("regress --baseline " + g("baseline.json") + " --current " + g("fix_hang_current.json")).exit_code, 1);
+  const Outcome lost =
+      pokebench("regress --baseline " + g("baseline.json") + " --current " + g("bug_lost_current.json"));
   EXPECT_EQ(lost.exit_code, 1);
   EXPECT_NE(lost.out.find("lost its teeth"), std::string::npos) << lost.out;
+}
+
+TEST_F(Cli, RegressHostileOptionsExitTwo) {
+  const std::string files = " --baseline " + g("baseline.json") + " --current " + g("aa_current.json");
+  for (const char* bad :
+       {"--alpha nan", "--alpha inf", "--min-change nan", "--min-spread nan", "--insns-threshold nan", "--metric ''"}) {
+    const Outcome r = pokebench(std::string("regress") + files + " " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.out << r.err;
+    EXPECT_EQ(r.err.rfind("pokebench: error: ", 0), 0u) << bad << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << bad;
+  }
+  const Outcome metric = pokebench("regress" + files + " --metric bogus");
+  EXPECT_EQ(metric.exit_code, 2);
+  EXPECT_NE(metric.err.find("unknown metric (known here: real_time, cpu_time, cycles_per_iter"), std::string::npos)
+      << metric.err;
+  EXPECT_EQ(pokebench("regress" + files + " --metric cycles_per_iter").exit_code, 0);
 }
 
 TEST_F(Cli, RegressUnusableInputExitsTwoNamingFilePlaceProblem) {
@@ -100,10 +119,11 @@ TEST_F(Cli, RegressUnusableInputExitsTwoNamingFilePlaceProblem) {
 
   const Outcome version = pokebench("regress --baseline " + g("bad_version.json") + " --current " + g("baseline.json"));
   EXPECT_EQ(version.exit_code, 2);
-  EXPECT_NE(version.err.find("bad_version.json: /schema_version: unsupported schema_version 2"), std::string::npos)
+  EXPECT_NE(version.err.find("bad_version.json: /schema_version: unsupported schema_version 3"), std::string::npos)
       << version.err;
 
-  const Outcome missing = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("missing_field.json"));
+  const Outcome missing =
+      pokebench("regress --baseline " + g("baseline.json") + " --current " + g("missing_field.json"));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("missing_field.json: /benchmarks/4/real_time: missing required field"), std::string::npos)
       << missing.err;
@@ -117,14 +137,14 @@ TEST_F(Cli, RegressUnusableInputExitsTwoNamingFilePlaceProblem) {
 
 TEST_F(Cli, RegressFormats) {
   const Outcome json = pokebench("regress --format json --baseline " + g("baseline.json") + " --current " +
-                             g("slow10_current.json") + " --out report.json");
+                                 g("slow10_current.json") + " --out report.json");
   EXPECT_EQ(json.exit_code, 1);
   const auto parsed = nlohmann::json::parse(json.out);
   EXPECT_EQ(parsed.at("verdict"), "REGRESSION");
   EXPECT_EQ(parsed.at("exit_code"), 1);
   EXPECT_EQ(slurp((dir_ / "report.json").string()), json.out);
   const Outcome md = pokebench("regress --format markdown --baseline " + g("baseline.json") + " --current " +
-                           g("slow10_current.json"));
+                               g("slow10_current.json"));
   EXPECT_EQ(md.exit_code, 1);
   EXPECT_NE(md.out.find("| :red_circle: | `loop/ordered/on` |"), std::string::npos) << md.out;
 }
@@ -135,7 +155,8 @@ TEST_F(Cli, HistoryAddListShowAndSelectors) {
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
   EXPECT_FALSE(fs::exists(dir_ / "hist" / "history.db"));
 
-  const Outcome add = pokebench("results add " + g("baseline.json") + " " + g("aa_current.json") + " --history " + db());
+  const Outcome add =
+      pokebench("results add " + g("baseline.json") + " " + g("aa_current.json") + " --history " + db());
   ASSERT_EQ(add.exit_code, 0) << add.err;
   EXPECT_NE(add.out.find("stored run 2 from"), std::string::npos) << add.out;
 
@@ -146,17 +167,19 @@ TEST_F(Cli, HistoryAddListShowAndSelectors) {
 
   const Outcome show = pokebench("results show 2 --format json --history " + db());
   ASSERT_EQ(show.exit_code, 0) << show.err;
-  EXPECT_EQ(nlohmann::json::parse(show.out).at("schema_version"), 1) << "show --format json exports a result document";
+  EXPECT_EQ(nlohmann::json::parse(show.out).at("schema_version"), 2) << "show --format json exports a result document";
   EXPECT_EQ(pokebench("results show 1 --history " + db()).exit_code, 0);
   EXPECT_EQ(pokebench("results show 9 --history " + db()).exit_code, 2);
 
-  const Outcome slow = pokebench("regress --history " + db() + " --baseline history:last=2 --current " +
-                             g("slow10_current.json"));
-  EXPECT_EQ(slow.exit_code, 1) << slow.out << slow.err;
+  const Outcome slow =
+      pokebench("regress --history " + db() + " --baseline history:last=2 --current " + g("slow10_current.json"));
+  EXPECT_EQ(slow.exit_code, 0) << "two stored runs are too few for the run model: " << slow.out << slow.err;
   EXPECT_NE(slow.out.find("history:last=2 (2 runs 1,2"), std::string::npos) << slow.out;
+  EXPECT_NE(slow.out.find("until the history holds 5 runs"), std::string::npos) << slow.out;
+  EXPECT_NE(slow.out.find("against 2 stored run(s), each run one sample"), std::string::npos) << slow.out;
   EXPECT_EQ(pokebench("regress --history " + db() + " --baseline history:run=1 --current history:run=2").exit_code, 0);
   const Outcome none = pokebench("regress --history " + db() + " --baseline history:last=3,host=other --current " +
-                             g("aa_current.json"));
+                                 g("aa_current.json"));
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.err.find("matches no run"), std::string::npos) << none.err;
   const Outcome overlap = pokebench("regress --history " + db() + " --baseline history:last=2 --current history:run=2");
@@ -172,21 +195,28 @@ TEST_F(Cli, BundleAssemblesADocument) {
   // A `pokebench compare` JSON shaped like bench/tests/golden/compare.json, cut from the golden baseline.
   const auto baseline = nlohmann::json::parse(slurp(golden("baseline.json")));
   nlohmann::json compare = {{"schema_version", 1},
-                            {"context", {{"git_sha", "abcdef0"}, {"kernel", "6.1"}, {"vm", true}, {"cpus", 2},
-                                         {"hypervisor", "kvm"}, {"tsc_ghz", nullptr}}},
+                            {"context",
+                             {{"git_sha", "abcdef0"},
+                              {"kernel", "6.1"},
+                              {"vm", true},
+                              {"cpus", 2},
+                              {"hypervisor", "kvm"},
+                              {"tsc_ghz", nullptr}}},
                             {"strategies", baseline.at("strategies")}};
   std::ofstream(dir_ / "compare.json") << compare.dump();
   // `pokebench insns --format json` shape.
-  std::ofstream(dir_ / "insns.json") << R"({"iterations": {"small": 1, "large": 2}, "regions": [{"name": "loop/plain/off",
+  std::ofstream(dir_ / "insns.json")
+      << R"({"iterations": {"small": 1, "large": 2}, "regions": [{"name": "loop/plain/off",
       "insns_per_iter": 9, "insns_small": 9, "insns_large": 18}]})";
   std::ofstream(dir_ / "matrix.json") << R"({"cells": [{"strategy": "ordered", "direction": "enable", "order": "table",
       "int3": "skip", "verdict": "OK", "trials": 5, "hangs": 0, "torn_reads": 0}]})";
-  const Outcome r = pokebench("results bundle --benchmarks " + g("gbench_1_7.json") +
-                          " --compare compare.json --insns insns.json --matrix matrix.json --context host=nightly-1 "
-                          "--out run.json");
+  const Outcome r =
+      pokebench("results bundle --benchmarks " + g("gbench_1_7.json") +
+                " --compare compare.json --insns insns.json --matrix matrix.json --context host=nightly-1 "
+                "--out run.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto doc = nlohmann::json::parse(slurp((dir_ / "run.json").string()));
-  EXPECT_EQ(doc.at("schema_version"), 1);
+  EXPECT_EQ(doc.at("schema_version"), 2);
   EXPECT_EQ(doc.at("context").at("git_sha"), "abcdef0");
   EXPECT_EQ(doc.at("context").at("host"), "nightly-1");
   EXPECT_EQ(doc.at("context").at("hypervisor"), "kvm");
@@ -199,20 +229,21 @@ TEST_F(Cli, BundleAssemblesADocument) {
   std::ofstream(dir_ / "bad_matrix.json") << R"([{"strategy": "ordered", "verdict": "MAYBE"}])";
   const Outcome bad = pokebench("results bundle --matrix bad_matrix.json --out x.json");
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.err.find("bad_matrix.json: /correctness_matrix/0/direction: missing required field"),
-            std::string::npos)
+  EXPECT_NE(bad.err.find("bad_matrix.json: /correctness_matrix/0/direction: missing required field"), std::string::npos)
       << bad.err;
   EXPECT_FALSE(fs::exists(dir_ / "x.json"));
 }
 
 TEST_F(Cli, ReportWritesHtmlAndNeedsGnuplot) {
-  ASSERT_EQ(pokebench("results add --history " + db() + " " + g("baseline.json") + " " + g("aa_current.json")).exit_code, 0);
+  ASSERT_EQ(
+      pokebench("results add --history " + db() + " " + g("baseline.json") + " " + g("aa_current.json")).exit_code, 0);
   const Outcome r = pokebench("report --history " + db() + " --result " + g("slow10_current.json") + " --out r.html");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string html = slurp((dir_ / "r.html").string());
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(html.find("this run 2222222"), std::string::npos) << "the unsaved run is the trend's newest point";
-  EXPECT_NE(html.find("regressed against the run before"), std::string::npos);
+  EXPECT_NE(html.find("id='gate-verdict'"), std::string::npos);
+  EXPECT_NE(html.find("against the 2 stored run(s) before it"), std::string::npos);
 
   const Outcome latest = pokebench("report --history " + db() + " --out latest.html");
   EXPECT_EQ(latest.exit_code, 0) << latest.err;
@@ -236,5 +267,5 @@ TEST_F(Cli, HelpDocumentsSelectorsAndDefaults) {
   EXPECT_EQ(pokebench("results add --help").exit_code, 0);
 }
 
-} // namespace
-} // namespace pokebench::results
+}  // namespace
+}  // namespace pokebench::results

@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 namespace pokebench::results {
 namespace {
@@ -65,16 +65,14 @@ void expect_input_error(const std::string& file, const std::string& place_part, 
 }
 
 TEST(Document, RejectsUnknownSchemaVersion) {
-  expect_input_error("bad_version.json", "/schema_version", "unsupported schema_version 2");
+  expect_input_error("bad_version.json", "/schema_version", "unsupported schema_version 3");
 }
 
 TEST(Document, RejectsMissingRequiredFieldWithItsPointer) {
   expect_input_error("missing_field.json", "/benchmarks/4/real_time", "missing required field");
 }
 
-TEST(Document, RejectsMalformedJsonWithLineAndColumn) {
-  expect_input_error("corrupt.json", "line ", "malformed JSON");
-}
+TEST(Document, RejectsMalformedJsonWithLineAndColumn) { expect_input_error("corrupt.json", "line ", "malformed JSON"); }
 
 TEST(Document, ToleratesGoogleBenchmarkNonFiniteLiterals) {
   const ResultDocument doc = parse_result_json(

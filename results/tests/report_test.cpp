@@ -24,9 +24,30 @@ using testing::slurp;
 
 ResultDocument load(const std::string& name) { return parse_result_json(slurp(golden(name)), name); }
 
+// Separately seeded golden runs of the same code.
+std::vector<ResultDocument> unchanged_runs() {
+  return {load("baseline.json"), load("aa_current.json"), load("insns_current.json"), load("bug_lost_current.json"),
+          load("fix_hang_current.json")};
+}
+
+ResultDocument slowed(ResultDocument doc, const std::string& benchmark, double factor) {
+  for (Sample& s : doc.samples)
+    if (s.benchmark == benchmark) {
+      s.real_time_ns *= factor;
+      for (auto& [name, value] : s.counters) value *= factor;
+    }
+  return doc;
+}
+
 std::vector<HistoryRun> golden_history() {
-  // baseline -> A/A -> 10% slowdown of loop/ordered/on: the last point must be marked.
-  return {{1, load("baseline.json")}, {2, load("aa_current.json")}, {3, load("slow10_current.json")}};
+  // Six runs, then six with loop/ordered/on 10% slower: a change point at the seventh run (#7).
+  std::vector<HistoryRun> h;
+  const std::vector<ResultDocument> same = unchanged_runs();
+  for (int i = 0; i < 6; ++i) h.push_back({i + 1, same[static_cast<std::size_t>(i % 5)]});
+  for (int i = 0; i < 6; ++i)
+    h.push_back({i + 7, slowed(same[static_cast<std::size_t>((i + 2) % 5)], "loop/ordered/on", 1.10)});
+  h.back().doc = slowed(load("report_run.json"), "loop/ordered/on", 1.0);
+  return h;
 }
 
 std::string figure(const std::string& html, const std::string& id) {
@@ -50,7 +71,8 @@ void expect_plot(const std::string& html, const std::string& id) {
 
 TEST(Report, IsSelfContainedWithEveryPlot) {
   if (find_program("gnuplot").empty()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
-  const std::string html = render_report(load("report_run.json"), golden_history(), {});
+  const std::vector<HistoryRun> history = golden_history();
+  const std::string html = render_report(history.back().doc, history, {});
   for (const char* id : {"plot-strategies", "plot-flip", "plot-trends"}) expect_plot(html, id);
   EXPECT_EQ(html.find("<script"), std::string::npos) << "the page must not need scripts";
   EXPECT_EQ(html.find("http://www.w3.org/1999/xlink'/"), std::string::npos);
@@ -59,9 +81,42 @@ TEST(Report, IsSelfContainedWithEveryPlot) {
   EXPECT_NE(html.find("id='correctness-matrix'"), std::string::npos);
   EXPECT_NE(html.find(">HANG<"), std::string::npos);
   EXPECT_NE(html.find("1111111111111111111111111111111111111111"), std::string::npos) << "context at the top";
-  // The slowdown injected in run 3 is named under the trend plot.
-  EXPECT_NE(html.find("run #3 (222222222222): <code>loop/ordered/on</code> regressed"), std::string::npos);
   EXPECT_LT(html.find("id='context'"), html.find("id='plot-strategies'"));
+}
+
+TEST(Report, TrendMarksTheChangePoint) {
+  if (find_program("gnuplot").empty()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
+  std::vector<HistoryRun> history = golden_history();
+  history.pop_back();  // twelve golden runs: the step is at #7
+  const std::string html = render_report(history.back().doc, history, {});
+  const auto list = html.find("<ul id='trend-change-points'>");
+  ASSERT_NE(list, std::string::npos) << "no change point listed";
+  const std::string items = html.substr(list, html.find("</ul>", list) - list);
+  EXPECT_NE(items.find("loop/ordered/on (cycles_per_iter)"), std::string::npos) << items;
+  EXPECT_NE(items.find("from run #7"), std::string::npos) << items;
+  EXPECT_EQ(items.find("loop/plain/off"), std::string::npos) << "an unchanged row has no change point: " << items;
+  EXPECT_NE(figure(html, "plot-trends").find("change point"), std::string::npos);
+}
+
+TEST(Report, FirstScreenIsTheGateVerdictAndItsRegressions) {
+  if (find_program("gnuplot").empty()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
+  std::vector<HistoryRun> history;
+  std::int64_t id = 1;
+  for (const ResultDocument& d : unchanged_runs()) history.push_back({id++, d});
+  history.push_back({0, load("slow10_current.json")});
+  const std::string html = render_report(history.back().doc, history, {});
+  const auto gate = html.find("id='gate-verdict'");
+  ASSERT_NE(gate, std::string::npos);
+  EXPECT_LT(gate, html.find("id='correctness-verdict'"));
+  EXPECT_LT(gate, html.find("id='context'"));
+  const std::string banner = html.substr(gate, html.find("</div>", gate) - gate);
+  EXPECT_NE(banner.find("Gate: REGRESSION"), std::string::npos) << banner;
+  EXPECT_NE(banner.find("loop/ordered/on: cycles_per_iter +"), std::string::npos) << banner;
+  EXPECT_NE(banner.find("against the 5 stored run(s)"), std::string::npos) << banner;
+  // Negative control: the same history with an unchanged current run is OK.
+  history.back().doc = load("aa_current.json");
+  const std::string ok = render_report(history.back().doc, history, {});
+  EXPECT_NE(ok.find("<b>Gate: OK</b>"), std::string::npos);
 }
 
 TEST(Report, SaysWhatIsMissingInsteadOfDrawingNothing) {
@@ -79,8 +134,9 @@ TEST(Gnuplot, DataNamesThatArePrefixesOfOthersStayApart) {
   if (find_program("gnuplot").empty()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
   // A trend of 11+ benchmarks has $trend1 and $trend10: both must reach gnuplot whole.
   const Gnuplot gp;
-  const std::string svg = gp.render_svg("plot $trend1 using 1:2 with lines title 'one', $trend10 using 1:2 with lines title 'ten'\n",
-                                        {{"trend1", "0 1\n1 2\n"}, {"trend10", "0 3\n1 4\n"}}, 400, 300);
+  const std::string svg =
+      gp.render_svg("plot $trend1 using 1:2 with lines title 'one', $trend10 using 1:2 with lines title 'ten'\n",
+                    {{"trend1", "0 1\n1 2\n"}, {"trend10", "0 3\n1 4\n"}}, 400, 300);
   EXPECT_NE(svg.find("one"), std::string::npos);
   EXPECT_NE(svg.find("ten"), std::string::npos);
 }
@@ -111,8 +167,7 @@ TEST(Report, HeadlessChromiumShowsThePlots) {
       "timeout 120 '" + chromium +
       "' --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
       "--disable-component-update --disable-sync --disable-dev-shm-usage --user-data-dir='" +
-      (dir / "profile").string() + "' --dump-dom 'file://" + page.string() + "' 2>'" + (dir / "stderr").string() +
-      "'";
+      (dir / "profile").string() + "' --dump-dom 'file://" + page.string() + "' 2>'" + (dir / "stderr").string() + "'";
   std::string dom;
   FILE* pipe = ::popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
@@ -128,5 +183,5 @@ TEST(Report, HeadlessChromiumShowsThePlots) {
   EXPECT_NE(dom.find("correctness-matrix"), std::string::npos);
 }
 
-} // namespace
-} // namespace pokebench::results
+}  // namespace
+}  // namespace pokebench::results

@@ -36,6 +36,7 @@ GATE_BENCHMARKS = {
 INSNS = {"loop/plain/off": 9, "loop/ordered/off": 11, "loop/ordered/on": 14, "loop/cookie/on": 15}
 
 STRATEGIES = ["per-site", "batched", "ordered", "cached", "cookie"]
+FIXES = ("ordered", "cached", "cookie")  # what the harness writes as is_fix / expected_ok
 
 
 def rows(benchmarks, reps, seed, scale=None, cv=0.01):
@@ -63,6 +64,7 @@ def compare_table(per_site_hangs=7, ordered_hangs=0):
         hangs = {"per-site": per_site_hangs, "ordered": ordered_hangs}.get(s, 0)
         out.append({
             "name": s,
+            "is_fix": s in FIXES,
             "correctness": {
                 "enable": {"trials": 200, "hangs": hangs, "torn_reads": 0, "unchecked_reads": 3, "max_retries": 2},
                 "disable": {"trials": 200, "hangs": 0, "torn_reads": 0, "unchecked_reads": 1, "max_retries": 1},
@@ -84,13 +86,14 @@ def matrix(per_site_hang=True):
                             and order in ("retry-first", "random", "reverse") and int3 == "skip")
                     cells.append({"strategy": s, "direction": direction, "order": order, "int3": int3,
                                   "verdict": "HANG" if hang else "OK", "trials": 50, "hangs": 4 if hang else 0,
-                                  "torn_reads": 0})
+                                  "torn_reads": 0, "expected_ok": s in FIXES})
     return cells
 
 
 def document(benchmarks, reps, seed, scale=None, insns=None, context=None, **compare):
     return {
-        "schema_version": 1,
+        "schema_version": 2,
+        "scenario": "slub",
         "context": context or CONTEXT,
         "benchmarks": rows(benchmarks, reps, seed, scale),
         "strategies": compare_table(**compare),
@@ -120,7 +123,7 @@ def main():
     write("bug_lost_current.json", document(GATE_BENCHMARKS, 10, seed=7, context=current_ctx, per_site_hangs=0))
 
     bad = document(GATE_BENCHMARKS, 3, seed=8)
-    bad["schema_version"] = 2
+    bad["schema_version"] = 3
     write("bad_version.json", bad)
     missing = document(GATE_BENCHMARKS, 3, seed=9)
     del missing["benchmarks"][4]["real_time"]

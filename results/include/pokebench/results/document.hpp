@@ -1,4 +1,4 @@
-// The pokebench result document (schema_version 1): what one nightly run
+// The pokebench result document (schema_version 2): what one nightly run
 // measured, in memory. See docs in document_io.hpp for the JSON form.
 #pragma once
 
@@ -13,29 +13,31 @@
 
 namespace pokebench::results {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
+inline constexpr int kOldestSchemaVersion = 1;  // read too: no scenario (it was "slub"), no is_fix / expected_ok
+inline constexpr const char* kDefaultScenario = "slub";
 
 // Unusable input: the CLI prints it and exits 2. `place` is a JSON pointer
 // ("/benchmarks/3/real_time") or "line L, column C" for syntax errors.
 class InputError : public std::runtime_error {
-public:
+ public:
   InputError(std::string file, std::string place, std::string problem);
   const std::string& file() const { return file_; }
   const std::string& place() const { return place_; }
   const std::string& problem() const { return problem_; }
 
-private:
+ private:
   std::string file_, place_, problem_;
 };
 
 // The machine or a tool is missing (gnuplot, a database we cannot open): exit 2.
 class EnvironmentError : public std::runtime_error {
-public:
+ public:
   using std::runtime_error::runtime_error;
 };
 
 struct Context {
-  std::string git_sha;   // "" when unknown (plain Google Benchmark import)
+  std::string git_sha;  // "" when unknown (plain Google Benchmark import)
   std::string compiler;
   std::string flags;
   std::string kernel;
@@ -73,6 +75,9 @@ struct StrategyCorrectness {
   std::string strategy;   // per-site | batched | ordered | cached | cookie
   std::string direction;  // enable | disable
   DirectionCorrectness counts;
+  // The producer's word: this strategy claims to fix the hang, so any hang or
+  // torn read gates. nullopt: a document written before the field existed.
+  std::optional<bool> is_fix;
 };
 
 // One cell of the torture matrix: strategy x direction x order x int3 policy.
@@ -85,6 +90,8 @@ struct MatrixCell {
   std::int64_t trials = 0;
   std::int64_t hangs = 0;
   std::int64_t torn_reads = 0;
+  // The torture run's word: this cell must be OK. nullopt: an older document.
+  std::optional<bool> expected_ok;
 };
 
 struct InsnsCount {
@@ -94,6 +101,7 @@ struct InsnsCount {
 
 struct ResultDocument {
   int schema_version = kSchemaVersion;
+  std::string scenario = kDefaultScenario;  // which reproduced bug the correctness data is about
   Context context;
   std::vector<Sample> samples;
   std::vector<StrategyCorrectness> correctness;
@@ -107,9 +115,7 @@ struct ResultDocument {
   std::vector<std::string> warnings;
 };
 
-// Strategies that claim to fix the 2017 hang: any hang or torn read gates.
-bool is_fix_strategy(const std::string& strategy);
 // The v4.12 strategy: it must keep reproducing its hang, or the harness lost its teeth.
 inline constexpr const char* kBugStrategy = "per-site";
 
-} // namespace pokebench::results
+}  // namespace pokebench::results

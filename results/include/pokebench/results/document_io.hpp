@@ -1,8 +1,10 @@
 // Reading and writing result documents.
 //
-// JSON form of schema_version 1 (unknown keys anywhere are ignored on read):
+// JSON form of schema_version 2 (unknown keys anywhere are ignored on read):
 //
-//   {"schema_version": 1,                                   required, must be 1
+//   {"schema_version": 2,                                   required, 1 or 2
+//    "scenario": "slub",                                    optional; absent means "slub"
+//                                                           (every document before version 2)
 //    "context": {"date",                                    required (ISO 8601)
 //                "git_sha", "compiler", "flags", "kernel", "cpu_model", "host",
 //                "counters": "papi|tsc", "cpus", "vm", "tsc_ghz", ...},
@@ -12,9 +14,11 @@
 //         <user counters as flat numeric keys>} ],
 //        (required per row: name, real_time, cpu_time, time_unit;
 //         "aggregate" rows and rows with error_occurred are skipped)
-//    "strategies": [ the `pokebench compare` JSON "strategies" array ],  optional
+//    "strategies": [ the `pokebench compare` JSON "strategies" array,   optional
+//        each {"name", "is_fix": bool, "correctness": {"enable", "disable"} | null, ...} ],
 //    "correctness_matrix": [{"strategy", "direction", "order", "int3",   optional
-//        "verdict": "OK|HANG|TORN", "trials", "hangs", "torn_reads"}],
+//        "verdict": "OK|HANG|TORN|ERROR", "trials", "hangs", "torn_reads",
+//        "expected_ok": bool}],
 //    "insns": [{"benchmark", "insns_per_iter"}]}                         optional
 //
 // A plain Google Benchmark JSON file (1.7+: "context" and "benchmarks", no
@@ -42,4 +46,4 @@ void write_result_file(const std::string& path, const ResultDocument& doc);
 // Normalises a Google Benchmark time to nanoseconds; nullopt for an unknown unit.
 std::optional<double> to_nanoseconds(double value, const std::string& unit);
 
-} // namespace pokebench::results
+}  // namespace pokebench::results

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <pokebench/results/document.hpp>
+#include <pokebench/results/history_selector.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -23,31 +24,20 @@ struct RunSummary {
   std::string date;      // the run's own context date
   std::string git_sha;
   std::string host;
-  std::string source;    // the file it was added from
+  std::string source;  // the file it was added from
   std::int64_t benchmarks = 0;
   std::int64_t samples = 0;
-  std::int64_t fix_hangs = 0;   // hangs + torn reads of fix strategies: non-zero is bad
-  std::int64_t bug_hangs = 0;   // per-site hangs: zero (with trials) is bad
+  std::int64_t fix_hangs = 0;  // hangs + torn reads of fix strategies: non-zero is bad
+  std::int64_t bug_hangs = 0;  // per-site hangs: zero (with trials) is bad
   std::int64_t bug_trials = 0;
 };
-
-// "history:run=ID" or "history:last=N[,skip=K][,host=NAME|*]" (see regress --help).
-struct HistorySelector {
-  std::optional<std::int64_t> run;
-  int last = 0;
-  int skip = 0;
-  std::optional<std::string> host;  // nullopt: the caller's default; "*": every host
-};
-bool is_history_selector(const std::string& text);
 
 // A history holds one row per run, benchmark and repetition: throws InputError
 // naming `source` when a document repeats one (History::add checks it too).
 void check_unique_repetitions(const ResultDocument& doc, const std::string& source);
-// Throws InputError(text, "selector", problem).
-HistorySelector parse_history_selector(const std::string& text);
 
 class History {
-public:
+ public:
   enum class Mode { read_only, create };
   // Throws EnvironmentError when the database cannot be opened or is not a
   // pokebench history (or one of a newer schema).
@@ -72,7 +62,8 @@ public:
   // the newest run's context, correctness, matrix and instruction counts.
   ResultDocument load_pooled(const std::string& selector_text, const std::vector<std::int64_t>& runs) const;
 
-private:
+ private:
+  void migrate_from_1();
   std::string path_;
   sqlite3* db_ = nullptr;
 };
@@ -80,9 +71,12 @@ private:
 // A regress input: a result document, a Google Benchmark JSON file, or a
 // history selector resolved against `history_path` (opened read-only).
 struct ResolvedInput {
-  ResultDocument doc;
+  ResultDocument doc;              // a file, one stored run, or the selected runs pooled
   std::vector<std::int64_t> runs;  // history runs it pools; empty for a file
+  // history:last=N: each selected run on its own, oldest first (the gate's run
+  // model needs them apart); empty for a file or history:run=ID.
+  std::vector<ResultDocument> each_run;
 };
 ResolvedInput resolve_input(const std::string& spec, const std::string& history_path, const std::string& default_host);
 
-} // namespace pokebench::results
+}  // namespace pokebench::results

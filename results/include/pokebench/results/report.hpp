@@ -2,6 +2,7 @@
 // correctness matrix and history trends, plots inline as gnuplot SVG.
 #pragma once
 
+#include <pokebench/results/change_points.hpp>
 #include <pokebench/results/document.hpp>
 #include <pokebench/results/regress.hpp>
 
@@ -18,14 +19,17 @@ struct HistoryRun {
 
 struct ReportOptions {
   std::string gnuplot = "gnuplot";
-  // Benchmarks drawn in the trend plot, one line each.
+  // Benchmarks drawn in the trend plot, one line each, on their family's metric (gate.metric overrides).
   std::string trend_regex = "^loop/[^/]+/(off|on)$";
-  GateOptions gate;  // marks a trend point when it regressed against the run before it
+  GateOptions gate;                  // the first screen's verdict: the run against the stored runs before it
+  std::size_t baseline_runs = 5;     // how many of those (the nightly's history:last=5)
+  ChangePointOptions change_points;  // marked in the trend plot
 };
 
-// `run` is the run at the top of the page; `history` (oldest first, may be empty)
-// feeds the trend plot. Throws EnvironmentError when gnuplot is missing or fails.
+// `run` is the run at the top of the page; `history` (oldest first, may be
+// empty; when not, its last entry is `run`) feeds the gate and the trend plot. Throws EnvironmentError when gnuplot is
+// missing or fails.
 std::string render_report(const ResultDocument& run, const std::vector<HistoryRun>& history,
                           const ReportOptions& options);
 
-} // namespace pokebench::results
+}  // namespace pokebench::results

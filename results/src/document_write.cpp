@@ -1,0 +1,84 @@
+// Result document -> JSON (the reader is document_json.cpp).
+#include <pokebench/results/document_io.hpp>
+#include <pokebench/support/output.hpp>
+
+#include <map>
+
+namespace pokebench::results {
+
+using nlohmann::json;
+
+json to_json(const ResultDocument& doc) {
+  const Context& c = doc.context;
+  json ctx = c.extra.is_object() ? c.extra : json::object();
+  ctx["date"] = c.date;
+  ctx["git_sha"] = c.git_sha;
+  ctx["compiler"] = c.compiler;
+  ctx["flags"] = c.flags;
+  ctx["kernel"] = c.kernel;
+  ctx["cpu_model"] = c.cpu_model;
+  ctx["host"] = c.host;
+  ctx["counters"] = c.counters;
+  if (c.cpus) ctx["cpus"] = *c.cpus;
+  if (c.vm) ctx["vm"] = *c.vm;
+  if (c.tsc_ghz) ctx["tsc_ghz"] = *c.tsc_ghz;
+
+  json rows = json::array();
+  for (const Sample& s : doc.samples) {
+    json row = {{"name", s.benchmark},        {"run_name", s.benchmark},
+                {"run_type", "iteration"},    {"repetition_index", s.repetition},
+                {"iterations", s.iterations}, {"real_time", s.real_time_ns},
+                {"cpu_time", s.cpu_time_ns},  {"time_unit", "ns"}};
+    for (const auto& [name, value] : s.counters) row[name] = value;
+    rows.push_back(std::move(row));
+  }
+
+  json strategies = doc.compare;
+  if ((!strategies.is_array() || strategies.empty()) && !doc.correctness.empty()) {
+    strategies = json::array();
+    std::map<std::string, json> by_name;
+    std::vector<std::string> order;
+    for (const StrategyCorrectness& sc : doc.correctness) {
+      if (!by_name.contains(sc.strategy)) order.push_back(sc.strategy);
+      by_name[sc.strategy]["name"] = sc.strategy;
+      if (sc.is_fix) by_name[sc.strategy]["is_fix"] = *sc.is_fix;
+      if (sc.direction == "none") {  // a fix without correctness data (see read_strategies)
+        by_name[sc.strategy]["correctness"] = nullptr;
+        continue;
+      }
+      by_name[sc.strategy]["correctness"][sc.direction] = {{"trials", sc.counts.trials},
+                                                           {"hangs", sc.counts.hangs},
+                                                           {"torn_reads", sc.counts.torn_reads},
+                                                           {"unchecked_reads", sc.counts.unchecked_reads},
+                                                           {"max_retries", sc.counts.max_retries}};
+    }
+    for (const auto& name : order) strategies.push_back(by_name[name]);
+  }
+
+  json out = {{"schema_version", kSchemaVersion}, {"scenario", doc.scenario}, {"context", ctx}, {"benchmarks", rows}};
+  if (strategies.is_array() && !strategies.empty()) out["strategies"] = strategies;
+  if (!doc.matrix.empty()) {
+    json cells = json::array();
+    for (const MatrixCell& m : doc.matrix) {
+      json cell = {{"strategy", m.strategy}, {"direction", m.direction},  {"order", m.order},
+                   {"int3", m.int3},         {"verdict", m.verdict},      {"trials", m.trials},
+                   {"hangs", m.hangs},       {"torn_reads", m.torn_reads}};
+      if (m.expected_ok) cell["expected_ok"] = *m.expected_ok;
+      cells.push_back(std::move(cell));
+    }
+    out["correctness_matrix"] = cells;
+  }
+  if (!doc.insns.empty()) {
+    json insns = json::array();
+    for (const InsnsCount& i : doc.insns)
+      insns.push_back({{"benchmark", i.benchmark}, {"insns_per_iter", i.insns_per_iter}});
+    out["insns"] = insns;
+  }
+  return out;
+}
+
+void write_result_file(const std::string& path, const ResultDocument& doc) {
+  support::write_file_atomically(path, to_json(doc).dump(2) + "\n");
+}
+
+}  // namespace pokebench::results

@@ -1,0 +1,28 @@
+// Shared by the gate's translation units (regress.cpp, regress_timing.cpp).
+#pragma once
+
+#include <pokebench/results/metric.hpp>
+#include <pokebench/results/regress.hpp>
+
+#include <string>
+#include <vector>
+
+namespace pokebench::results::detail {
+
+double change_pct(double baseline, double current);
+
+// Benchmarks in the order the current run has them, then those only the baseline runs have.
+std::vector<std::string> benchmark_names(const std::vector<const ResultDocument*>& baseline,
+                                         const ResultDocument& current);
+bool has_benchmark(const ResultDocument& doc, const std::string& name);
+
+// The row's metric: the --metric override (gated unless its family is sync) or the family default.
+MetricChoice choose_metric(const ResultDocument& current, const std::string& benchmark, const GateOptions& o);
+
+TimingRow compare_timing_files(const std::string& name, const ResultDocument& baseline, const ResultDocument& current,
+                               const GateOptions& o);
+// History mode: every row, the whole-run shift and the Holm correction.
+void compare_timings_history(const std::vector<ResultDocument>& runs, const ResultDocument& current,
+                             RegressReport& report);
+
+}  // namespace pokebench::results::detail
