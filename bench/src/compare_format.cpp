@@ -28,7 +28,11 @@ json cost_json(const StrategyCost& c) {
       {"cycles_per_iter", {{"off", opt(c.cycles_off)}, {"on", opt(c.cycles_on)}, {"flipping", opt(c.cycles_flipping)}}},
       {"insns_per_iter", {{"off", opt(c.insns_off)}, {"on", opt(c.insns_on)}}},
       {"flip_us", {{"sites", kCompareFlipSites}, {"median", opt(c.flip_us_median)}}},
-      {"syncs_per_flip", opt(c.syncs_per_flip)}};
+      {"syncs_per_flip", opt(c.syncs_per_flip)},
+      {"with_writer",
+       {{"period_us", kCompareWriterPeriodUs},
+        {"cycles_per_read", opt(c.cycles_writer)},
+        {"retries_per_read", opt(c.retries_writer)}}}};
 }
 
 std::string num(const std::optional<double>& v, int decimals) {
@@ -57,7 +61,9 @@ const std::vector<std::string> kHeader = {"strategy",
                                           "insns/iter off",
                                           "on",
                                           "flip us (64 sites)",
-                                          "syncs/flip"};
+                                          "syncs/flip",
+                                          "with writer 10us: cycles/read",
+                                          "retries/read"};
 
 std::vector<std::string> cells(const StrategyRow& r) {
   return {r.name,
@@ -71,7 +77,9 @@ std::vector<std::string> cells(const StrategyRow& r) {
           num(r.cost.insns_off, 0),
           num(r.cost.insns_on, 0),
           num(r.cost.flip_us_median, 0),
-          num(r.cost.syncs_per_flip, 0)};
+          num(r.cost.syncs_per_flip, 0),
+          num(r.cost.cycles_writer, 2),
+          num(r.cost.retries_writer, 4)};
 }
 
 std::string context_line(const CompareContext& c) {

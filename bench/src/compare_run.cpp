@@ -50,7 +50,8 @@ CompareReport run_compare(const CompareOptions& o) {
   // 1. Correctness: the harness's stress matrix, bounded. First, while this
   // process is still single-threaded (the harness forks trial children).
   if (o.correctness) {
-    say(fmt::format("correctness: {} stress matrix ({} strategies x 2 directions x {} orders x 2 int3 policies) "
+    say(
+        fmt::format("correctness: {} stress matrix ({} strategies x 2 directions x {} orders x 2 int3 policies) "
                     "within {:.0f} s",
                     sc.name(), strategies.size(), sc.orders().size(), correctness_s));
     // The harness's defaults (1 s CSD timeout) unless told otherwise: a
@@ -88,9 +89,12 @@ CompareReport run_compare(const CompareOptions& o) {
   }
 
   // 2. Cost: the benchmarks, medians over repetitions.
-  const std::string filter = fmt::format("^(loop/.*|patch/(per-site|batched)/procmem/sites:{})$", kCompareFlipSites);
-  say(fmt::format("cost: loop/* and patch/*/procmem/sites:{} benchmarks, {} repetitions of {} s", kCompareFlipSites,
-                  reps, min_time));
+  const std::string filter =
+      fmt::format("^(loop/[^/]+/(off|on|flipping|writer:{})|patch/(per-site|batched)/procmem/sites:{})$",
+                  kCompareWriterPeriod, kCompareFlipSites);
+  say(fmt::format(
+      "cost: loop/*/(off|on|flipping|writer:{}) and patch/*/procmem/sites:{} benchmarks, {} repetitions of {} s",
+      kCompareWriterPeriod, kCompareFlipSites, reps, min_time));
   const std::vector<Row> bench_rows = run_rows(filter, reps, min_time);
   std::map<std::string, Row> by_name;
   std::size_t unstable = 0;
@@ -113,6 +117,11 @@ CompareReport run_compare(const CompareOptions& o) {
     row.cost.cycles_off = cycles("loop/" + name + "/off");
     row.cost.cycles_on = cycles("loop/" + name + "/on");
     row.cost.cycles_flipping = cycles("loop/" + name + "/flipping");
+    const std::string writer_row = fmt::format("loop/{}/writer:{}", name, kCompareWriterPeriod);
+    row.cost.cycles_writer = cycles(writer_row);
+    if (const auto it = by_name.find(writer_row);
+        row.cost.cycles_writer && it->second.counters.count("retries_per_read"))
+      row.cost.retries_writer = it->second.counters.at("retries_per_read");
     if (name == "plain" || name == "load-test") continue;
     // The flip in the strategy's own apply mode (the scenario's table).
     const harness::StrategyInfo* st = sc.find_strategy(name);

@@ -17,6 +17,8 @@ void register_benchmarks() {
   static std::once_flag once;
   std::call_once(once, [] {
     detail::register_loop_benchmarks();
+    detail::register_writer_benchmarks();
+    detail::register_write_benchmarks();
     detail::register_patch_benchmarks();
     detail::register_sync_benchmarks();
   });
@@ -77,6 +79,7 @@ class RowCollector : public benchmark::BenchmarkReporter {
       row.ref_units = get("ref_units");
       row.flip_us = get("flip_us");
       row.int3_hits = get("int3_hits");
+      for (const auto& [k, c] : r.counters) row.counters[k] = c.value;
     }
   }
   std::vector<Row> rows() const {

@@ -17,13 +17,23 @@ namespace {
 pb::CompareReport canned() {
   pb::CompareReport r;
   r.scenario = "slub";
-  r.context = {"0123456789abcdef0123456789abcdef01234567", "GCC 12.2.0", "Release: -O3 -DNDEBUG",
-               "Linux 6.1.0", "AMD EPYC", 2, true, "KVMKVMKVM", "tsc", 2.596, 3.5, "2026-11-21T20:00:00Z"};
+  r.context = {"0123456789abcdef0123456789abcdef01234567",
+               "GCC 12.2.0",
+               "Release: -O3 -DNDEBUG",
+               "Linux 6.1.0",
+               "AMD EPYC",
+               2,
+               true,
+               "KVMKVMKVM",
+               "tsc",
+               2.596,
+               3.5,
+               "2026-11-21T20:00:00Z"};
   const char* names[] = {"per-site", "batched", "ordered", "cached", "cookie"};
   for (int i = 0; i < 5; ++i) {
     pb::StrategyRow s;
     s.name = names[i];
-    s.is_fix = i != 0; // per-site is the bug
+    s.is_fix = i != 0;  // per-site is the bug
     s.enable = pb::DirectionCorrectness{100u + static_cast<unsigned>(i), i == 0 ? 7u : 0u, 0, 3, i == 0 ? 1000u : 1u};
     s.disable = pb::DirectionCorrectness{90, i == 0 ? 2u : 0u, 0, 0, 1};
     s.cost.cycles_off = 1.25 + i;
@@ -33,13 +43,15 @@ pb::CompareReport canned() {
     s.cost.insns_on = 15;
     s.cost.flip_us_median = i == 1 ? 1200.0 : 20000.0;
     s.cost.syncs_per_flip = i == 1 ? 3.0 : 192.0;
+    s.cost.cycles_writer = 250.0;
+    s.cost.retries_writer = 0.125;
     r.strategies.push_back(s);
   }
   pb::StrategyRow plain;
   plain.name = "plain";
   plain.cost.cycles_off = 1.0;
   plain.cost.insns_off = 5;
-  r.baselines.push_back(plain); // unmeasured values must be null, not absent
+  r.baselines.push_back(plain);  // unmeasured values must be null, not absent
   r.notes.push_back("canned");
   return r;
 }
@@ -51,7 +63,7 @@ std::string read(const std::string& path) {
   return ss.str();
 }
 
-} // namespace
+}  // namespace
 
 TEST(CompareGolden, JsonShapeIsPinned) {
   const std::string path = std::string(POKEBENCH_GOLDEN_DIR) + "/compare.json";
@@ -67,9 +79,10 @@ TEST(CompareGolden, JsonShapeIsPinned) {
 
 TEST(CompareGolden, IssueKeysArePresent) {
   const auto j = pb::to_json(canned());
-  EXPECT_EQ(j.at("schema_version"), 2);
+  EXPECT_EQ(j.at("schema_version"), 3);
   EXPECT_EQ(j.at("scenario"), "slub");
-  for (const char* k : {"git_sha", "compiler", "flags", "kernel", "cpu_model", "cpus", "vm", "counters", "tsc_ghz", "date"})
+  for (const char* k :
+       {"git_sha", "compiler", "flags", "kernel", "cpu_model", "cpus", "vm", "counters", "tsc_ghz", "date"})
     EXPECT_TRUE(j.at("context").contains(k)) << k;
   ASSERT_EQ(j.at("strategies").size(), 5u);
   const auto& s = j.at("strategies").at(0);
@@ -85,6 +98,9 @@ TEST(CompareGolden, IssueKeysArePresent) {
   EXPECT_EQ(cost.at("flip_us").at("sites"), 64);
   EXPECT_TRUE(cost.at("flip_us").contains("median"));
   EXPECT_TRUE(cost.contains("syncs_per_flip"));
+  EXPECT_EQ(cost.at("with_writer").at("period_us"), 10.0);
+  EXPECT_EQ(cost.at("with_writer").at("cycles_per_read"), 250.0);
+  EXPECT_EQ(cost.at("with_writer").at("retries_per_read"), 0.125);
   EXPECT_TRUE(j.at("baselines").at(0).at("cost").at("cycles_per_iter").at("on").is_null());
 }
 
@@ -95,6 +111,6 @@ TEST(CompareGolden, TextAndMarkdownHaveOneRowPerStrategy) {
     EXPECT_NE(text.find(n), std::string::npos) << n;
     EXPECT_NE(md.find(n), std::string::npos) << n;
   }
-  EXPECT_NE(text.find("7/100"), std::string::npos) << text; // per-site: hangs/trials enable
+  EXPECT_NE(text.find("7/100"), std::string::npos) << text;  // per-site: hangs/trials enable
   EXPECT_NE(md.find("| strategy | hangs/trials enable |"), std::string::npos) << md;
 }

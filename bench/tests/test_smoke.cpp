@@ -28,7 +28,7 @@ void expect_sane_cycles(const pb::Row& r) {
 }  // namespace
 
 TEST(Smoke, LoopFamilyEveryVariantAndState) {
-  const auto rows = run("^loop/");
+  const auto rows = run("^loop/[^/]+/(off|on|flipping)$");
   ASSERT_EQ(rows.size(), pb::loop_variants().size() * 3);
   for (const auto& v : pb::loop_variants())
     for (const char* state : {"off", "on", "flipping"}) {
@@ -41,6 +41,54 @@ TEST(Smoke, LoopFamilyEveryVariantAndState) {
         EXPECT_LT(r.cycles_per_iter, 1000.0) << name;
       }
     }
+}
+
+void expect_sane_writer_row(const pb::Row& r, bool plain) {
+  expect_sane_cycles(r);
+  const auto& c = r.counters;
+  for (const char* k : {"retries_per_read", "max_retries", "retried_fraction", "checked_fraction", "torn_reads",
+                        "torn_unchecked", "writes_per_s", "writer_period_us"})
+    ASSERT_TRUE(c.count(k)) << r.name << ": " << k;
+  EXPECT_GT(c.at("writes_per_s"), 0.0) << r.name;
+  EXPECT_GE(c.at("retried_fraction"), 0.0) << r.name;
+  EXPECT_LE(c.at("retried_fraction"), 1.0) << r.name;
+  EXPECT_GE(c.at("max_retries"), c.at("retries_per_read")) << r.name;
+  // plain reads no sequence; every other variant has its key enabled.
+  EXPECT_DOUBLE_EQ(c.at("checked_fraction"), plain ? 0.0 : 1.0) << r.name;
+  EXPECT_DOUBLE_EQ(c.at("torn_reads"), 0.0) << r.name;
+  if (plain) {
+    EXPECT_DOUBLE_EQ(c.at("retries_per_read"), 0.0) << r.name;
+  }
+}
+
+TEST(Smoke, WriterFamilyEveryVariantPeriodAndPlacement) {
+  const auto rows = run("^loop/[^/]+/writer:");
+  ASSERT_EQ(rows.size(), pb::loop_variants().size() * (5 + 2));
+  for (const auto& v : pb::loop_variants()) {
+    const bool plain = std::string(v.name) == "plain";
+    for (const char* period : {"1ms", "100us", "10us", "1us", "0"}) {
+      const std::string name = std::string("loop/") + v.name + "/writer:" + period;
+      ASSERT_TRUE(rows.count(name)) << name;
+      expect_sane_writer_row(rows.at(name), plain);
+    }
+    for (const char* period : {"10us", "0"}) {
+      const std::string name = std::string("loop/") + v.name + "/writer:" + period + "/separate-lines";
+      ASSERT_TRUE(rows.count(name)) << name;
+      expect_sane_writer_row(rows.at(name), plain);
+    }
+  }
+}
+
+TEST(Smoke, WriteFamily) {
+  const auto rows = run("^write/");
+  ASSERT_EQ(rows.size(), 2u);
+  for (const char* n : {"write/seqcount", "write/seqcount/reader"}) {
+    ASSERT_TRUE(rows.count(n)) << n;
+    expect_sane_cycles(rows.at(n));
+  }
+  const auto& c = rows.at("write/seqcount/reader").counters;
+  ASSERT_TRUE(c.count("reads_per_write"));
+  EXPECT_DOUBLE_EQ(c.at("torn_reads"), 0.0);
 }
 
 TEST(Smoke, PatchFamilyCountsSyncsExactly) {

@@ -61,8 +61,7 @@ template <class S>
   cpuset::mems_allowed_loop<S>(&w.mems_allowed_seq, probe, [&] { walk_zonelist(w, r, snap); });
   r.fn.store(nullptr, std::memory_order_relaxed);
 
-  bool agree = true;
-  for (int i = 1; i < kNodemaskWords; ++i) agree = agree && snap[i] == snap[0];
+  const bool agree = nodemask_consistent(snap);
   auto bump = [](std::atomic<std::uint64_t>& n) {
     n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   };
@@ -281,15 +280,7 @@ const Scenario& scenario() {
 }
 
 void set_mems_allowed(World& w, std::uint64_t value, unsigned work) {
-  const unsigned long flags = local_irq_save();
-  write_seqcount_begin(&w.mems_allowed_seq);
-  for (int i = 0; i < kNodemaskWords; ++i) {
-    // Relaxed: ordered by write_seqcount_begin/end's fences.
-    w.mems_allowed.bits[i].store(value, std::memory_order_relaxed);
-    for (unsigned k = 0; k < work / kNodemaskWords; ++k) cpu_relax();
-  }
-  write_seqcount_end(&w.mems_allowed_seq);
-  local_irq_restore(flags);
+  harness::set_mems_allowed(&w.mems_allowed_seq, &w.mems_allowed, value, work);
   w.writes.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <pokebench/harness/cpuset.hpp>
+#include <pokebench/harness/mems_allowed.hpp>
 #include <pokebench/harness/scenario.hpp>
 #include <pokebench/harness/seqcount.hpp>
 
@@ -19,12 +20,9 @@ namespace pokebench::harness::slub {
 
 const Scenario& scenario();
 
-// nodemask_t of a machine with 4 x 64 nodes; every update writes the same
-// value to every word, so words that disagree are a torn read.
-inline constexpr int kNodemaskWords = 4;
-struct nodemask_t {
-  std::atomic<std::uint64_t> bits[kNodemaskWords];
-};
+// nodemask_t, kNodemaskWords and the update itself: mems_allowed.hpp.
+using harness::kNodemaskWords;
+using harness::nodemask_t;
 
 // One reader's oracle counters (written by that reader only, relaxed:
 // observations) and what its last begin() returned.

@@ -1,10 +1,12 @@
 // Every pokebench benchmark, registered with Google Benchmark:
 //   loop/<variant>/<off|on|flipping>                       cost on the hot path
+//   loop/<variant>/writer:<period>                         the same with a set_mems_allowed() writer
 //   patch/<per-site|batched>/<mprotect|procmem>/sites:<N>  cost of one key flip
 //   sync/<membarrier|ipi|signal>                           cost of one sync step
 // Names are a public contract: nightly history keys on them.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,9 +33,10 @@ struct Row {
   double ipis_per_flip = 0;  // the structural counters of bench/src/flip_counters.hpp
   double write_windows_per_flip = 0;
   double bytes_written_per_flip = 0;
-  double ref_units = 0;  // time per iteration / this process's sync round trip
-  double flip_us = 0;    // patch/*
-  double int3_hits = 0;  // per iteration (flip for patch/*)
+  double ref_units = 0;                    // time per iteration / this process's sync round trip
+  double flip_us = 0;                      // patch/*
+  double int3_hits = 0;                    // per iteration (flip for patch/*)
+  std::map<std::string, double> counters;  // every user counter of the row, by name
   bool error = false;
   std::string error_message;
 };

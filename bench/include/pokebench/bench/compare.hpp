@@ -23,22 +23,26 @@
 
 namespace pokebench::bench {
 
-inline constexpr int kCompareSchemaVersion = 2; // 2: "scenario", per-row "is_fix"
+inline constexpr int kCompareSchemaVersion = 3;  // 2: "scenario", per-row "is_fix"; 3: cost.with_writer
 inline constexpr std::size_t kCompareFlipSites = 64;
+// The "with writer" column: loop/<variant>/writer:10us (a set_mems_allowed()
+// every 10 us on the other CPU, bench/src/bench_writer.cpp).
+inline constexpr const char* kCompareWriterPeriod = "10us";
+inline constexpr double kCompareWriterPeriodUs = 10;
 
 struct CompareContext {
-  std::string git_sha;   // HEAD at build time, "-dirty" when the tree had changes; "unknown" without git
-  std::string compiler;  // "GCC 12.2.0"
-  std::string flags;     // build type and CXX flags
-  std::string kernel;    // uname -sr
-  std::string cpu_model; // /proc/cpuinfo "model name"
-  int cpus = 0;          // online CPUs
-  bool vm = false;       // CPUID hypervisor bit
-  std::string hypervisor; // "KVMKVMKVM", "" on bare metal
-  std::string counters;  // "papi" | "tsc"
+  std::string git_sha;     // HEAD at build time, "-dirty" when the tree had changes; "unknown" without git
+  std::string compiler;    // "GCC 12.2.0"
+  std::string flags;       // build type and CXX flags
+  std::string kernel;      // uname -sr
+  std::string cpu_model;   // /proc/cpuinfo "model name"
+  int cpus = 0;            // online CPUs
+  bool vm = false;         // CPUID hypervisor bit
+  std::string hypervisor;  // "KVMKVMKVM", "" on bare metal
+  std::string counters;    // "papi" | "tsc"
   double tsc_ghz = 0;
-  double core_ghz_estimate = 0; // dependent-add chain: TSC ticks x (core/TSC) = core cycles
-  std::string date;      // ISO 8601, UTC
+  double core_ghz_estimate = 0;  // dependent-add chain: TSC ticks x (core/TSC) = core cycles
+  std::string date;              // ISO 8601, UTC
 };
 
 // Reads the machine and build facts (cheap; calibrates the TSC once).
@@ -48,31 +52,33 @@ struct DirectionCorrectness {
   std::uint64_t trials = 0;
   std::uint64_t hangs = 0;
   std::uint64_t torn_reads = 0;
-  std::uint64_t unchecked_reads = 0; // left unchecked while a write was in flight
+  std::uint64_t unchecked_reads = 0;  // left unchecked while a write was in flight
   std::uint64_t max_retries = 0;
 };
 
 struct StrategyCost {
   std::optional<double> cycles_off, cycles_on, cycles_flipping;
   std::optional<double> insns_off, insns_on;
-  std::optional<double> flip_us_median; // one flip of a kCompareFlipSites-site key
+  std::optional<double> flip_us_median;  // one flip of a kCompareFlipSites-site key
   std::optional<double> syncs_per_flip;
+  // loop/<variant>/writer:<kCompareWriterPeriod>: per successful read
+  std::optional<double> cycles_writer, retries_writer;
 };
 
 struct StrategyRow {
   std::string name;
-  bool is_fix = false; // the scenario's word: must never hang nor tear (baselines: false)
-  std::optional<DirectionCorrectness> enable, disable; // nullopt: not run (baselines)
+  bool is_fix = false;  // the scenario's word: must never hang nor tear (baselines: false)
+  std::optional<DirectionCorrectness> enable, disable;  // nullopt: not run (baselines)
   StrategyCost cost;
 };
 
 struct CompareReport {
   CompareContext context;
-  std::string scenario;                // whose strategies these are
-  std::vector<StrategyRow> strategies; // the scenario's listed strategies, in its order
-  std::vector<StrategyRow> baselines;  // plain, load-test: cost only
-  std::vector<std::string> notes;      // what was skipped and why
-  bool interrupted = false;            // SIGINT/SIGTERM in the correctness phase: nothing after it ran
+  std::string scenario;                 // whose strategies these are
+  std::vector<StrategyRow> strategies;  // the scenario's listed strategies, in its order
+  std::vector<StrategyRow> baselines;   // plain, load-test: cost only
+  std::vector<std::string> notes;       // what was skipped and why
+  bool interrupted = false;             // SIGINT/SIGTERM in the correctness phase: nothing after it ran
 };
 
 // Keys in this order: schema_version, context, strategies, baselines, notes.
@@ -84,21 +90,21 @@ struct CompareOptions {
   // The scenario and machine the correctness matrix runs (its strategies are
   // the rows); the cost rows exist for the slub scenario's strategies.
   harness::ScenarioConfig base;
-  bool quick = false;             // everything within 90 s on 2 CPUs
-  double correctness_seconds = 0; // 0: 30 quick, 120 full (hang detection may overrun it)
-  int repetitions = 0;            // 0: 3 quick, 9 full
-  double min_time = 0;            // per repetition, 0: 0.05 quick, 0.2 full
+  bool quick = false;              // everything within 90 s on 2 CPUs
+  double correctness_seconds = 0;  // 0: 30 quick, 120 full (hang detection may overrun it)
+  int repetitions = 0;             // 0: 3 quick, 9 full
+  double min_time = 0;             // per repetition, 0: 0.05 quick, 0.2 full
   bool correctness = true;
   bool insns = true;
   // The arguments that make this executable call
   // run_insn_regions_child(filter) (the CLI's insns_child_args). Required
   // when `insns` is set.
   std::function<std::vector<std::string>(const std::string& filter)> insns_child_args;
-  std::function<void(const std::string&)> progress; // one line per step
+  std::function<void(const std::string&)> progress;  // one line per step
 };
 
 // Runs the three phases in the calling (single-threaded) process: the
 // harness forks trial children first, then the benchmarks, then callgrind.
 CompareReport run_compare(const CompareOptions&);
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench
