@@ -73,6 +73,9 @@ struct CompareReport {
   std::vector<StrategyRow> baselines;  // plain, load-test: cost only
   std::vector<std::string> notes;      // what was skipped and why
   bool interrupted = false;            // SIGINT/SIGTERM in the correctness phase: nothing after it ran
+  // Why the correctness phase gave no verdict (cells in ERROR: a machine
+  // limit, or too little time); empty when it did. Nothing after it ran.
+  std::string no_verdict;
 };
 
 // Keys in this order: schema_version, context, strategies, baselines, notes.
