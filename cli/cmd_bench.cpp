@@ -7,6 +7,7 @@
 
 #include <pokebench/bench/benchmarks.hpp>
 #include <pokebench/bench/noise_reporter.hpp>
+#include <pokebench/patcher/patcher.hpp>
 #include <pokebench/support/output.hpp>
 
 #include <benchmark/benchmark.h>
@@ -15,6 +16,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -60,12 +63,90 @@ class MemoryFile {
   int fd_;
 };
 
+// Any of Google Benchmark's reporters, counting the rows that ended in an
+// error (SkipWithError, or an exception the family turned into one): such a
+// run is not a measurement, and the command says so with exit 2.
+template <class Base>
+class ErrorTally : public Base {
+ public:
+  using Base::Base;
+  void ReportRuns(const std::vector<benchmark::BenchmarkReporter::Run>& runs) override {
+    for (const auto& r : runs)
+      if (r.error_occurred && failed_.size() < 5) failed_.push_back(r.benchmark_name() + ": " + r.error_message);
+      else if (r.error_occurred) ++more_;
+    Base::ReportRuns(runs);
+  }
+  std::string summary() const {
+    std::string s;
+    for (const std::string& f : failed_) s += (s.empty() ? "" : "; ") + f;
+    return more_ > 0 ? fmt::format("{} (and {} more)", s, more_) : s;
+  }
+  bool failed() const noexcept { return !failed_.empty(); }
+
+ private:
+  std::vector<std::string> failed_;
+  std::size_t more_ = 0;
+};
+
+// Google Benchmark takes any number for its counts and times (a negative
+// repetition count, nan, 1e30 seconds) and answers a bad format with its
+// usage text and exit 0: its value flags are checked here first. Returns
+// what is wrong, empty when nothing is.
+std::string check_benchmark_flags(const std::vector<std::string>& args) {
+  const auto value_of = [](std::string_view a, std::string_view flag) -> std::optional<std::string> {
+    if (!a.starts_with(flag) || a.size() == flag.size() || a[flag.size()] != '=') return std::nullopt;
+    return std::string(a.substr(flag.size() + 1));
+  };
+  for (const std::string& a : args) {
+    if (auto v = value_of(a, "--benchmark_repetitions")) {
+      char* end = nullptr;
+      errno = 0;
+      const long n = std::strtol(v->c_str(), &end, 10);
+      if (v->empty() || *end != '\0' || errno != 0 || n < 1 || n > 10000)
+        return fmt::format("--benchmark_repetitions={} is not a whole number from 1 to 10000", *v);
+    }
+    for (const char* flag : {"--benchmark_min_time", "--benchmark_min_warmup_time"})
+      if (auto v = value_of(a, flag)) {
+        char* end = nullptr;
+        const double s = std::strtod(v->c_str(), &end);
+        const bool warmup = std::string_view(flag).ends_with("warmup_time");
+        if (v->empty() || *end != '\0' || !std::isfinite(s) || s < 0 || (!warmup && s == 0) || s > 3600)
+          return fmt::format("{}={} is not a time in seconds from {} to 3600", flag, *v, warmup ? "0" : "above 0");
+      }
+    for (const char* flag : {"--benchmark_format", "--benchmark_out_format"})
+      if (auto v = value_of(a, flag); v && *v != "console" && *v != "json" && *v != "csv")
+        return fmt::format("{}={} is not a format; use console, json or csv", flag, *v);
+  }
+  return {};
+}
+
+// The benchmarks patch code (loop/*/on and flipping, patch/*) with both
+// backends and sync with membarrier: where the machine cannot, the numbers
+// would be of something else.
+bool machine_can_run_benchmarks() {
+  const patcher::Capabilities caps = patcher::probe_capabilities();
+  if (!caps.membarrier_sync_core) {
+    error("the benchmarks patch code and this machine cannot do so safely: {}; see 'pokebench selftest'",
+          caps.membarrier_detail);
+    return false;
+  }
+  if (!caps.procmem_write || !caps.mprotect_rwx) {
+    error("the benchmarks patch through both backends and one is refused here: {}; {}; see 'pokebench selftest'",
+          caps.procmem_write ? "procmem ok" : caps.procmem_detail,
+          caps.mprotect_rwx ? "mprotect ok" : caps.mprotect_detail);
+    return false;
+  }
+  return true;
+}
+
 int run_bench(std::vector<std::string> args) {
   namespace pb = pokebench::bench;
   pb::register_benchmarks();
   bool console = true, listing = false;
+  std::string format = "console";
   std::string out_path;
   for (const std::string_view a : args) {
+    if (a.starts_with("--benchmark_format=")) format = std::string(a.substr(a.find('=') + 1));
     if (a.starts_with("--benchmark_format=") && a != "--benchmark_format=console") console = false;
     if (a.starts_with("--benchmark_list_tests") && a != "--benchmark_list_tests=false") listing = true;
     if (a.starts_with(kOutFlag)) out_path = std::string(a.substr(kOutFlag.size()));
@@ -73,6 +154,10 @@ int run_bench(std::vector<std::string> args) {
   // Google Benchmark truncates its --benchmark_out at the start (even to list
   // or when nothing matches) and never checks its writes: it writes to
   // memory instead, and the file is written at the end.
+  if (const std::string why = check_benchmark_flags(args); !why.empty()) {
+    error("{}", why);
+    return 2;
+  }
   std::optional<MemoryFile> capture;
   if (!out_path.empty()) {
     if (!listing) support::check_output_path(out_path);
@@ -97,18 +182,40 @@ int run_bench(std::vector<std::string> args) {
         extra);
     return 2;
   }
-  if (!listing) pb::add_run_context();
+  if (listing) {
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+  }
+  if (!machine_can_run_benchmarks()) return 2;
+  pb::add_run_context();
   std::size_t ran = 0;
+  std::string failures;
+  const auto run_with = [&](auto& reporter) {
+    ran = benchmark::RunSpecifiedBenchmarks(&reporter);
+    failures = reporter.summary();
+  };
   if (console) {
     const bool color = isatty(STDOUT_FILENO) != 0;
-    pb::NoiseReporter reporter(color ? benchmark::ConsoleReporter::OO_ColorTabular
-                                     : benchmark::ConsoleReporter::OO_Tabular);
-    ran = benchmark::RunSpecifiedBenchmarks(&reporter);
+    ErrorTally<pb::NoiseReporter> reporter(color ? benchmark::ConsoleReporter::OO_ColorTabular
+                                                 : benchmark::ConsoleReporter::OO_Tabular);
+    run_with(reporter);
+  } else if (format == "json") {
+    ErrorTally<benchmark::JSONReporter> reporter;
+    run_with(reporter);
   } else {
-    ran = benchmark::RunSpecifiedBenchmarks();
+    // Deprecated upstream, still what --benchmark_format=csv means.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    ErrorTally<benchmark::CSVReporter> reporter;
+#pragma GCC diagnostic pop
+    run_with(reporter);
   }
   benchmark::Shutdown();
-  if (listing) return 0;
+  if (!failures.empty()) {
+    error("benchmark rows failed, so this run is no measurement: {}", failures);
+    return 2;
+  }
   if (ran == 0) {
     error("no benchmark matches --benchmark_filter; list them with 'pokebench bench --benchmark_list_tests=true'");
     return 2;

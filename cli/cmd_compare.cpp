@@ -38,7 +38,8 @@ int run_compare(CompareCli& c) {
   // file itself is replaced only at the end, so an interrupted or failed
   // compare leaves the previous one.
   if (!c.out.empty()) pokebench::support::check_output_path(c.out);
-  if (!c.no_correctness && !environment_usable(c.cfg)) return 2;
+  // The cost phase patches too (loop/*/on, flipping, patch/*).
+  if (!environment_usable(c.cfg)) return 2;
   bench::CompareOptions& o = c.run;
   o.base = c.cfg;
   o.correctness = !c.no_correctness;
@@ -52,6 +53,10 @@ int run_compare(CompareCli& c) {
   const bench::CompareReport report = bench::run_compare(o);
   if (report.interrupted) {
     error("interrupted in the correctness phase: nothing written{}", c.out.empty() ? "" : ", " + c.out + " untouched");
+    return 2;
+  }
+  if (!report.no_verdict.empty()) {
+    error("{}: nothing written{}", report.no_verdict, c.out.empty() ? "" : ", " + c.out + " untouched");
     return 2;
   }
   std::string text;

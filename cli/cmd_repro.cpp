@@ -92,7 +92,9 @@ int run_repro(ReproOptions& o, bool trials_given, bool duration_given) {
   if (r.oracles.stray_sigtraps > 0)
     error("{} SIGTRAP(s) that were not the patcher's int3: something else traps in this process",
           r.oracles.stray_sigtraps);
-  if (r.ran_nothing() && !r.interrupted)
+  if (!r.environment_error.empty())
+    error("{}", r.environment_error);
+  else if (r.ran_nothing() && !r.interrupted)
     error("no {} completed, so this run shows nothing: give the stress run more time (--duration) or --trials",
           cfg.mode == hh::Mode::stress ? "transition" : "trial");
   if (!o.json.empty()) {

@@ -82,6 +82,12 @@ int run_torture(TortureOptions& o) {
                sc.known_bug() ? ", and the known bug reproduced" : "", tr.seconds);
     return 0;
   }
+  if (!tr.fix_failed && tr.error_cells > 0) {
+    // No verdict about the code: the machine or the budget is at fault.
+    error("{}", tr.why);
+    fmt::print("FAILURE: no verdict: {} of {} cells ERROR ({:.1f} s)\n", tr.error_cells, tr.cells_planned, tr.seconds);
+    return 2;
+  }
   fmt::print("FAILURE: {} ({:.1f} s)\n", tr.why, tr.seconds);
   return 1;
 }

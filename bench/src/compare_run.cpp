@@ -84,6 +84,11 @@ CompareReport run_compare(const CompareOptions& o) {
       for (const harness::StrategyInfo* s : strategies) report.strategies.push_back(rows[s->name]);
       return report;
     }
+    if (!tr.fix_failed && tr.error_cells > 0) {
+      report.no_verdict = "the correctness phase gave no verdict: " + tr.why;
+      for (const harness::StrategyInfo* s : strategies) report.strategies.push_back(rows[s->name]);
+      return report;
+    }
   } else {
     report.notes.push_back("correctness not run (--no-correctness)");
   }

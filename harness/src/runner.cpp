@@ -11,8 +11,31 @@
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
+#include <system_error>
+
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace pokebench::harness {
+
+namespace {
+
+// What to change when `err` says the machine refused a resource; empty when
+// `err` is not such a refusal.
+std::string machine_limit_advice(int err, const char* what) {
+  if (err != EAGAIN && err != ENOMEM) return {};
+  rlimit lim{};
+  std::string now = "unknown";
+  if (getrlimit(RLIMIT_NPROC, &lim) == 0)
+    now = lim.rlim_cur == RLIM_INFINITY ? "unlimited" : std::to_string(lim.rlim_cur);
+  return fmt::format("cannot {}: {}; each trial needs a process and a thread per emulated CPU, and the limit on "
+                     "this user's processes and threads (ulimit -u) is {}: raise it (ulimit -u 4096) or free memory",
+                     what, std::strerror(err), now);
+}
+
+} // namespace
 
 Verdict ScenarioResult::verdict() const noexcept {
   if (hung_trials > 0) return Verdict::hang;
@@ -78,19 +101,26 @@ ScenarioResult run_scenario(const ScenarioConfig& cfg, const ProgressFn& progres
       }
       return Supervisor::Poll::keep_waiting;
     };
-    const Supervisor::ChildExit ex =
-        sup.run_child(
+    Supervisor::ChildExit ex;
+    try {
+      ex = sup.run_child(
             [&] {
               try {
                 return detail::run_trial_child(cfg, *shared, budget, deadline);
               } catch (const std::exception& e) {
                 detail::SharedTrialState::put(shared->error, sizeof shared->error, e.what());
+                if (const auto* se = dynamic_cast<const std::system_error*>(&e)) shared->error_errno = se->code().value();
                 // Release pairs with the parent's acquire load of status.
                 shared->status.store(detail::kError, std::memory_order_release);
                 return 3;
               }
             },
             poll);
+    } catch (const std::system_error& e) {
+      res.errors.push_back(fmt::format("cannot start a trial child: {}", e.what()));
+      res.environment_error = machine_limit_advice(e.code().value(), "start a trial child (fork)");
+      break;
+    }
     if (ex.interrupted) {
       res.interrupted = true;
       // The child's oracles died with it; its completed transitions did happen.
@@ -132,7 +162,10 @@ ScenarioResult run_scenario(const ScenarioConfig& cfg, const ProgressFn& progres
                                        st == detail::kDone ? "after finishing" : "before finishing",
                                        shared->error[0] ? std::string(": ") + shared->error : std::string()));
       res.trials += stress ? done : 0;
-      if (res.errors.size() >= 3) break; // something is wrong with the environment: stop
+      if (res.environment_error.empty())
+        res.environment_error = machine_limit_advice(shared->error_errno, "start the trial's threads");
+      if (!res.environment_error.empty()) break; // the next child would fail the same way
+      if (res.errors.size() >= 3) break;         // something is wrong with the environment: stop
     }
     if (progress && !stress) progress(res.trials, planned, res.hung_trials);
   }

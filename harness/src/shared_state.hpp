@@ -29,6 +29,7 @@ struct SharedTrialState {
   Oracles oracles;                                 // valid once status != kRunning
   char pin_warning[512]{};
   char error[2048]{};
+  int error_errno = 0; // the errno of a std::system_error the child failed with, else 0
   char report[48 * 1024]{};
 
   static void put(char* dst, std::size_t cap, const char* src) noexcept {

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <exception>
 #include <stdexcept>
+#include <system_error>
 
 namespace bip = boost::interprocess;
 
@@ -120,7 +121,7 @@ Supervisor::ChildExit Supervisor::run_child(const std::function<int()>& child_ma
   const pid_t parent = getpid();
   std::fflush(nullptr); // no buffered output duplicated into the child
   const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
   if (pid == 0) {
     // Child: die with the supervisor, take Ctrl-C the default way.
     prctl(PR_SET_PDEATHSIG, SIGKILL);

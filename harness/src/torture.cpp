@@ -56,7 +56,7 @@ TortureResult run_torture(double duration_s, const std::function<void(const Tort
   const std::optional<Cell> bug = sc.known_bug();
   const std::vector<ScenarioConfig> cells = torture_matrix(base, duration_s);
   bool bug_reproduced = false;
-  std::string failures;
+  std::string failures, first_error;
   for (std::size_t i = 0; i < cells.size(); ++i) {
     TortureCell cell;
     cell.config = cells[i];
@@ -67,20 +67,36 @@ TortureResult run_torture(double duration_s, const std::function<void(const Tort
     cell.expected_ok = sc.find_strategy(cell.config.strategy)->is_fix;
     cell.result = run_scenario(cell.config);
     const Verdict v = cell.result.verdict();
-    if (cell.expected_ok && v != Verdict::ok)
-      failures += fmt::format("{}{}: {}{}", failures.empty() ? "" : "; ", cell_name(cell.config), to_string(v),
-                              cell.result.ran_nothing() ? " (no transition completed)" : "");
+    if (v == Verdict::error) {
+      if (tr.error_cells++ == 0)
+        first_error = fmt::format("{}: {}", cell_name(cell.config),
+                                  !cell.result.errors.empty() ? cell.result.errors.front()
+                                  : cell.result.ran_nothing() ? "no transition completed"
+                                                              : "a stray SIGTRAP");
+      if (tr.environment_error.empty()) tr.environment_error = cell.result.environment_error;
+    } else if (cell.expected_ok && v != Verdict::ok) {
+      failures += fmt::format("{}{}: {}", failures.empty() ? "" : "; ", cell_name(cell.config), to_string(v));
+    }
     if (bug && is_cell(cell.config, *bug) && v == Verdict::hang) bug_reproduced = true;
     tr.interrupted = cell.result.interrupted;
     tr.cells.push_back(std::move(cell));
     if (on_cell) on_cell(tr.cells.back(), i, cells.size());
     if (tr.interrupted) break;
+    // A machine limit fails every later cell the same way: stop and say it.
+    if (!tr.environment_error.empty()) break;
   }
   tr.seconds = static_cast<double>(now_ns() - t0) / 1e9;
   if (tr.interrupted) {
     tr.why = fmt::format("interrupted after {} of {} cells", tr.cells.size(), cells.size());
   } else if (!failures.empty()) {
+    tr.fix_failed = true;
     tr.why = "a fix failed: " + failures;
+  } else if (!tr.environment_error.empty()) {
+    tr.why = tr.environment_error;
+  } else if (tr.error_cells > 0) {
+    tr.why = fmt::format("{} of {} cells gave no verdict (ERROR; first: {}); a cell that runs nothing shows "
+                         "nothing: give the matrix more time (--duration) or see the errors above",
+                         tr.error_cells, cells.size(), first_error);
   } else if (bug && !bug_reproduced) {
     tr.why = fmt::format("the known bug ({}) did not hang: the harness cannot see the bug",
                          cell_name([&] {
@@ -118,14 +134,17 @@ std::string torture_json(const TortureResult& tr) {
   const std::string scenario = tr.cells.empty() ? "" : tr.cells.front().config.scenario;
   nlohmann::json j{{"schema_version", 2},      {"scenario", scenario},          {"success", tr.success},
                    {"seconds", tr.seconds},    {"why", tr.why},                 {"interrupted", tr.interrupted},
-                   {"cells_planned", tr.cells_planned}, {"correctness_matrix", cells}};
+                   {"cells_planned", tr.cells_planned}, {"error_cells", tr.error_cells},
+                   {"fix_failed", tr.fix_failed},       {"correctness_matrix", cells}};
   return j.dump(2);
 }
 
 std::string torture_row(const TortureCell& c) {
   const ScenarioResult& r = c.result;
   const Verdict v = r.verdict();
-  const char* mark = c.expected_ok ? (v == Verdict::ok ? "" : "  <-- FIX FAILED") : "";
+  const char* mark = v == Verdict::error                   ? "  <-- NO VERDICT"
+                     : c.expected_ok && v != Verdict::ok ? "  <-- FIX FAILED"
+                                                         : "";
   return fmt::format("{:<9} {:<8} {:<12} {:<12} {:>11} {:>6} {:>9} {:>8} {:>9} {:>8.0f}  {}{}",
                      c.config.strategy, to_string(c.config.direction), to_string(c.config.order),
                      pp::to_string(c.config.int3), fmt::format("{}/{}", r.hung_trials, r.trials), r.oracles.torn_reads,

@@ -53,18 +53,29 @@ Capabilities probe_capabilities() {
                                        std::strerror(errno));
   }
 
-  // Rewrite the probe site with the bytes it already has.
+  // Write the probe site's first byte as int3 and back, and read the text
+  // after each write: a sandbox can accept the write and change nothing.
+  // Nothing executes the probe site meanwhile (self_check, its only caller,
+  // needs the lock held here).
   const int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
   if (fd < 0) {
     caps.procmem_detail = fmt::format("cannot open /proc/self/mem read-write: {}", std::strerror(errno));
   } else {
-    Insn bytes{};
-    std::memcpy(bytes.data(), site, kSiteSize);
-    const ssize_t n = pwrite(fd, bytes.data(), kSiteSize, static_cast<off_t>(reinterpret_cast<std::uintptr_t>(site)));
-    caps.procmem_write = n == static_cast<ssize_t>(kSiteSize);
-    caps.procmem_detail = caps.procmem_write ? "writes to text through /proc/self/mem work"
-                                             : fmt::format("pwrite to /proc/self/mem refused: {}",
-                                                           n < 0 ? std::strerror(errno) : "short write");
+    const auto at = static_cast<off_t>(reinterpret_cast<std::uintptr_t>(site));
+    const std::uint8_t original = *static_cast<const volatile std::uint8_t*>(site);
+    const std::uint8_t trap = kInt3;
+    const ssize_t n = pwrite(fd, &trap, 1, at);
+    const bool changed = n == 1 && *static_cast<const volatile std::uint8_t*>(site) == trap;
+    const ssize_t m = n == 1 ? pwrite(fd, &original, 1, at) : 1;
+    const bool restored = *static_cast<const volatile std::uint8_t*>(site) == original;
+    caps.procmem_write = changed && m == 1 && restored;
+    if (n != 1 || m != 1)
+      caps.procmem_detail =
+          fmt::format("pwrite to /proc/self/mem refused: {}", n < 0 || m < 0 ? std::strerror(errno) : "short write");
+    else if (!changed)
+      caps.procmem_detail = "writes to /proc/self/mem are accepted but change nothing (a sandbox does this)";
+    else
+      caps.procmem_detail = "writes to text through /proc/self/mem work";
     close(fd);
   }
   return caps;

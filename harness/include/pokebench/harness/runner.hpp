@@ -46,6 +46,10 @@ struct ScenarioResult {
   double first_hang_s = -1;        // time to first hang, -1 if none
   bool interrupted = false;        // SIGINT/SIGTERM: stopped early
   std::string pinning_warning;
+  // Set when trials could not start for a reason of this machine (the
+  // process and thread limit, fork refused): what failed and what to change.
+  // The verdict is then ERROR, never a statement about the code.
+  std::string environment_error;
   // HANG, TORN, ERROR (a child failed, a stray SIGTRAP, or nothing ran), OK.
   Verdict verdict() const noexcept;
   // True when no trial (deterministic) or no transition (stress) completed:

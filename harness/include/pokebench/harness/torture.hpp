@@ -29,6 +29,12 @@ struct TortureResult {
   double seconds = 0;
   bool interrupted = false;
   std::size_t cells_planned = 0; // cells of the matrix (cells.size() < this when interrupted)
+  // Cells whose verdict is ERROR (a child failed, or nothing ran): they say
+  // nothing about the code, so a matrix with any is no verdict either way
+  // unless a fix failed elsewhere.
+  std::size_t error_cells = 0;
+  std::string environment_error; // the first cell's machine limit, if that was the cause
+  bool fix_failed = false;       // a fix hung or tore somewhere
 };
 
 // The cells, in run order; `base` supplies everything but the matrix axes
