@@ -24,6 +24,7 @@ std::vector<std::string> insns_child_args(const std::string& filter);
 void add_selftest(CLI::App& app);
 void add_repro(CLI::App& app);
 void add_torture(CLI::App& app);
+void add_explore(CLI::App& app);  // the model checker (explore/)
 void add_bench(CLI::App& app);
 void add_insns(CLI::App& app);
 void add_compare(CLI::App& app);

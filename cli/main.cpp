@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add_selftest(app);
   add_repro(app);
   add_torture(app);
+  add_explore(app);
   add_bench(app);
   add_insns(app);
   add_compare(app);
