@@ -77,7 +77,7 @@ struct SiteDecl {
 };
 
 // How stale a CPU's view of code may stay (docs/kernel.md §2).
-enum class Views : std::uint8_t {
+enum class Views {
   eventual,  // stale until serialised or until the CPU refetches (fair: it does, eventually)
   sdm,       // the SDM's letter: may stay stale until the CPU serialises, however long
   coherent,  // every fetch sees memory (no staleness at all)
