@@ -19,6 +19,16 @@ std::vector<double> iota(int n, double start, double step) {
   return v;
 }
 
+TEST(AbMetric, EachFamilyIsJudgedOnItsOwnMetric) {
+  EXPECT_EQ(pr::ab_metric("loop/cookie/on"), "cycles_per_iter");
+  EXPECT_EQ(pr::ab_metric("loop/cookie/writer:10us"), "cycles_per_iter");
+  EXPECT_EQ(pr::ab_metric("loop/cookie/writer:0/separate-lines"), "cycles_per_iter");
+  EXPECT_EQ(pr::ab_metric("loop/cookie/flipping"), "ref_units");
+  EXPECT_EQ(pr::ab_metric("write/seqcount"), "cycles_per_iter");
+  EXPECT_EQ(pr::ab_metric("patch/batched/procmem/sites:64"), "ref_units");
+  EXPECT_EQ(pr::ab_metric("sync/ipi"), "real_time");
+}
+
 TEST(HodgesLehmann, TenAndTenAtFivePercentUseTheTwentyFourthDifference) {
   // Critical U for m = n = 10, two-sided 0.05, is 23 (tables of the
   // Mann-Whitney U): the interval is [D(24), D(77)] of the 100 differences.

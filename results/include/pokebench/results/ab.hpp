@@ -28,8 +28,9 @@ struct ProcessSample {
 // rows are left out there, with a warning in doc.warnings).
 ProcessSample to_process_sample(const ResultDocument& doc);
 
-// The metric a benchmark is judged on: loop/*/off|on cycles_per_iter,
-// loop/*/flipping and patch/* ref_units, sync/* and anything else real_time.
+// The metric a benchmark is judged on: loop/*/off|on|writer:* and write/*
+// cycles_per_iter, loop/*/flipping and patch/* ref_units, sync/* and
+// anything else real_time.
 std::string ab_metric(std::string_view benchmark);
 
 // Counters that are exact for a configuration: any difference is a change.
