@@ -1,6 +1,7 @@
 // pokebench results add|list|show|bundle: the run history (results/history.hpp).
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "validators.hpp"
 
 #include <pokebench/results/bundle.hpp>
 #include <pokebench/results/document_io.hpp>
@@ -27,6 +28,7 @@ struct ResultsOptions {
   int list_last = 0;
   std::string format = "text";
   std::int64_t show_run = 0;
+  std::vector<std::int64_t> remove_runs;
   std::vector<std::string> bundle_benchmarks;
   std::string bundle_compare, bundle_insns, bundle_matrix, bundle_out;
   std::vector<std::string> bundle_context;
@@ -111,6 +113,14 @@ std::string format_ns(double ns) {
   if (ns < 1e6) return fmt::format("{:.4g} us", ns / 1e3);
   if (ns < 1e9) return fmt::format("{:.4g} ms", ns / 1e6);
   return fmt::format("{:.4g} s", ns / 1e9);
+}
+
+int run_remove(const ResultsOptions& o) {
+  pr::History history(o.history, pr::History::Mode::read_only);
+  pr::History writable(o.history, pr::History::Mode::create);
+  writable.remove(o.remove_runs);
+  for (const std::int64_t id : o.remove_runs) fmt::print("removed run {} from {}\n", id, o.history);
+  return 0;
 }
 
 int run_show(const ResultsOptions& o) {
@@ -272,7 +282,7 @@ void add_results(CLI::App& app) {
 
   auto* list = cmd->add_subcommand("list", "List stored runs, oldest first.");
   list->add_option("--host", o->list_host, "Only runs of this host");
-  list->add_option("--last", o->list_last, "Only the newest N runs")->check(CLI::PositiveNumber);
+  list->add_option("--last", o->list_last, "Only the newest N runs")->check(whole_number(1, 9223372036854775807ULL));
   list->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -283,12 +293,19 @@ void add_results(CLI::App& app) {
       "show",
       "Show one run: context, per-benchmark medians, correctness, instruction counts. With --format json "
       "it prints the run as a result document (an export).");
-  show->add_option("RUN", o->show_run, "Run id (see 'results list')")->required()->check(CLI::PositiveNumber);
+  show->add_option("RUN", o->show_run, "Run id (see 'results list')")->required()->check(whole_number(1, 9223372036854775807ULL));
   show->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   show->fallthrough();  // --history may follow the action
   show->callback([o] { set_action([o] { return run_show(*o); }); });
+
+  auto* remove = cmd->add_subcommand(
+      "remove", "Delete runs (their samples, correctness, matrix and instruction counts) in one transaction; "
+                "an unknown id removes nothing.");
+  remove->add_option("RUN", o->remove_runs, "Run ids (see 'results list')")->required()->check(whole_number(1, 9223372036854775807ULL));
+  remove->fallthrough();  // --history may follow the action
+  remove->callback([o] { set_action([o] { return run_remove(*o); }); });
 
   auto* trend = cmd->add_subcommand(
       "trend",
@@ -296,7 +313,7 @@ void add_results(CLI::App& app) {
       "on the per-run medians of the benchmark's gated metric), oldest run first.");
   trend->add_option("--benchmark", o->trend_regex, "Regular expression picking benchmarks (searched)")
       ->capture_default_str();
-  trend->add_option("--last", o->trend_last, "Newest N runs")->check(CLI::Range(2, 100000))->capture_default_str();
+  trend->add_option("--last", o->trend_last, "Newest N runs")->check(whole_number(2, 100000))->capture_default_str();
   trend->add_option("--host", o->trend_host, "Only runs of this host");
   trend->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))

@@ -73,9 +73,18 @@ class Reader {
   void expect(const json& v, bool ok, const std::string& ptr, const char* wanted) const {
     if (!ok) fail(ptr, fmt::format("expected {}, found {}", wanted, type_name(v)));
   }
+  // Every string a document gives (names, context) ends up in tables, HTML and
+  // gnuplot scripts, where a newline or escape ends a quoted string: control
+  // characters are refused here, with the value shown escaped.
   std::string string_at(const json& v, const std::string& ptr) const {
     expect(v, v.is_string(), ptr, "a string");
-    return v.get<std::string>();
+    std::string s = v.get<std::string>();
+    for (const char c : s)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        fail(ptr, fmt::format("the string {} contains a control character (U+{:04X}); names and context values must "
+                              "be printable: fix the file that produced it",
+                              json(s).dump(), static_cast<unsigned>(static_cast<unsigned char>(c))));
+    return s;
   }
   double number_at(const json& v, const std::string& ptr) const {
     expect(v, v.is_number(), ptr, "a number");

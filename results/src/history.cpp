@@ -120,10 +120,13 @@ History::History(const std::string& path, Mode mode) : path_(path) {
       throw EnvironmentError(fmt::format("'{}' is not an SQLite database (not a pokebench history)", path));
     }
     if (version == 0 && mode == Mode::create && table_count(db_) == 0) {
+      // Several runners may create one new file at once: the write lock is
+      // taken first (BEGIN IMMEDIATE), then the file is looked at again, so
+      // exactly one of them creates the schema and the others find it.
       detail::Transaction tx(db_);
-      exec(db_, kSchema);
+      if (table_count(db_) == 0) exec(db_, kSchema);
+      version = user_version(db_);
       tx.commit();
-      version = kHistorySchemaVersion;
     }
     if (version == 0)
       throw EnvironmentError(fmt::format("'{}' is not a pokebench history database (no schema version)", path));
@@ -258,6 +261,19 @@ std::vector<RunSummary> History::list(const std::optional<std::string>& host) co
   std::vector<RunSummary> out;
   while (st.step()) out.push_back(read_summary(st));
   return out;
+}
+
+void History::remove(const std::vector<std::int64_t>& runs) {
+  detail::Transaction tx(db_);
+  Statement del(db_, "DELETE FROM runs WHERE id = ?1");  // samples, correctness, matrix, insns cascade
+  for (const std::int64_t id : runs) {
+    del.bind(1, id);
+    del.run();
+    if (sqlite3_changes(db_) != 1)
+      throw InputError(path_, fmt::format("run {}", id),
+                       "no such run (see 'pokebench results list'); nothing was removed");
+  }
+  tx.commit();
 }
 
 std::optional<RunSummary> History::summary(std::int64_t run) const {

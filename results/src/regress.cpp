@@ -97,6 +97,15 @@ bool has_benchmark(const ResultDocument& doc, const std::string& name) {
   return std::any_of(doc.samples.begin(), doc.samples.end(), [&](const Sample& s) { return s.benchmark == name; });
 }
 
+RowsByBenchmark::RowsByBenchmark(const ResultDocument& doc) {
+  for (const Sample& s : doc.samples) rows_[s.benchmark].samples.push_back(s);
+}
+
+const ResultDocument& RowsByBenchmark::operator[](const std::string& benchmark) const {
+  const auto it = rows_.find(benchmark);
+  return it == rows_.end() ? none_ : it->second;
+}
+
 std::vector<std::string> benchmark_names(const std::vector<const ResultDocument*>& baseline,
                                          const ResultDocument& current) {
   std::vector<std::string> names;
@@ -330,8 +339,9 @@ void judge_counts(const ResultDocument& baseline, const ResultDocument& current,
 RegressReport regress(const ResultDocument& baseline, const ResultDocument& current, const GateOptions& options) {
   RegressReport report = start_report(baseline, current, options);
   report.mode = GateMode::files;
+  const detail::RowsByBenchmark base_rows(baseline), cur_rows(current);
   for (const std::string& name : detail::benchmark_names({&baseline}, current))
-    report.timings.push_back(detail::compare_timing_files(name, baseline, current, options));
+    report.timings.push_back(detail::compare_timing_files(name, base_rows[name], cur_rows[name], options));
   judge_counts(baseline, current, report);
   return report;
 }

@@ -5,6 +5,7 @@
 #include <pokebench/results/regress.hpp>
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace pokebench::results::detail {
@@ -15,6 +16,20 @@ double change_pct(double baseline, double current);
 std::vector<std::string> benchmark_names(const std::vector<const ResultDocument*>& baseline,
                                          const ResultDocument& current);
 bool has_benchmark(const ResultDocument& doc, const std::string& name);
+
+// Each benchmark's rows as a document of their own (samples only), so that a
+// row's lookups read its own repetitions rather than the whole file: the gate
+// stays linear in the number of benchmarks (a scan per row was quadratic).
+class RowsByBenchmark {
+ public:
+  explicit RowsByBenchmark(const ResultDocument& doc);
+  // The benchmark's rows, or an empty document when it has none.
+  const ResultDocument& operator[](const std::string& benchmark) const;
+
+ private:
+  std::unordered_map<std::string, ResultDocument> rows_;
+  ResultDocument none_;
+};
 
 // The row's metric: the --metric override (gated unless its family is sync) or the family default.
 MetricChoice choose_metric(const ResultDocument& current, const std::string& benchmark, const GateOptions& o);

@@ -95,26 +95,32 @@ void compare_timings_history(const std::vector<ResultDocument>& runs, const Resu
   std::vector<const ResultDocument*> run_ptrs;
   for (const ResultDocument& r : runs) run_ptrs.push_back(&r);
   std::vector<Candidate> candidates;
+  const RowsByBenchmark cur_rows(current);
+  std::vector<RowsByBenchmark> run_rows;
+  run_rows.reserve(runs.size());
+  for (const ResultDocument& r : runs) run_rows.emplace_back(r);
   for (const std::string& name : benchmark_names(run_ptrs, current)) {
-    const MetricChoice choice = choose_metric(current, name, o);
+    const ResultDocument& cur_doc = cur_rows[name];
+    const MetricChoice choice = choose_metric(cur_doc, name, o);
     TimingRow row;
     row.benchmark = name;
     row.metric = choice.metric;
     row.rule = choice.why;
     std::vector<double> run_medians;
     bool in_history = false;
-    for (const ResultDocument& r : runs) {
-      in_history = in_history || has_benchmark(r, name);
+    for (const RowsByBenchmark& rows : run_rows) {
+      const ResultDocument& r = rows[name];
+      in_history = in_history || !r.samples.empty();
       const std::vector<double> v = metric_values(r, name, row.metric);
       if (!v.empty()) run_medians.push_back(median(v));
     }
     const RunSpread model = run_spread(run_medians);
-    const std::vector<double> cur = metric_values(current, name, row.metric);
+    const std::vector<double> cur = metric_values(cur_doc, name, row.metric);
     row.n_baseline = model.runs;
     row.n_current = cur.size();
     row.median_baseline = model.location;
     row.median_current = median(cur);
-    if (!has_benchmark(current, name)) {
+    if (cur_doc.samples.empty()) {
       row.verdict = Verdict::only_baseline;
     } else if (!in_history) {
       row.verdict = Verdict::only_current;

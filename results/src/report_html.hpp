@@ -40,10 +40,15 @@ inline std::string escape(const std::string& s) {
   return out;
 }
 
+// A control character in a gnuplot script or data line (a newline ends the
+// quoted string and the next line runs as a command): shown as '?'. Documents
+// with such names are refused at input; this covers histories stored before.
+inline bool gp_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
 // gnuplot strings are single-quoted; '' is its escape for a quote.
 inline std::string gp_string(const std::string& s) {
   std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, gp_control(c) ? '?' : c);
   return out + "'";
 }
 
@@ -61,7 +66,7 @@ inline std::string gp_title(const std::string& s) {
 // A string column of a gnuplot data file: double quotes, which it strips.
 inline std::string data_label(const std::string& s) {
   std::string out = "\"";
-  for (char c : s) out += c == '"' ? '\'' : c;
+  for (char c : s) out += c == '"' ? '\'' : gp_control(c) ? '?' : c;
   return out + "\"";
 }
 

@@ -3,6 +3,7 @@
 #include "golden_path.hpp"
 
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include <gtest/gtest.h>
 
@@ -268,4 +269,62 @@ TEST_F(Cli, HelpDocumentsSelectorsAndDefaults) {
 }
 
 }  // namespace
+// A benchmark name that carries a gnuplot command after a newline: refused
+// at input (nothing stored), and a history that already holds one (stored by
+// an older pokebench) draws its report without running it.
+TEST_F(Cli, ControlCharactersInNamesAreRefusedAndNeverReachGnuplot) {
+  nlohmann::json doc = nlohmann::json::parse(slurp(golden("baseline.json")));
+  const std::string evil = "loop/a\nsystem \"touch " + (dir_ / "PWNED").string() + "\"\nb/on";
+  for (auto& row : doc["benchmarks"])
+    if (row["name"] == "loop/plain/off") row["name"] = row["run_name"] = evil;
+  std::ofstream(dir_ / "evil.json") << doc.dump();
+
+  const Outcome add = pokebench("results add --history " + db() + " evil.json");
+  EXPECT_EQ(add.exit_code, 2) << add.err;
+  EXPECT_NE(add.err.find("contains a control character (U+000A)"), std::string::npos) << add.err;
+  EXPECT_NE(add.err.find("evil.json"), std::string::npos) << add.err;
+  EXPECT_FALSE(fs::exists(dir_ / "hist" / "history.db")) << "a refused file must store nothing";
+
+  // As an older pokebench stored it: straight into the database.
+  ASSERT_EQ(pokebench("results add --history " + db() + " " + g("baseline.json") + " " + g("aa_current.json")).exit_code,
+            0);
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "hist" / "history.db").string().c_str(), &h), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(h, "UPDATE samples SET benchmark = ?1 WHERE benchmark = 'loop/plain/off'", -1, &st,
+                                 nullptr),
+              SQLITE_OK);
+    sqlite3_bind_text(st, 1, evil.c_str(), -1, SQLITE_TRANSIENT);
+    EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+    EXPECT_GT(sqlite3_changes(h), 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+  }
+  const Outcome report = pokebench("report --history " + db() + " --trend '^loop/a' --out r.html");
+  EXPECT_FALSE(fs::exists(dir_ / "PWNED")) << "a stored name ran as a gnuplot command; report said: " << report.err;
+  // Negative control: the name did reach gnuplot's trend plot (as a title, not as a command).
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(slurp((dir_ / "r.html").string()).find("loop/a?system"), std::string::npos);
+}
+
+TEST_F(Cli, ResultsRemoveDeletesWholeRunsAndRefusesUnknownIds) {
+  ASSERT_EQ(pokebench("results add --history " + db() + " " + g("baseline.json") + " " + g("aa_current.json")).exit_code,
+            0);
+  const Outcome unknown = pokebench("results remove 1 7 --history " + db());
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
+  EXPECT_NE(unknown.err.find("run 7"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("nothing was removed"), std::string::npos) << unknown.err;
+  EXPECT_EQ(nlohmann::json::parse(pokebench("results list --format json --history " + db()).out).size(), 2u);
+
+  const Outcome removed = pokebench("results remove 1 --history " + db());
+  EXPECT_EQ(removed.exit_code, 0) << removed.err;
+  const auto runs = nlohmann::json::parse(pokebench("results list --format json --history " + db()).out);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["id"], 2);
+  EXPECT_EQ(pokebench("results show 1 --history " + db()).exit_code, 2);
+  EXPECT_EQ(pokebench("results remove 1 --history " + (dir_ / "absent.db").string()).exit_code, 2);
+  EXPECT_FALSE(fs::exists(dir_ / "absent.db"));
+}
+
 }  // namespace pokebench::results

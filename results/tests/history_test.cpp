@@ -7,9 +7,12 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace pokebench::results {
@@ -131,4 +134,46 @@ TEST_F(HistoryTest, RefusesMissingForeignAndNewerDatabases) {
 }
 
 } // namespace
+// Runners sharing one new database: ten processes open it (creating it) and
+// add a run at the same moment, five times over; every run is stored and no
+// process fails (the schema is created once, under the write lock).
+TEST_F(HistoryTest, TenConcurrentWritersOnANewDatabaseLoseNothing) {
+  const ResultDocument doc = load("baseline.json");
+  for (int round = 0; round < 5; ++round) {
+    const std::string path = (dir_ / ("round" + std::to_string(round)) / "history.db").string();
+    int go[2];
+    ASSERT_EQ(::pipe(go), 0);
+    std::vector<pid_t> kids;
+    for (int i = 0; i < 10; ++i) {
+      const pid_t pid = ::fork();
+      ASSERT_GE(pid, 0);
+      if (pid == 0) {
+        ::close(go[1]);
+        char c;
+        (void)!::read(go[0], &c, 1);  // all start together when the pipe closes
+        try {
+          History h(path, History::Mode::create);
+          h.add(doc, "writer" + std::to_string(i));
+          ::_exit(0);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "writer %d: %s\n", i, e.what());
+          ::_exit(1);
+        }
+      }
+      kids.push_back(pid);
+    }
+    ::close(go[0]);
+    ::close(go[1]);
+    int failed = 0;
+    for (const pid_t pid : kids) {
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      failed += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    EXPECT_EQ(failed, 0) << "round " << round;
+    History h(path, History::Mode::read_only);
+    EXPECT_EQ(h.list().size(), 10u) << "round " << round;
+  }
+}
+
 } // namespace pokebench::results

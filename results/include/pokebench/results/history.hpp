@@ -54,6 +54,9 @@ class History {
   std::optional<RunSummary> summary(std::int64_t run) const;
   // Throws InputError when the run does not exist.
   ResultDocument load(std::int64_t run) const;
+  // Deletes the runs with everything stored for them, in one transaction;
+  // throws InputError (and deletes nothing) when one of them does not exist.
+  void remove(const std::vector<std::int64_t>& runs);
 
   // Run ids a selector picks, oldest first. `default_host` applies when the
   // selector names no host ("" = every host).
