@@ -1,6 +1,7 @@
 // The scenario registry and the Scenario helpers every scenario shares.
 #include <pokebench/harness/scenario.hpp>
 
+#include "c_scenario.hpp"
 #include "slub.hpp"
 
 #include <fmt/format.h>
@@ -14,10 +15,11 @@ namespace {
 std::vector<const Scenario*>& registry() {
   // The built-in scenarios first; users' own are appended.
   static std::vector<const Scenario*> all{&slub::scenario()};
+  detail::adopt_c_scenarios(all);  // kernel C ones, from the executable or --load
   return all;
 }
 
-} // namespace
+}  // namespace
 
 const StrategyInfo* Scenario::find_strategy(std::string_view n) const {
   for (const StrategyInfo& s : strategies())
@@ -67,4 +69,4 @@ void register_scenario(const Scenario& s) {
   registry().push_back(&s);
 }
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness

@@ -3,11 +3,11 @@
 // set_mems_allowed() writer, the strategy table and the slub Scenario.
 #include "slub.hpp"
 
+#include "periodic.hpp"
+
 #include <pokebench/harness/vcpu.hpp>
 
 #include <fmt/format.h>
-
-#include <time.h>
 
 #include <algorithm>
 
@@ -168,39 +168,9 @@ constexpr ParamInfo kParams[] = {
 };
 
 void writer_main(World& w, std::uint64_t period_us) {
-  const Machine& m = *this_vcpu()->machine;
   std::uint64_t value = w.mems_allowed.bits[0].load(std::memory_order_relaxed);
-  timespec next{};
-  clock_gettime(CLOCK_MONOTONIC, &next);
-  const long period_ns = static_cast<long>(period_us) * 1000;
-  while (!m.stop_requested()) {
-    // cpuset_change_task_nodemask() -> set_mems_allowed()
-    set_mems_allowed(w, ++value, w.work_per_loop);
-    this_vcpu()->progress.fetch_add(1, std::memory_order_relaxed);
-    next.tv_nsec += period_ns;
-    while (next.tv_nsec >= 1'000'000'000) {
-      next.tv_nsec -= 1'000'000'000;
-      ++next.tv_sec;
-    }
-    // Sleeping with IRQs on: an IPI interrupts the sleep (EINTR) and runs.
-    // In steps of at most 10 ms, so a long period never delays the end of a
-    // trial (the machine joins its vCPUs, and the supervisor watches for
-    // progress meanwhile).
-    for (;;) {
-      timespec now{};
-      clock_gettime(CLOCK_MONOTONIC, &now);
-      if (m.stop_requested() || now.tv_sec > next.tv_sec || (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec))
-        break;
-      timespec step = now;
-      step.tv_nsec += 10'000'000;
-      if (step.tv_nsec >= 1'000'000'000) {
-        step.tv_nsec -= 1'000'000'000;
-        ++step.tv_sec;
-      }
-      if (step.tv_sec > next.tv_sec || (step.tv_sec == next.tv_sec && step.tv_nsec > next.tv_nsec)) step = next;
-      clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &step, nullptr);
-    }
-  }
+  // cpuset_change_task_nodemask() -> set_mems_allowed()
+  detail::run_every(period_us, [&] { set_mems_allowed(w, ++value, w.work_per_loop); });
 }
 
 class SlubWorld final : public TrialWorld {

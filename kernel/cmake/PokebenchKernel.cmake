@@ -17,3 +17,30 @@ function(pokebench_add_kernel_module name)
   endforeach()
   target_link_libraries(${name} PRIVATE pokebench::kernel_main)
 endfunction()
+
+# pokebench_add_scenario(NAME SOURCES src...)
+#
+# Builds kernel C that declares scenarios (POKEBENCH_SCENARIO,
+# <pokebench/kernel/scenario.h>) into NAME.so, a library the pokebench
+# executable loads: `pokebench --load path/to/NAME.so repro --scenario ...`.
+# A loadable library rather than a second executable, so that it works the
+# same with the installed pokebench (find_package(pokebench)) and in this
+# tree, and needs nothing of the CLI's dependencies: only pokebench::kernel,
+# which the executable has loaded already (one copy of the patcher and its
+# keys per process). Built as Kbuild builds (-O2): static inline helpers are
+# inlined, so each reader function owns its sites, as the kernel's do.
+function(pokebench_add_scenario name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES")
+  if(NOT arg_SOURCES)
+    message(FATAL_ERROR "pokebench_add_scenario(${name}): no SOURCES; list the scenario's .c files after SOURCES")
+  endif()
+  add_library(${name} MODULE ${arg_SOURCES})
+  set_target_properties(${name} PROPERTIES PREFIX "")
+  target_compile_options(${name} PRIVATE -O2)
+  foreach(src IN LISTS arg_SOURCES)
+    get_filename_component(modname ${src} NAME_WE)
+    set_property(SOURCE ${src} TARGET_DIRECTORY ${name} APPEND PROPERTY COMPILE_DEFINITIONS
+                 "KBUILD_MODNAME=\"${modname}\"")
+  endforeach()
+  target_link_libraries(${name} PRIVATE pokebench::kernel)
+endfunction()

@@ -134,8 +134,24 @@ POKEBENCH_EXTERN_C_END
 
 /* Branches. The site's initial bytes follow the key's type, as the kernel's
  * arch_static_branch / arch_static_branch_jump choose them. */
+#ifdef __cplusplus
 #define static_branch_likely(x) POKEBENCH_STATIC_BRANCH_LIKELY(x)
 #define static_branch_unlikely(x) POKEBENCH_STATIC_BRANCH_UNLIKELY(x)
+#else
+/* In C a site carries the tag POKEBENCH_SITE_TAG names where the branch is
+ * written (pokebench/kernel/scenario.h: tags name sites for the patch
+ * orders "<tag>-first"); "" is none, and then no tag entry is emitted. */
+#ifndef POKEBENCH_SITE_TAG
+#define POKEBENCH_SITE_TAG ""
+#endif
+#define static_branch_likely(x)                                                                                       \
+  __builtin_choose_expr(sizeof(POKEBENCH_SITE_TAG) > 1, POKEBENCH_STATIC_BRANCH_LIKELY_TAGGED(x, POKEBENCH_SITE_TAG), \
+                        POKEBENCH_STATIC_BRANCH_LIKELY(x))
+#define static_branch_unlikely(x)                                                       \
+  __builtin_choose_expr(sizeof(POKEBENCH_SITE_TAG) > 1,                                 \
+                        POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(x, POKEBENCH_SITE_TAG), \
+                        POKEBENCH_STATIC_BRANCH_UNLIKELY(x))
+#endif
 #define static_branch_maybe(config, x) (IS_ENABLED(config) ? static_branch_likely(x) : static_branch_unlikely(x))
 
 /* The pre-v4.3 API on a plain struct static_key: static_key_false() is an

@@ -32,7 +32,14 @@
 #include <linux/compiler.h>
 #include <linux/spinlock.h>
 
+#include <pokebench/kernel/reader_hook.h>
 #include <pokebench/kernel/seqcount.h>
+
+/* Kernel code's readers call the thread's reader hook first
+ * (pokebench/kernel/reader_hook.h). A macro naming itself expands once: the
+ * inner name is the function. */
+#define read_seqcount_begin(s) (pokebench_reader_hook(), read_seqcount_begin(s))
+#define read_seqcount_retry(s, start) (pokebench_reader_hook(), read_seqcount_retry(s, start))
 
 /* seqlock_t: a seqcount whose writers are serialised by a spinlock. */
 typedef struct {

@@ -27,7 +27,7 @@ namespace pokebench::harness {
 class Machine;
 class Vcpu;
 namespace detail {
-struct Holds; // harness/src/hold.hpp
+struct Holds;  // harness/src/hold.hpp
 }
 
 // A static key as a report names it.
@@ -46,13 +46,13 @@ struct NamedFunction {
 struct StrategyInfo {
   const char* name = "";
   const char* help = "";
-  bool is_fix = false;             // must never hang nor tear, in any cell
-  patcher::ApplyMode apply = patcher::ApplyMode::per_site; // how its toggler patches
-  bool negative_control = false;   // deliberately broken, for tests: not listed, not in torture
+  bool is_fix = false;                                      // must never hang nor tear, in any cell
+  patcher::ApplyMode apply = patcher::ApplyMode::per_site;  // how its toggler patches
+  bool negative_control = false;  // deliberately broken, for tests: not listed, not in torture
 };
 
 struct ParamInfo {
-  const char* name = "";           // the CLI option without "--"
+  const char* name = "";  // the CLI option without "--"
   const char* help = "";
   std::uint64_t default_value = 0;
   std::uint64_t min = 0, max = 0;  // inclusive
@@ -71,8 +71,8 @@ struct Cell {
 struct ReaderSlot {
   unsigned index = 0;
   Vcpu* cpu = nullptr;
-  std::atomic<const char*> fn{nullptr};    // function inside its loop, nullptr outside
-  std::atomic<std::uint64_t> loop_iter{0}; // loop entries of the current loop
+  std::atomic<const char*> fn{nullptr};     // function inside its loop, nullptr outside
+  std::atomic<std::uint64_t> loop_iter{0};  // loop entries of the current loop
   // Deterministic holds and parking (harness/src/hold.hpp).
   std::atomic<bool> in_det_section{false};
   std::atomic<std::uint64_t> hold_ack{0};
@@ -145,5 +145,9 @@ const Scenario* find_scenario(std::string_view name);
 const Scenario& scenario_of(const ScenarioConfig&);
 // Adds a scenario (a user's own); names must be unique. Call before any run.
 void register_scenario(const Scenario& s);
+// Loads a shared library of scenarios declared in kernel C
+// (pokebench/kernel/scenario.h, built with pokebench_add_scenario()); they
+// are listed from then on. Returns what went wrong and how to fix it, or "".
+std::string load_scenarios(const std::string& path);
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness
