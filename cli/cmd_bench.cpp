@@ -72,8 +72,10 @@ class ErrorTally : public Base {
   using Base::Base;
   void ReportRuns(const std::vector<benchmark::BenchmarkReporter::Run>& runs) override {
     for (const auto& r : runs)
-      if (r.error_occurred && failed_.size() < 5) failed_.push_back(r.benchmark_name() + ": " + r.error_message);
-      else if (r.error_occurred) ++more_;
+      if (r.error_occurred && failed_.size() < 5)
+        failed_.push_back(r.benchmark_name() + ": " + r.error_message);
+      else if (r.error_occurred)
+        ++more_;
     Base::ReportRuns(runs);
   }
   std::string summary() const {

@@ -18,7 +18,7 @@ namespace pokebench::cli {
 namespace {
 
 struct CompareCli : ScenarioOptions {
-  bench::CompareOptions run; // bound directly; run.base is filled from cfg
+  bench::CompareOptions run;  // bound directly; run.base is filled from cfg
   std::string format = "text";
   std::string out;
   bool no_correctness = false;
@@ -75,7 +75,7 @@ int run_compare(CompareCli& c) {
   return 0;
 }
 
-} // namespace
+}  // namespace
 
 void add_compare(CLI::App& app) {
   auto c = std::make_shared<CompareCli>();
@@ -99,4 +99,4 @@ void add_compare(CLI::App& app) {
   cmd->callback([c] { set_action([c] { return run_compare(*c); }); });
 }
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

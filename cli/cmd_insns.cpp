@@ -31,11 +31,15 @@ void add_insns(CLI::App& app) {
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
-      "insns", "Exact instructions per iteration of the loop/*/off and loop/*/on benchmarks, counted by valgrind's "
-               "callgrind around the measured region (identical across runs: what CI can gate on)");
-  cmd->add_option("--filter", opts->filter, "Regex searched in region names (loop/<variant>/<off|on>, calibration/asm-3)")
+      "insns",
+      "Exact instructions per iteration of the loop/*/off and loop/*/on benchmarks, counted by valgrind's "
+      "callgrind around the measured region (identical across runs: what CI can gate on)");
+  cmd->add_option("--filter", opts->filter,
+                  "Regex searched in region names (loop/<variant>/<off|on>, calibration/asm-3)")
       ->capture_default_str();
-  cmd->add_option("--format", opts->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  cmd->add_option("--format", opts->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   // The callgrind child: this executable re-run under valgrind. Not for users.
   cmd->add_flag(kChildFlag, opts->child)->group("");
   cmd->callback([opts] {
@@ -72,13 +76,12 @@ void add_insns(CLI::App& app) {
       } else {
         fmt::print("{:<28} {:>14}\n", "region", "insns/iter");
         for (const auto& c : counts) fmt::print("{:<28} {:>14.2f}\n", c.name, c.per_iter);
-        fmt::print("(callgrind, --smc-check=all; per iteration = (I({}) - I({})) / {})\n",
-                   pokebench::bench::kInsnLarge, pokebench::bench::kInsnSmall,
-                   pokebench::bench::kInsnLarge - pokebench::bench::kInsnSmall);
+        fmt::print("(callgrind, --smc-check=all; per iteration = (I({}) - I({})) / {})\n", pokebench::bench::kInsnLarge,
+                   pokebench::bench::kInsnSmall, pokebench::bench::kInsnLarge - pokebench::bench::kInsnSmall);
       }
       return 0;
     });
   });
 }
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

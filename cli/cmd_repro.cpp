@@ -33,11 +33,12 @@ void warn_about_cpus(const hh::ScenarioConfig& cfg) {
   const unsigned vcpus = cfg.readers + others;
   const int host = hh::Machine::host_cpus();
   if (static_cast<int>(vcpus) > host)
-    warning("{} vCPUs ({} reader(s){}) on {} host CPU(s): vCPUs share host CPUs and are time-sliced, so a "
-            "vCPU spinning with IRQs masked delays its siblings and timings stretch. Verdicts still hold (a hang "
-            "is a loop that cannot exit, not a slow one); for 1:1 pinning use --readers {}",
-            vcpus, cfg.readers, others > 0 ? fmt::format(" + {} other", others) : "", host,
-            std::max(1, host - static_cast<int>(others)));
+    warning(
+        "{} vCPUs ({} reader(s){}) on {} host CPU(s): vCPUs share host CPUs and are time-sliced, so a "
+        "vCPU spinning with IRQs masked delays its siblings and timings stretch. Verdicts still hold (a hang "
+        "is a loop that cannot exit, not a slow one); for 1:1 pinning use --readers {}",
+        vcpus, cfg.readers, others > 0 ? fmt::format(" + {} other", others) : "", host,
+        std::max(1, host - static_cast<int>(others)));
 }
 
 int run_repro(ReproOptions& o, bool trials_given, bool duration_given) {
@@ -66,20 +67,23 @@ int run_repro(ReproOptions& o, bool trials_given, bool duration_given) {
 
   fmt::print("pokebench repro: {}\n", hh::describe(cfg));
   if (cfg.mode == hh::Mode::deterministic)
-    fmt::print("  deterministic: every protocol step is written while each reader sits in an IRQ-off section; a "
-               "reader leaves it (and acknowledges the sync) after {} complete passes of its loops\n",
-               cfg.irqoff_loops);
+    fmt::print(
+        "  deterministic: every protocol step is written while each reader sits in an IRQ-off section; a "
+        "reader leaves it (and acknowledges the sync) after {} complete passes of its loops\n",
+        cfg.irqoff_loops);
   warn_about_cpus(cfg);
   std::fflush(stdout);
 
   const bool long_run = cfg.mode == hh::Mode::stress || cfg.trials > 1;
-  const hh::ScenarioResult r = hh::run_scenario(cfg, [&](std::uint64_t done, std::uint64_t planned, std::uint64_t hangs) {
-    if (!long_run) return;
-    if (planned)
-      note("progress: {}/{} {}, {} hung", done, planned, cfg.mode == hh::Mode::stress ? "transitions" : "trials", hangs);
-    else
-      note("progress: {} transitions, {} hung", done, hangs);
-  });
+  const hh::ScenarioResult r =
+      hh::run_scenario(cfg, [&](std::uint64_t done, std::uint64_t planned, std::uint64_t hangs) {
+        if (!long_run) return;
+        if (planned)
+          note("progress: {}/{} {}, {} hung", done, planned, cfg.mode == hh::Mode::stress ? "transitions" : "trials",
+               hangs);
+        else
+          note("progress: {} transitions, {} hung", done, hangs);
+      });
 
   if (!r.hangs.empty()) {
     fmt::print("\n{}", r.hangs.front().report);
@@ -124,13 +128,14 @@ int run_repro(ReproOptions& o, bool trials_given, bool duration_given) {
   return code;
 }
 
-} // namespace
+}  // namespace
 
 void add_repro(CLI::App& app) {
   auto o = std::make_shared<ReproOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "repro", "Run one cell of a scenario on emulated CPUs with real patched code, pinned threads, IRQ masks and "
-               "IPIs; by default the 2017 slub/cpuset static-branch hang (the v4.12 bug), or show a fix holding.");
+      "repro",
+      "Run one cell of a scenario on emulated CPUs with real patched code, pinned threads, IRQ masks and "
+      "IPIs; by default the 2017 slub/cpuset static-branch hang (the v4.12 bug), or show a fix holding.");
   add_scenario_options(cmd, o, kCell | kMachine);
   add_enum(cmd, "--mode", o->cfg.mode, hh::kModeNames,
            "deterministic: readers held in IRQ-off sections at every protocol step; stress: free-running");
@@ -149,4 +154,4 @@ void add_repro(CLI::App& app) {
   });
 }
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

@@ -293,17 +293,22 @@ void add_results(CLI::App& app) {
       "show",
       "Show one run: context, per-benchmark medians, correctness, instruction counts. With --format json "
       "it prints the run as a result document (an export).");
-  show->add_option("RUN", o->show_run, "Run id (see 'results list')")->required()->check(whole_number(1, 9223372036854775807ULL));
+  show->add_option("RUN", o->show_run, "Run id (see 'results list')")
+      ->required()
+      ->check(whole_number(1, 9223372036854775807ULL));
   show->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   show->fallthrough();  // --history may follow the action
   show->callback([o] { set_action([o] { return run_show(*o); }); });
 
-  auto* remove = cmd->add_subcommand(
-      "remove", "Delete runs (their samples, correctness, matrix and instruction counts) in one transaction; "
-                "an unknown id removes nothing.");
-  remove->add_option("RUN", o->remove_runs, "Run ids (see 'results list')")->required()->check(whole_number(1, 9223372036854775807ULL));
+  auto* remove =
+      cmd->add_subcommand("remove",
+                          "Delete runs (their samples, correctness, matrix and instruction counts) in one transaction; "
+                          "an unknown id removes nothing.");
+  remove->add_option("RUN", o->remove_runs, "Run ids (see 'results list')")
+      ->required()
+      ->check(whole_number(1, 9223372036854775807ULL));
   remove->fallthrough();  // --history may follow the action
   remove->callback([o] { set_action([o] { return run_remove(*o); }); });
 

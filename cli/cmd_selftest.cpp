@@ -72,14 +72,15 @@ int run_selftest() {
   return 0;
 }
 
-} // namespace
+}  // namespace
 
 void add_selftest(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "selftest", "Check that the patcher works on this machine and report what it supports (membarrier "
-                  "SYNC_CORE, RWX mprotect, /proc/self/mem writes, PMU counters). Exit 0 when the patcher works, "
-                  "2 with the reason when it cannot.");
+      "selftest",
+      "Check that the patcher works on this machine and report what it supports (membarrier "
+      "SYNC_CORE, RWX mprotect, /proc/self/mem writes, PMU counters). Exit 0 when the patcher works, "
+      "2 with the reason when it cannot.");
   cmd->callback([] { set_action(run_selftest); });
 }
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

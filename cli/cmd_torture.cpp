@@ -51,10 +51,11 @@ int run_torture(TortureOptions& o) {
   if (!environment_usable(base)) return 2;
   const hh::Scenario& sc = hh::scenario_of(base);
   const std::vector<hh::ScenarioConfig> cells = hh::torture_matrix(base, o.duration);
-  fmt::print("pokebench torture: scenario {}, {} cells ({} strategies x 2 directions x {} orders x 2 int3 policies), "
-             "stress mode, {:.0f} s budget ({:.2f} s per cell); {}\n",
-             sc.name(), cells.size(), sc.listed_strategies().size(), sc.orders().size(), o.duration,
-             o.duration / static_cast<double>(cells.size()), hh::describe(cells.front()));
+  fmt::print(
+      "pokebench torture: scenario {}, {} cells ({} strategies x 2 directions x {} orders x 2 int3 policies), "
+      "stress mode, {:.0f} s budget ({:.2f} s per cell); {}\n",
+      sc.name(), cells.size(), sc.listed_strategies().size(), sc.orders().size(), o.duration,
+      o.duration / static_cast<double>(cells.size()), hh::describe(cells.front()));
   fmt::print("{}\n", hh::torture_header());
   std::fflush(stdout);
   const hh::TortureResult tr = hh::run_torture(
@@ -92,24 +93,24 @@ int run_torture(TortureOptions& o) {
   return 1;
 }
 
-} // namespace
+}  // namespace
 
 void add_torture(CLI::App& app) {
   auto o = std::make_shared<TortureOptions>();
   o->cfg.timeout_ms = hh::kTortureTimeoutMs;
   CLI::App* cmd = app.add_subcommand(
-      "torture", "Run a scenario's whole matrix (strategies x directions x orders x int3 policies) in stress mode; "
-                 "SUCCESS when every fix holds everywhere and the scenario's known bug reproduces.");
+      "torture",
+      "Run a scenario's whole matrix (strategies x directions x orders x int3 policies) in stress mode; "
+      "SUCCESS when every fix holds everywhere and the scenario's known bug reproduces.");
   add_scenario_options(cmd, o, kMachine);
   cmd->add_option("--duration", o->duration, "time budget in seconds for the whole matrix")
       ->check(seconds_validator(false))
       ->capture_default_str();
-  cmd->add_option("--json", o->json,
-                  "also write the matrix as JSON to FILE (for 'pokebench results bundle --matrix')");
+  cmd->add_option("--json", o->json, "also write the matrix as JSON to FILE (for 'pokebench results bundle --matrix')");
   cmd->callback([o, cmd] {
     o->backend_given = cmd->get_option("--backend")->count() > 0;
     set_action([o] { return run_torture(*o); });
   });
 }
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

@@ -10,4 +10,4 @@ using support::error;
 using support::note;
 using support::warning;
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

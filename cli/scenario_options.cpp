@@ -25,7 +25,7 @@ std::string strategy_help() {
   return h + "; --list-scenarios lists every scenario's)";
 }
 
-} // namespace
+}  // namespace
 
 std::string ScenarioOptions::finish() {
   if (!order.empty()) {
@@ -114,4 +114,4 @@ bool environment_usable(const hh::ScenarioConfig& cfg) {
   return true;
 }
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

@@ -15,8 +15,8 @@ namespace pokebench::cli {
 
 struct ScenarioOptions {
   harness::ScenarioConfig cfg;
-  std::string order; // parsed into cfg.order by finish()
-  bool list = false; // --list-scenarios
+  std::string order;  // parsed into cfg.order by finish()
+  bool list = false;  // --list-scenarios
   // Completes cfg after parsing; returns "" or what is wrong.
   std::string finish();
 };
@@ -36,4 +36,4 @@ void print_scenarios();
 // and the fix, and returns false if not.
 bool environment_usable(const harness::ScenarioConfig& cfg);
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <exception>
 #include <map>
-#include <utility>
 #include <string>
+#include <utility>
 
 namespace pokebench::cli {
 
@@ -77,4 +77,4 @@ inline CLI::Validator finite_range(double low, double high, const std::string& w
       "NUMBER");
 }
 
-} // namespace pokebench::cli
+}  // namespace pokebench::cli

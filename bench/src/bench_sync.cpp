@@ -63,8 +63,8 @@ void BM_sync_ipi(benchmark::State& state) {
   for (auto _ : state) machine.on_each_cpu(harness::do_sync_core, nullptr, "do_sync_core");
   c.stop();
   c.publish(state, static_cast<double>(state.iterations()));
-  state.counters["ipis"] = benchmark::Counter(static_cast<double>(machine.ipis_sent()),
-                                              benchmark::Counter::kAvgIterations);
+  state.counters["ipis"] =
+      benchmark::Counter(static_cast<double>(machine.ipis_sent()), benchmark::Counter::kAvgIterations);
   machine.request_stop();
   machine.join_all();
 }
@@ -72,7 +72,7 @@ void BM_sync_ipi(benchmark::State& state) {
 // Signal round trip: the handler acknowledges by copying the request number.
 std::atomic<std::uint64_t> g_sig_request{0};
 std::atomic<std::uint64_t> g_sig_ack{0};
-constexpr int kSyncSignalOffset = 5; // SIGRTMIN+5: the harness IPI uses SIGRTMIN+3
+constexpr int kSyncSignalOffset = 5;  // SIGRTMIN+5: the harness IPI uses SIGRTMIN+3
 
 void on_sync_signal(int) {
   // Acquire/release pair with the sender: the ack says the handler ran after
@@ -82,7 +82,8 @@ void on_sync_signal(int) {
 
 void BM_sync_signal(benchmark::State& state) {
   const int sig = SIGRTMIN + kSyncSignalOffset;
-  struct sigaction sa {}, old {};
+  struct sigaction sa {
+  }, old{};
   sa.sa_handler = on_sync_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
@@ -104,7 +105,7 @@ void BM_sync_signal(benchmark::State& state) {
   sigaction(sig, &old, nullptr);
 }
 
-} // namespace
+}  // namespace
 
 void register_sync_benchmarks() {
   benchmark::RegisterBenchmark("sync/membarrier", BM_sync_membarrier)->Unit(benchmark::kMicrosecond);
@@ -112,4 +113,4 @@ void register_sync_benchmarks() {
   benchmark::RegisterBenchmark("sync/signal", BM_sync_signal)->Unit(benchmark::kMicrosecond);
 }
 
-} // namespace pokebench::bench::detail
+}  // namespace pokebench::bench::detail

@@ -43,7 +43,7 @@ std::string hypervisor() {
   return id[0] ? std::string(id) : std::string("unknown");
 }
 
-} // namespace
+}  // namespace
 
 CompareContext collect_context() {
   CompareContext c;
@@ -70,4 +70,4 @@ CompareContext collect_context() {
   return c;
 }
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

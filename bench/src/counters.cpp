@@ -67,8 +67,8 @@ CounterSupport probe() {
   } else {
     s.papi = true;
     PAPI_thread_init(thread_id);
-    s.papi_detail = fmt::format("PAPI {}.{}.{}", PAPI_VERSION_MAJOR(rc), PAPI_VERSION_MINOR(rc),
-                                PAPI_VERSION_REVISION(rc));
+    s.papi_detail =
+        fmt::format("PAPI {}.{}.{}", PAPI_VERSION_MAJOR(rc), PAPI_VERSION_MINOR(rc), PAPI_VERSION_REVISION(rc));
     for (const auto& w : kWanted) s.events.push_back(probe_event(w));
   }
   s.cycles = s.events[0].usable ? CycleSource::papi : CycleSource::tsc;
@@ -80,7 +80,7 @@ CounterSupport probe() {
   return s;
 }
 
-} // namespace
+}  // namespace
 
 const char* to_string(CycleSource s) noexcept { return s == CycleSource::papi ? "papi" : "tsc"; }
 
@@ -95,15 +95,17 @@ std::string describe_counters() {
   if (s.cycles == CycleSource::papi)
     out += "cycles: PAPI_TOT_CYC (hardware)\n";
   else
-    out += fmt::format("cycles: TSC ticks at {:.3f} GHz, serialised reads, {:.0f} ticks read overhead subtracted "
-                       "(PAPI_TOT_CYC {}); core clock ~{:.2f} GHz by a dependent-add chain, so 1 tick ~ {:.2f} "
-                       "core cycles\n",
-                       s.tsc_ghz, s.tsc_overhead_ticks, s.papi ? s.events[0].detail : s.papi_detail,
-                       s.tsc_ghz * s.core_per_tick, s.core_per_tick);
+    out += fmt::format(
+        "cycles: TSC ticks at {:.3f} GHz, serialised reads, {:.0f} ticks read overhead subtracted "
+        "(PAPI_TOT_CYC {}); core clock ~{:.2f} GHz by a dependent-add chain, so 1 tick ~ {:.2f} "
+        "core cycles\n",
+        s.tsc_ghz, s.tsc_overhead_ticks, s.papi ? s.events[0].detail : s.papi_detail, s.tsc_ghz * s.core_per_tick,
+        s.core_per_tick);
   out += s.instructions ? std::string("instructions: PAPI_TOT_INS (hardware)\n")
-                        : fmt::format("instructions: none from hardware (PAPI_TOT_INS {}); use 'pokebench insns' "
-                                      "(callgrind) for exact counts\n",
-                                      s.papi ? s.events[1].detail : s.papi_detail);
+                        : fmt::format(
+                              "instructions: none from hardware (PAPI_TOT_INS {}); use 'pokebench insns' "
+                              "(callgrind) for exact counts\n",
+                              s.papi ? s.events[1].detail : s.papi_detail);
   std::string soft;
   for (std::size_t i = 2; i < s.events.size(); ++i)
     soft += fmt::format("{}{} {}", soft.empty() ? "" : ", ", s.events[i].name,
@@ -204,4 +206,4 @@ void BatchCounters::publish(benchmark::State& state, double iterations, Estimate
   }
 }
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

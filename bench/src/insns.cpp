@@ -80,7 +80,7 @@ std::map<std::string, std::uint64_t> read_dumps(const fs::path& dir) {
   return out;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<InsnRegion> insn_regions() {
   std::vector<InsnRegion> regions;
@@ -154,14 +154,15 @@ std::vector<InsnCount> count_instructions(const InsnOptions& options) {
     throw InsnError(
         "valgrind is not installed (needed to count instructions with callgrind); install it with "
         "'apt-get install valgrind'");
-  const std::regex re(options.filter); // reject a bad regex here, not in the child
+  const std::regex re(options.filter);  // reject a bad regex here, not in the child
   std::vector<std::string> wanted;
   for (const auto& r : insn_regions())
     if (std::regex_search(r.name, re)) wanted.push_back(r.name);
   if (wanted.empty())
-    throw InsnError(fmt::format("--filter '{}' matches no region; regions are calibration/asm-3 and "
-                                "loop/<variant>/<off|on>",
-                                options.filter));
+    throw InsnError(
+        fmt::format("--filter '{}' matches no region; regions are calibration/asm-3 and "
+                    "loop/<variant>/<off|on>",
+                    options.filter));
 
   TempDir tmp;
   const std::string exe = options.executable.empty() ? self_executable() : options.executable;
@@ -185,10 +186,10 @@ std::vector<InsnCount> count_instructions(const InsnOptions& options) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw InsnError(fmt::format("the callgrind run failed ({}); valgrind's log:\n{}",
-                                WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status))
-                                                  : fmt::format("signal {}", WTERMSIG(status)),
-                                read_file(tmp.path / "valgrind.log")));
+    throw InsnError(fmt::format(
+        "the callgrind run failed ({}); valgrind's log:\n{}",
+        WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status)) : fmt::format("signal {}", WTERMSIG(status)),
+        read_file(tmp.path / "valgrind.log")));
 
   const auto dumps = read_dumps(tmp.path);
   std::vector<InsnCount> out;
@@ -201,10 +202,10 @@ std::vector<InsnCount> count_instructions(const InsnOptions& options) {
     InsnCount c{name, 0, s->second, l->second};
     const double raw = (static_cast<double>(l->second) - static_cast<double>(s->second)) /
                        static_cast<double>(kInsnLarge - kInsnSmall);
-    c.per_iter = std::round(raw * 100) / 100; // the boundaries differ by an instruction or so
+    c.per_iter = std::round(raw * 100) / 100;  // the boundaries differ by an instruction or so
     out.push_back(c);
   }
   return out;
 }
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

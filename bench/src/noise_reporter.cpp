@@ -54,4 +54,4 @@ void NoiseReporter::Finalize() {
         "have unstable rows marked.");
 }
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

@@ -20,4 +20,4 @@ struct SiteSet {
 std::span<const SiteSet> all();
 const SiteSet* find(std::size_t sites);
 
-} // namespace pokebench::bench::patch_sites
+}  // namespace pokebench::bench::patch_sites

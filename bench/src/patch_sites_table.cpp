@@ -19,4 +19,4 @@ const SiteSet* find(std::size_t sites) {
   return nullptr;
 }
 
-} // namespace pokebench::bench::patch_sites
+}  // namespace pokebench::bench::patch_sites

@@ -67,10 +67,10 @@ const AllowedCpus& allowed_cpus() noexcept {
 }
 // Read at load time, before main() can pin anything.
 [[gnu::used]] const AllowedCpus& g_allowed_at_load = allowed_cpus();
-} // namespace
+}  // namespace
 
 int measuring_cpu() noexcept { return allowed_cpus().first; }
 int sibling_cpu() noexcept { return allowed_cpus().second; }
 int cpu_other_than(int busy) noexcept { return busy == measuring_cpu() ? sibling_cpu() : measuring_cpu(); }
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

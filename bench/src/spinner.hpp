@@ -19,7 +19,7 @@ class ScopedPin {
 
  private:
   bool restored_ = false;
-  unsigned char old_[128]{}; // cpu_set_t storage
+  unsigned char old_[128]{};  // cpu_set_t storage
 };
 
 class Spinner {
@@ -49,4 +49,4 @@ int sibling_cpu() noexcept;
 // there is only one.
 int cpu_other_than(int busy) noexcept;
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

@@ -61,11 +61,11 @@ TscCalibration calibrate() {
   return c;
 }
 
-} // namespace
+}  // namespace
 
 const TscCalibration& tsc_calibration() {
   static const TscCalibration c = calibrate();
   return c;
 }
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

@@ -22,8 +22,7 @@ TEST(Counters, ProbeCoversEveryEventAndPicksASource) {
   // The cycle source follows the probe of PAPI_TOT_CYC, never PAPI's listing.
   EXPECT_EQ(s.cycles == pb::CycleSource::papi, s.events[0].usable);
   EXPECT_EQ(s.instructions, s.events[1].usable);
-  if (s.cycles == pb::CycleSource::tsc)
-    RecordProperty("cycles", "TSC (no PMU here: " + s.events[0].detail + ")");
+  if (s.cycles == pb::CycleSource::tsc) RecordProperty("cycles", "TSC (no PMU here: " + s.events[0].detail + ")");
 }
 
 TEST(Counters, DescribeNamesTheCycleSource) {

@@ -18,12 +18,12 @@ pb::InsnOptions child(const std::string& filter) {
   return o;
 }
 
-#define REQUIRE_VALGRIND()                                                                              \
-  if (pb::sanitized_build()) GTEST_SKIP() << "sanitizer build: valgrind cannot run it";                 \
-  if (pb::find_valgrind().empty())                                                                      \
+#define REQUIRE_VALGRIND()                                                              \
+  if (pb::sanitized_build()) GTEST_SKIP() << "sanitizer build: valgrind cannot run it"; \
+  if (pb::find_valgrind().empty())                                                      \
   GTEST_SKIP() << "valgrind is not installed (apt-get install valgrind): callgrind counts cannot be taken"
 
-} // namespace
+}  // namespace
 
 TEST(Insns, AsmLoopIsExactlyThreeInstructionsPerIteration) {
   REQUIRE_VALGRIND();

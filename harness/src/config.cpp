@@ -109,8 +109,9 @@ std::string validate(const ScenarioConfig& c) {
       tags += (tags.empty() ? "" : ", ") + t + "-first";
     }
     if (!known)
-      return fmt::format("--order {}: scenario {} has no sites tagged '{}' (orders: table, address, reverse, {}{}random)",
-                         to_string(c.order), sc->name(), c.order.first_tag, tags, tags.empty() ? "" : ", ");
+      return fmt::format(
+          "--order {}: scenario {} has no sites tagged '{}' (orders: table, address, reverse, {}{}random)",
+          to_string(c.order), sc->name(), c.order.first_tag, tags, tags.empty() ? "" : ", ");
   } else if (c.order.order == pp::Order::custom) {
     return "--order custom is the patcher's hook for tests, not a run's order";
   }
@@ -118,11 +119,13 @@ std::string validate(const ScenarioConfig& c) {
     const ParamInfo* p = sc->find_param(name);
     if (p == nullptr) return fmt::format("--{} is not a parameter of scenario {}", name, sc->name());
     if (value < p->min || value > p->max)
-      return fmt::format("--{} {} is out of range: scenario {} takes {} to {}", name, value, sc->name(), p->min, p->max);
+      return fmt::format("--{} {} is out of range: scenario {} takes {} to {}", name, value, sc->name(), p->min,
+                         p->max);
   }
   if (c.readers < 1) return "--readers must be at least 1: the hang needs a reader in the loop";
   if (c.readers > 64) return "--readers must be at most 64";
-  if (c.irqoff_loops < 1) return "--irqoff-loops must be at least 1: a reader must run its loop inside its IRQ-off section";
+  if (c.irqoff_loops < 1)
+    return "--irqoff-loops must be at least 1: a reader must run its loop inside its IRQ-off section";
   if (c.timeout_ms < 10) return "--timeout-ms must be at least 10 (the watchdog must not fire on a slow but live sync)";
   if (c.batch_size < 1) return "--batch-size must be at least 1";
   if (c.mode == Mode::deterministic && c.trials < 1) return "--trials must be at least 1";
@@ -132,4 +135,4 @@ std::string validate(const ScenarioConfig& c) {
   return sc->validate(c);
 }
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness

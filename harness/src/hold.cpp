@@ -29,7 +29,7 @@ void det_section(Holds& h, ReaderSlot& r, TrialWorld& world, const Machine& m) {
     world.reader_pass(r);
     ack_hold(r);
     const std::uint64_t done = h.write_done.load(std::memory_order_acquire);
-    if (done != seen) { // a write landed during that pass: count from here
+    if (done != seen) {  // a write landed during that pass: count from here
       seen = done;
       after = 0;
       continue;
@@ -40,7 +40,7 @@ void det_section(Holds& h, ReaderSlot& r, TrialWorld& world, const Machine& m) {
   r.in_det_section.store(false, std::memory_order_relaxed);
 }
 
-} // namespace
+}  // namespace
 
 bool wait_until(const std::function<bool()>& pred, std::int64_t timeout_ns) {
   const std::int64_t t0 = now_ns();
@@ -67,7 +67,7 @@ void reader_main(Holds& h, ReaderSlot& r, TrialWorld& world, const Machine& m) {
     if (h.park_req.load(std::memory_order_acquire)) {
       // Release pairs with the toggler's acquire load: we are out of any loop.
       r.parked.store(true, std::memory_order_release);
-      while (h.park_req.load(std::memory_order_acquire) && !m.stop_requested()) { // IRQs on: IPIs run
+      while (h.park_req.load(std::memory_order_acquire) && !m.stop_requested()) {  // IRQs on: IPIs run
         r.cpu->progress.fetch_add(1, std::memory_order_relaxed);
         cpu_relax();
       }
@@ -82,13 +82,13 @@ void reader_main(Holds& h, ReaderSlot& r, TrialWorld& world, const Machine& m) {
       for (unsigned i = 0; i < h.irqoff_loops; ++i) world.reader_pass(r);
     }
     local_irq_restore(flags);
-    for (int i = 0; i < 64; ++i) cpu_relax(); // a window with IRQs on
+    for (int i = 0; i < 64; ++i) cpu_relax();  // a window with IRQs on
   }
 }
 
 const ReaderSlot* hold_readers(Holds& h, const std::vector<std::unique_ptr<ReaderSlot>>& readers, std::uint64_t r,
                                std::int64_t timeout_ns) {
-  h.hold_req.store(r, std::memory_order_release); // pairs with ack_hold's acquire
+  h.hold_req.store(r, std::memory_order_release);  // pairs with ack_hold's acquire
   for (const auto& rs : readers)
     // Acquire pairs with the reader's release store of hold_ack.
     if (!wait_until([&] { return rs->hold_ack.load(std::memory_order_acquire) >= r; }, timeout_ns)) return rs.get();
@@ -96,16 +96,16 @@ const ReaderSlot* hold_readers(Holds& h, const std::vector<std::unique_ptr<Reade
 }
 
 void release_readers(Holds& h, std::uint64_t r) {
-  h.write_done.store(r, std::memory_order_release); // pairs with det_section's acquire
+  h.write_done.store(r, std::memory_order_release);  // pairs with det_section's acquire
 }
 
 bool park_readers(Holds& h, const std::vector<std::unique_ptr<ReaderSlot>>& readers, bool on, std::int64_t timeout_ns) {
-  h.park_req.store(on, std::memory_order_release); // pairs with reader_main's acquire
+  h.park_req.store(on, std::memory_order_release);  // pairs with reader_main's acquire
   if (!on) return true;
   for (const auto& rs : readers)
     if (!wait_until([&] { return rs->parked.load(std::memory_order_acquire); }, timeout_ns)) return false;
   return true;
 }
 
-} // namespace detail
-} // namespace pokebench::harness
+}  // namespace detail
+}  // namespace pokebench::harness

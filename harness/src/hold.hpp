@@ -52,4 +52,4 @@ void release_readers(Holds& h, std::uint64_t r);
 // Parks (on) or releases (off) every reader; false if one did not park in time.
 bool park_readers(Holds& h, const std::vector<std::unique_ptr<ReaderSlot>>& readers, bool on, std::int64_t timeout_ns);
 
-} // namespace pokebench::harness::detail
+}  // namespace pokebench::harness::detail

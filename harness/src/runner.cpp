@@ -30,12 +30,13 @@ std::string machine_limit_advice(int err, const char* what) {
   std::string now = "unknown";
   if (getrlimit(RLIMIT_NPROC, &lim) == 0)
     now = lim.rlim_cur == RLIM_INFINITY ? "unlimited" : std::to_string(lim.rlim_cur);
-  return fmt::format("cannot {}: {}; each trial needs a process and a thread per emulated CPU, and the limit on "
-                     "this user's processes and threads (ulimit -u) is {}: raise it (ulimit -u 4096) or free memory",
-                     what, std::strerror(err), now);
+  return fmt::format(
+      "cannot {}: {}; each trial needs a process and a thread per emulated CPU, and the limit on "
+      "this user's processes and threads (ulimit -u) is {}: raise it (ulimit -u 4096) or free memory",
+      what, std::strerror(err), now);
 }
 
-} // namespace
+}  // namespace
 
 Verdict ScenarioResult::verdict() const noexcept {
   if (hung_trials > 0) return Verdict::hang;
@@ -104,18 +105,18 @@ ScenarioResult run_scenario(const ScenarioConfig& cfg, const ProgressFn& progres
     Supervisor::ChildExit ex;
     try {
       ex = sup.run_child(
-            [&] {
-              try {
-                return detail::run_trial_child(cfg, *shared, budget, deadline);
-              } catch (const std::exception& e) {
-                detail::SharedTrialState::put(shared->error, sizeof shared->error, e.what());
-                if (const auto* se = dynamic_cast<const std::system_error*>(&e)) shared->error_errno = se->code().value();
-                // Release pairs with the parent's acquire load of status.
-                shared->status.store(detail::kError, std::memory_order_release);
-                return 3;
-              }
-            },
-            poll);
+          [&] {
+            try {
+              return detail::run_trial_child(cfg, *shared, budget, deadline);
+            } catch (const std::exception& e) {
+              detail::SharedTrialState::put(shared->error, sizeof shared->error, e.what());
+              if (const auto* se = dynamic_cast<const std::system_error*>(&e)) shared->error_errno = se->code().value();
+              // Release pairs with the parent's acquire load of status.
+              shared->status.store(detail::kError, std::memory_order_release);
+              return 3;
+            }
+          },
+          poll);
     } catch (const std::system_error& e) {
       res.errors.push_back(fmt::format("cannot start a trial child: {}", e.what()));
       res.environment_error = machine_limit_advice(e.code().value(), "start a trial child (fork)");
@@ -143,20 +144,21 @@ ScenarioResult run_scenario(const ScenarioConfig& cfg, const ProgressFn& progres
       const double at = static_cast<double>(now_ns() - start) / 1e9;
       if (res.first_hang_s < 0) res.first_hang_s = at;
       if (res.hangs.size() < 8) {
-        std::string report = st == detail::kHang ? std::string(shared->report)
-                                                 : fmt::format("pokebench: hang report: the trial child made no progress "
-                                                               "for {} ms and wrote no report; last patcher position: "
-                                                               "site {} of {}, step {}/3, observer step {}\n",
-                                                               stale_ns / 1'000'000, shared->pos_index.load() + 1,
-                                                               shared->pos_count.load(), shared->pos_phase.load(),
-                                                               shared->pos_step.load());
+        std::string report = st == detail::kHang
+                                 ? std::string(shared->report)
+                                 : fmt::format(
+                                       "pokebench: hang report: the trial child made no progress "
+                                       "for {} ms and wrote no report; last patcher position: "
+                                       "site {} of {}, step {}/3, observer step {}\n",
+                                       stale_ns / 1'000'000, shared->pos_index.load() + 1, shared->pos_count.load(),
+                                       shared->pos_phase.load(), shared->pos_step.load());
         res.hangs.push_back({index, at, std::move(report)});
       }
       if (cfg.stop_at_first_hang) break;
     } else if (st == detail::kDone && ex.exited && ex.code == 0) {
       res.oracles.merge(shared->oracles);
       res.trials += stress ? done : 1;
-      if (stress && done == 0) break; // the deadline passed before a transition
+      if (stress && done == 0) break;  // the deadline passed before a transition
     } else {
       res.errors.push_back(fmt::format("trial child {} ({}){}", ex.describe(),
                                        st == detail::kDone ? "after finishing" : "before finishing",
@@ -164,8 +166,8 @@ ScenarioResult run_scenario(const ScenarioConfig& cfg, const ProgressFn& progres
       res.trials += stress ? done : 0;
       if (res.environment_error.empty())
         res.environment_error = machine_limit_advice(shared->error_errno, "start the trial's threads");
-      if (!res.environment_error.empty()) break; // the next child would fail the same way
-      if (res.errors.size() >= 3) break;         // something is wrong with the environment: stop
+      if (!res.environment_error.empty()) break;  // the next child would fail the same way
+      if (res.errors.size() >= 3) break;          // something is wrong with the environment: stop
     }
     if (progress && !stress) progress(res.trials, planned, res.hung_trials);
   }
@@ -221,11 +223,12 @@ std::string result_json(const ScenarioResult& r) {
                   {"transitions", o.transitions},
                   {"syncs", o.syncs}};
   nlohmann::json hangs = nlohmann::json::array();
-  for (const HangEvent& h : r.hangs) hangs.push_back({{"trial", h.trial}, {"seconds", h.seconds}, {"report", h.report}});
+  for (const HangEvent& h : r.hangs)
+    hangs.push_back({{"trial", h.trial}, {"seconds", h.seconds}, {"report", h.report}});
   j["hang_reports"] = hangs;
   j["errors"] = r.errors;
   if (!r.pinning_warning.empty()) j["pinning_warning"] = r.pinning_warning;
   return j.dump(2);
 }
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness

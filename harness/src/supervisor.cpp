@@ -68,7 +68,7 @@ int thread_count() {
   return n;
 }
 
-} // namespace
+}  // namespace
 
 struct Supervisor::Impl {
   std::string name;
@@ -87,7 +87,7 @@ Supervisor::Supervisor(std::size_t bytes) : impl_(std::make_unique<Impl>()) {
   bip::shared_memory_object::remove(impl_->name.c_str());
 }
 
-Supervisor::~Supervisor() = default; // unmaps; the name is long gone
+Supervisor::~Supervisor() = default;  // unmaps; the name is long gone
 
 void* Supervisor::allocate(std::size_t bytes, std::size_t align) {
   return impl_->segment.allocate_aligned(bytes, align);
@@ -119,13 +119,13 @@ Supervisor::ChildExit Supervisor::run_child(const std::function<int()>& child_ma
                            " threads; trials must be forked from a single-threaded process");
   InterruptGuard guard;
   const pid_t parent = getpid();
-  std::fflush(nullptr); // no buffered output duplicated into the child
+  std::fflush(nullptr);  // no buffered output duplicated into the child
   const pid_t pid = fork();
   if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
   if (pid == 0) {
     // Child: die with the supervisor, take Ctrl-C the default way.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(125); // the parent died before prctl
+    if (getppid() != parent) _exit(125);  // the parent died before prctl
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     int code = 3;
@@ -138,7 +138,7 @@ Supervisor::ChildExit Supervisor::run_child(const std::function<int()>& child_ma
       support::raw_report(support::Severity::error, {"trial child: unknown exception"});
     }
     std::fflush(nullptr);
-    _exit(code); // no atexit handlers, no destructors of the parent's objects
+    _exit(code);  // no atexit handlers, no destructors of the parent's objects
   }
 
   for (;;) {
@@ -174,4 +174,4 @@ Supervisor::ChildExit Supervisor::run_child(const std::function<int()>& child_ma
   }
 }
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness

@@ -1,6 +1,6 @@
 // The torture matrix (rcutorture-style: one row per cell, SUCCESS/FAILURE).
-#include <pokebench/harness/torture.hpp>
 #include <pokebench/harness/supervisor.hpp>
+#include <pokebench/harness/torture.hpp>
 #include <pokebench/harness/vcpu.hpp>
 
 #include <fmt/format.h>
@@ -15,7 +15,7 @@ namespace pp = pokebench::patcher;
 std::vector<ScenarioConfig> torture_matrix(const ScenarioConfig& base, double duration_s) {
   const Scenario& sc = scenario_of(base);
   ScenarioConfig with_defaults = base;
-  for (const auto& [name, value] : sc.torture_params()) with_defaults.params.emplace(name, value); // keeps the user's
+  for (const auto& [name, value] : sc.torture_params()) with_defaults.params.emplace(name, value);  // keeps the user's
   std::vector<ScenarioConfig> cells;
   for (const StrategyInfo* s : sc.listed_strategies())
     for (const auto& [d, dname] : kDirectionNames)
@@ -28,7 +28,7 @@ std::vector<ScenarioConfig> torture_matrix(const ScenarioConfig& base, double du
           c.int3 = p;
           c.mode = Mode::stress;
           c.trials = 0;
-          c.stop_at_first_hang = true; // a hung cell has shown what it shows
+          c.stop_at_first_hang = true;  // a hung cell has shown what it shows
           cells.push_back(c);
         }
   const double share = duration_s / static_cast<double>(cells.size());
@@ -46,9 +46,10 @@ bool is_cell(const ScenarioConfig& c, const Cell& k) {
   return c.strategy == k.strategy && c.direction == k.direction && c.order == k.order && c.int3 == k.int3;
 }
 
-} // namespace
+}  // namespace
 
-TortureResult run_torture(double duration_s, const std::function<void(const TortureCell&, std::size_t, std::size_t)>& on_cell,
+TortureResult run_torture(double duration_s,
+                          const std::function<void(const TortureCell&, std::size_t, std::size_t)>& on_cell,
                           ScenarioConfig base) {
   TortureResult tr;
   const std::int64_t t0 = now_ns();
@@ -94,12 +95,12 @@ TortureResult run_torture(double duration_s, const std::function<void(const Tort
   } else if (!tr.environment_error.empty()) {
     tr.why = tr.environment_error;
   } else if (tr.error_cells > 0) {
-    tr.why = fmt::format("{} of {} cells gave no verdict (ERROR; first: {}); a cell that runs nothing shows "
-                         "nothing: give the matrix more time (--duration) or see the errors above",
-                         tr.error_cells, cells.size(), first_error);
+    tr.why = fmt::format(
+        "{} of {} cells gave no verdict (ERROR; first: {}); a cell that runs nothing shows "
+        "nothing: give the matrix more time (--duration) or see the errors above",
+        tr.error_cells, cells.size(), first_error);
   } else if (bug && !bug_reproduced) {
-    tr.why = fmt::format("the known bug ({}) did not hang: the harness cannot see the bug",
-                         cell_name([&] {
+    tr.why = fmt::format("the known bug ({}) did not hang: the harness cannot see the bug", cell_name([&] {
                            ScenarioConfig c = base;
                            c.strategy = bug->strategy;
                            c.direction = bug->direction;
@@ -132,24 +133,29 @@ std::string torture_json(const TortureResult& tr) {
                      {"torn_reads", c.result.oracles.torn_reads},
                      {"expected_ok", c.expected_ok}});
   const std::string scenario = tr.cells.empty() ? "" : tr.cells.front().config.scenario;
-  nlohmann::json j{{"schema_version", 2},      {"scenario", scenario},          {"success", tr.success},
-                   {"seconds", tr.seconds},    {"why", tr.why},                 {"interrupted", tr.interrupted},
-                   {"cells_planned", tr.cells_planned}, {"error_cells", tr.error_cells},
-                   {"fix_failed", tr.fix_failed},       {"correctness_matrix", cells}};
+  nlohmann::json j{{"schema_version", 2},
+                   {"scenario", scenario},
+                   {"success", tr.success},
+                   {"seconds", tr.seconds},
+                   {"why", tr.why},
+                   {"interrupted", tr.interrupted},
+                   {"cells_planned", tr.cells_planned},
+                   {"error_cells", tr.error_cells},
+                   {"fix_failed", tr.fix_failed},
+                   {"correctness_matrix", cells}};
   return j.dump(2);
 }
 
 std::string torture_row(const TortureCell& c) {
   const ScenarioResult& r = c.result;
   const Verdict v = r.verdict();
-  const char* mark = v == Verdict::error                   ? "  <-- NO VERDICT"
+  const char* mark = v == Verdict::error                 ? "  <-- NO VERDICT"
                      : c.expected_ok && v != Verdict::ok ? "  <-- FIX FAILED"
                                                          : "";
-  return fmt::format("{:<9} {:<8} {:<12} {:<12} {:>11} {:>6} {:>9} {:>8} {:>9} {:>8.0f}  {}{}",
-                     c.config.strategy, to_string(c.config.direction), to_string(c.config.order),
-                     pp::to_string(c.config.int3), fmt::format("{}/{}", r.hung_trials, r.trials), r.oracles.torn_reads,
-                     r.oracles.unchecked_inflight, r.oracles.max_retries, r.oracles.int3_hits, r.transitions_per_s(),
-                     to_string(v), mark);
+  return fmt::format("{:<9} {:<8} {:<12} {:<12} {:>11} {:>6} {:>9} {:>8} {:>9} {:>8.0f}  {}{}", c.config.strategy,
+                     to_string(c.config.direction), to_string(c.config.order), pp::to_string(c.config.int3),
+                     fmt::format("{}/{}", r.hung_trials, r.trials), r.oracles.torn_reads, r.oracles.unchecked_inflight,
+                     r.oracles.max_retries, r.oracles.int3_hits, r.transitions_per_s(), to_string(v), mark);
 }
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness

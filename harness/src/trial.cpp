@@ -58,7 +58,7 @@ void track(PatcherPosition& pos, SharedTrialState& shared, const pp::PatchEvent&
   shared.heartbeat.fetch_add(1, std::memory_order_relaxed);
 }
 
-} // namespace
+}  // namespace
 
 int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::uint64_t max_transitions,
                     std::int64_t deadline_ns) {
@@ -67,7 +67,7 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
   const std::int64_t start = now_ns();
   const std::int64_t timeout_ns = static_cast<std::int64_t>(cfg.timeout_ms) * 1'000'000;
   const Scenario& sc = scenario_of(cfg);
-  const StrategyInfo& st = *sc.find_strategy(cfg.strategy); // validated by run_scenario
+  const StrategyInfo& st = *sc.find_strategy(cfg.strategy);  // validated by run_scenario
   const std::unique_ptr<TrialWorld> world = sc.make_world(cfg);
 
   Holds holds;
@@ -124,7 +124,7 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
       if (const ReaderSlot* late = hold_readers(holds, readers, ++holds_done, 4 * timeout_ns)) {
         CsdStall s{late->cpu->id, 0, "deterministic hold", now_ns() - start, 0, now_ns()};
         report_hang(s, "a reader never entered an IRQ-off section for a protocol step");
-        for (;;) wait_until([] { return false; }, timeout_ns); // the supervisor kills us
+        for (;;) wait_until([] { return false; }, timeout_ns);  // the supervisor kills us
       }
     } else if (ev.step == pp::Step::after_write) {
       release_readers(holds, holds_done);
@@ -145,7 +145,7 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
       reader_main(holds, *slot, *world, m);
     });
   }
-  for (auto& r : readers) // cpu is set by the thread; wait for it
+  for (auto& r : readers)  // cpu is set by the thread; wait for it
     wait_until([&] { return r->cpu != nullptr; }, timeout_ns);
   world->start_other_vcpus(m);
   if (cfg.inject_stuck_vcpu)
@@ -173,14 +173,14 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
     park_readers(holds, readers, false, 0);
   };
 
-  if (!enable) run_reverse(); // the key starts disabled: enable it, readers parked
+  if (!enable) run_reverse();  // the key starts disabled: enable it, readers parked
   if (cfg.mode == Mode::deterministic) {
-    holds.det_active.store(true, std::memory_order_release); // pairs with reader_main's acquire
+    holds.det_active.store(true, std::memory_order_release);  // pairs with reader_main's acquire
     run_tested();
     holds.det_active.store(false, std::memory_order_release);
   } else {
     for (std::uint64_t n = 0; n < max_transitions; ++n) {
-      if (n > 0 && deadline_ns && now_ns() >= deadline_ns) break; // at least one per child
+      if (n > 0 && deadline_ns && now_ns() >= deadline_ns) break;  // at least one per child
       run_tested();
       run_reverse();
     }
@@ -191,8 +191,8 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
   Oracles o = collect(*world, stats0, readers);
   o.transitions = shared.transitions_done.load(std::memory_order_relaxed);
   shared.oracles = o;
-  shared.status.store(kDone, std::memory_order_release); // pairs with the parent's acquire
+  shared.status.store(kDone, std::memory_order_release);  // pairs with the parent's acquire
   return 0;
 }
 
-} // namespace pokebench::harness::detail
+}  // namespace pokebench::harness::detail

@@ -25,10 +25,10 @@ struct PatcherPosition {
   std::size_t index = 0, count = 0, batch = 0, batches = 0;
   patcher::Phase phase = patcher::Phase::int3;
   patcher::Step step = patcher::Step::before_write;
-  const void* site = nullptr; // nullptr: a batch-wide sync
+  const void* site = nullptr;  // nullptr: a batch-wide sync
   const char* tag = "";
-  std::uint64_t transition = 0; // tested transitions started in this child
-  bool tested = false;          // inside the transition under test
+  std::uint64_t transition = 0;  // tested transitions started in this child
+  bool tested = false;           // inside the transition under test
 };
 
 struct HangContext {
@@ -38,7 +38,7 @@ struct HangContext {
   Machine* machine = nullptr;
   const std::vector<std::unique_ptr<ReaderSlot>>* readers = nullptr;
   std::vector<NamedKey> keys;
-  std::vector<NamedFunction> functions; // reader functions
+  std::vector<NamedFunction> functions;  // reader functions
   const PatcherPosition* pos = nullptr;
   std::int64_t start_ns = 0;
 };
@@ -52,4 +52,4 @@ std::string format_hang_report(const HangContext& ctx, const CsdStall& stall, co
 int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::uint64_t max_transitions,
                     std::int64_t deadline_ns);
 
-} // namespace pokebench::harness::detail
+}  // namespace pokebench::harness::detail

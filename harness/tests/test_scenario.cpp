@@ -129,7 +129,8 @@ TEST_F(Scenario, CorrectSeqcountUnderTheSameLoadIsNotTorn) {
   const ScenarioResult r = run_scenario(c);
   EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r);
   EXPECT_GT(r.oracles.checked_exits, 0u);
-  EXPECT_GT(r.oracles.max_retries, 0u) << "the writer never made a reader retry: the load is too light to mean anything";
+  EXPECT_GT(r.oracles.max_retries, 0u)
+      << "the writer never made a reader retry: the load is too light to mean anything";
 }
 
 // Negative control for the watchdog: a vCPU that keeps IRQs masked forever,
@@ -169,10 +170,10 @@ TEST_F(Scenario, AStressRunThatCompletesNoTransitionIsNotOk) {
   c.strategy = "cookie";
   c.mode = Mode::stress;
   c.trials = 1;
-  c.inject_stuck_vcpu = true; // no sync is ever acknowledged: the only transition hangs
+  c.inject_stuck_vcpu = true;  // no sync is ever acknowledged: the only transition hangs
   ScenarioResult r = run_scenario(c);
   EXPECT_EQ(r.verdict(), Verdict::hang) << verdict_line(r);
-  r.hung_trials = 0; // the same run without its hang: it completed nothing
+  r.hung_trials = 0;  // the same run without its hang: it completed nothing
   r.hangs.clear();
   EXPECT_TRUE(r.ran_nothing());
   EXPECT_EQ(r.verdict(), Verdict::error) << verdict_line(r);
@@ -211,21 +212,29 @@ TEST(Supervisor, SegmentNameIsGoneAtOnceAndChildrenAreReaped) {
   Supervisor sup(64 * 1024);
   EXPECT_TRUE(testing::pokebench_shm_segments().empty());
   auto* flag = sup.make<std::atomic<int>>();
-  auto ex = sup.run_child([&] { flag->store(42); return 7; }, {});
+  auto ex = sup.run_child(
+      [&] {
+        flag->store(42);
+        return 7;
+      },
+      {});
   EXPECT_TRUE(ex.exited);
   EXPECT_EQ(ex.code, 7);
   EXPECT_EQ(flag->load(), 42) << "the child's write did not reach the parent's mapping";
   // A child that never ends is killed when the poll says so.
   int polls = 0;
-  ex = sup.run_child([] { for (;;) pause(); return 0; }, [&] {
-    return ++polls > 5 ? Supervisor::Poll::kill : Supervisor::Poll::keep_waiting;
-  });
+  ex = sup.run_child(
+      [] {
+        for (;;) pause();
+        return 0;
+      },
+      [&] { return ++polls > 5 ? Supervisor::Poll::kill : Supervisor::Poll::keep_waiting; });
   EXPECT_TRUE(ex.killed);
   EXPECT_TRUE(testing::child_processes().empty());
 }
 
-} // namespace
-} // namespace pokebench::harness
+}  // namespace
+}  // namespace pokebench::harness
 
 #include <pokebench/harness/torture.hpp>
 
@@ -252,5 +261,5 @@ TEST(Torture, MatrixCoversEveryCellOnceInStressMode) {
   EXPECT_EQ(torture_matrix(user, 120).front().param("writer-period-us"), 50u) << "the user's value wins";
 }
 
-} // namespace
-} // namespace pokebench::harness
+}  // namespace
+}  // namespace pokebench::harness

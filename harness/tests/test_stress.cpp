@@ -62,7 +62,7 @@ TEST_P(FixMatrix, AtLeast10000StressTransitions) {
   std::uint64_t total = 0;
   for (ScenarioConfig c : cells_of(GetParam())) {
     c.mode = Mode::stress;
-    c.trials = 420; // x 24 cells = 10,080 transitions under test
+    c.trials = 420;  // x 24 cells = 10,080 transitions under test
     c.params["writer-period-us"] = 200;
     c.timeout_ms = 500;
     const ScenarioResult r = run_scenario(c);
@@ -77,5 +77,5 @@ TEST_P(FixMatrix, AtLeast10000StressTransitions) {
 INSTANTIATE_TEST_SUITE_P(Fixes, FixMatrix, ::testing::Values("ordered", "cached", "cookie"),
                          [](const auto& p) { return p.param; });
 
-} // namespace
-} // namespace pokebench::harness
+}  // namespace
+}  // namespace pokebench::harness

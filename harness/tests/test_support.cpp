@@ -33,4 +33,4 @@ std::vector<int> child_processes() {
   return out;
 }
 
-} // namespace pokebench::harness::testing
+}  // namespace pokebench::harness::testing

@@ -28,4 +28,4 @@ std::vector<std::string> pokebench_shm_segments();
 // Live child processes of this process (any thread's children).
 std::vector<int> child_processes();
 
-} // namespace pokebench::harness::testing
+}  // namespace pokebench::harness::testing

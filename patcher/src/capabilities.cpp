@@ -23,7 +23,7 @@ std::uintptr_t page_of(const void* p) {
   return reinterpret_cast<std::uintptr_t>(p) & ~static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE) - 1);
 }
 
-} // namespace
+}  // namespace
 
 Capabilities probe_capabilities() {
   Capabilities caps;
@@ -38,7 +38,7 @@ Capabilities probe_capabilities() {
     return caps;
   }
   const void* site = sites[0].code;
-  std::lock_guard lock(detail::jump_label_mutex()); // nobody patches while we probe
+  std::lock_guard lock(detail::jump_label_mutex());  // nobody patches while we probe
 
   // RX -> RWX -> RX on the probe's page, without writing.
   void* page = reinterpret_cast<void*>(page_of(site));
@@ -48,9 +48,10 @@ Capabilities probe_capabilities() {
     caps.mprotect_rwx = true;
     caps.mprotect_detail = "text pages can be made RWX";
   } else {
-    caps.mprotect_detail = fmt::format("mprotect(RWX) refused: {} (W^X policy such as SELinux execmem, MDWE or "
-                                       "PaX); the procmem backend may still work",
-                                       std::strerror(errno));
+    caps.mprotect_detail = fmt::format(
+        "mprotect(RWX) refused: {} (W^X policy such as SELinux execmem, MDWE or "
+        "PaX); the procmem backend may still work",
+        std::strerror(errno));
   }
 
   // Write the probe site's first byte as int3 and back, and read the text
@@ -95,8 +96,8 @@ std::string self_check(Backend backend, Int3Policy policy, ApplyMode mode) {
       failure = "probe site is not the 5-byte NOP, or its branch is taken, before enabling";
     static_key_enable(&g_probe_key.key, cfg);
     const auto after = sites_of(&g_probe_key.key);
-    if (failure.empty() && (after[0].bytes != site_instruction(after[0], true) || after[0].bytes[0] != kJmp32 ||
-                            !probe_branch()))
+    if (failure.empty() &&
+        (after[0].bytes != site_instruction(after[0], true) || after[0].bytes[0] != kJmp32 || !probe_branch()))
       failure = "probe site is not the JMP, or its branch is not taken, after enabling";
     static_key_disable(&g_probe_key.key, cfg);
     if (failure.empty() && (sites_of(&g_probe_key.key)[0].bytes != kNop5 || probe_branch()))
@@ -107,4 +108,4 @@ std::string self_check(Backend backend, Int3Policy policy, ApplyMode mode) {
   return failure;
 }
 
-} // namespace pokebench::patcher
+}  // namespace pokebench::patcher

@@ -6,13 +6,14 @@
 namespace pokebench::patcher {
 namespace {
 
-constexpr std::pair<Phase, const char*> kPhases[] = {{Phase::int3, "int3"}, {Phase::tail, "tail"}, {Phase::head, "head"}};
+constexpr std::pair<Phase, const char*> kPhases[] = {
+    {Phase::int3, "int3"}, {Phase::tail, "tail"}, {Phase::head, "head"}};
 constexpr std::pair<Step, const char*> kSteps[] = {{Step::before_write, "before-write"},
                                                    {Step::after_write, "after-write"},
                                                    {Step::before_sync, "before-sync"},
                                                    {Step::after_sync, "after-sync"}};
 
-} // namespace
+}  // namespace
 
 const char* to_string(Backend e) noexcept { return name_of(kBackendNames, e); }
 const char* to_string(Int3Policy e) noexcept { return name_of(kInt3PolicyNames, e); }
@@ -25,4 +26,4 @@ std::optional<Int3Policy> parse_int3_policy(std::string_view s) noexcept { retur
 std::optional<ApplyMode> parse_apply_mode(std::string_view s) noexcept { return parse_name(kApplyModeNames, s); }
 std::optional<Order> parse_order(std::string_view s) noexcept { return parse_name(kOrderNames, s); }
 
-} // namespace pokebench::patcher
+}  // namespace pokebench::patcher

@@ -23,12 +23,13 @@ int sys_membarrier(int cmd) { return static_cast<int>(syscall(__NR_membarrier, c
 
 std::atomic<pid_t> g_registered_pid{0};
 
-} // namespace
+}  // namespace
 
 bool register_membarrier(std::string* why) noexcept {
   const int mask = sys_membarrier(MEMBARRIER_CMD_QUERY);
   if (mask < 0) {
-    if (why) *why = fmt::format("membarrier() is not available: {} (kernel < 4.3, seccomp or gVisor?)", std::strerror(errno));
+    if (why)
+      *why = fmt::format("membarrier() is not available: {} (kernel < 4.3, seccomp or gVisor?)", std::strerror(errno));
     return false;
   }
   if ((mask & MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE) == 0) {
@@ -56,7 +57,7 @@ void membarrier_sync_core() {
     throw Error(fmt::format("membarrier SYNC_CORE failed: {}", std::strerror(errno)));
 }
 
-} // namespace detail
+}  // namespace detail
 
 namespace {
 // Registration is per mm: a forked child starts unregistered. Register while
@@ -68,6 +69,6 @@ void register_in_child() noexcept { register_membarrier(nullptr); }
   register_membarrier(nullptr);
   pthread_atfork(nullptr, nullptr, register_in_child);
 }
-} // namespace
+}  // namespace
 
-} // namespace pokebench::patcher
+}  // namespace pokebench::patcher

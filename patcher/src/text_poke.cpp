@@ -74,10 +74,11 @@ void poke_procmem(std::uintptr_t addr, const std::uint8_t* bytes, std::size_t le
                     "mprotect backend (--backend mprotect)",
                     len, addr, n < 0 ? std::strerror(errno) : "short write"));
   if (std::memcmp(reinterpret_cast<const void*>(addr), bytes, len) != 0)
-    throw Error(fmt::format("procmem backend: /proc/self/mem accepted {} bytes at {:#x} but the text did not "
-                            "change (writes there have no effect on this machine); use the mprotect backend "
-                            "(--backend mprotect)",
-                            len, addr));
+    throw Error(
+        fmt::format("procmem backend: /proc/self/mem accepted {} bytes at {:#x} but the text did not "
+                    "change (writes there have no effect on this machine); use the mprotect backend "
+                    "(--backend mprotect)",
+                    len, addr));
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 namespace {
 
 class TempDir {
-public:
+ public:
   TempDir() {
     std::string tmpl = (fs::temp_directory_path() / "pokebench-plot-XXXXXX").string();
     if (!::mkdtemp(tmpl.data()))
@@ -45,7 +45,7 @@ public:
   TempDir& operator=(const TempDir&) = delete;
   const fs::path& path() const { return path_; }
 
-private:
+ private:
   fs::path path_;
 };
 
@@ -64,7 +64,7 @@ void write(const fs::path& p, const std::string& content) {
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }  // mkdtemp paths hold no quote
 
-} // namespace
+}  // namespace
 
 std::string find_program(const std::string& program) {
   if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0 ? program : "";
@@ -83,13 +83,14 @@ std::string find_program(const std::string& program) {
 
 Gnuplot::Gnuplot(const std::string& program) : executable_(find_program(program)) {
   if (executable_.empty())
-    throw EnvironmentError(fmt::format("'{}' not found (PATH={}): the report draws its plots with gnuplot; install "
-                                       "it with: apt-get install gnuplot-nox",
-                                       program, std::getenv("PATH") ? std::getenv("PATH") : ""));
+    throw EnvironmentError(
+        fmt::format("'{}' not found (PATH={}): the report draws its plots with gnuplot; install "
+                    "it with: apt-get install gnuplot-nox",
+                    program, std::getenv("PATH") ? std::getenv("PATH") : ""));
 }
 
 std::string Gnuplot::render_svg(const std::string& script, const std::map<std::string, std::string>& data, int width,
-                                 int height) const {
+                                int height) const {
   TempDir dir;
   std::string body = script;
   for (const auto& [name, content] : data) {
@@ -132,14 +133,14 @@ std::string Gnuplot::render_svg(const std::string& script, const std::map<std::s
     if (errno != EINTR) throw EnvironmentError(fmt::format("waitpid for gnuplot: {}", std::strerror(errno)));
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw EnvironmentError(fmt::format("gnuplot failed ({}): {}",
-                                       WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status))
-                                                         : fmt::format("signal {}", WTERMSIG(status)),
-                                       slurp(log)));
+    throw EnvironmentError(fmt::format(
+        "gnuplot failed ({}): {}",
+        WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status)) : fmt::format("signal {}", WTERMSIG(status)),
+        slurp(log)));
   std::string out = slurp(svg);
   const auto start = out.find("<svg");
   if (start == std::string::npos) throw EnvironmentError("gnuplot wrote no SVG: " + slurp(log));
   return out.substr(start);
 }
 
-} // namespace pokebench::results
+}  // namespace pokebench::results

@@ -68,7 +68,7 @@ std::vector<double> exact_distribution(int m, int n) {
   return pmf;
 }
 
-} // namespace
+}  // namespace
 
 UTestResult mann_whitney_u(std::span<const double> x, std::span<const double> y, UTestMethod method) {
   UTestResult result;
@@ -102,4 +102,4 @@ UTestResult mann_whitney_u(std::span<const double> x, std::span<const double> y,
   return result;
 }
 
-} // namespace pokebench::results
+}  // namespace pokebench::results

@@ -2,8 +2,8 @@
 // codes (0 / 1 / 2) and the lines users and ci/nightly grep for.
 #include "golden_path.hpp"
 
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
+#include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
@@ -286,15 +286,15 @@ TEST_F(Cli, ControlCharactersInNamesAreRefusedAndNeverReachGnuplot) {
   EXPECT_FALSE(fs::exists(dir_ / "hist" / "history.db")) << "a refused file must store nothing";
 
   // As an older pokebench stored it: straight into the database.
-  ASSERT_EQ(pokebench("results add --history " + db() + " " + g("baseline.json") + " " + g("aa_current.json")).exit_code,
-            0);
+  ASSERT_EQ(
+      pokebench("results add --history " + db() + " " + g("baseline.json") + " " + g("aa_current.json")).exit_code, 0);
   {
     sqlite3* h = nullptr;
     ASSERT_EQ(sqlite3_open((dir_ / "hist" / "history.db").string().c_str(), &h), SQLITE_OK);
     sqlite3_stmt* st = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(h, "UPDATE samples SET benchmark = ?1 WHERE benchmark = 'loop/plain/off'", -1, &st,
-                                 nullptr),
-              SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_prepare_v2(h, "UPDATE samples SET benchmark = ?1 WHERE benchmark = 'loop/plain/off'", -1, &st, nullptr),
+        SQLITE_OK);
     sqlite3_bind_text(st, 1, evil.c_str(), -1, SQLITE_TRANSIENT);
     EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
     EXPECT_GT(sqlite3_changes(h), 0);
@@ -309,8 +309,8 @@ TEST_F(Cli, ControlCharactersInNamesAreRefusedAndNeverReachGnuplot) {
 }
 
 TEST_F(Cli, ResultsRemoveDeletesWholeRunsAndRefusesUnknownIds) {
-  ASSERT_EQ(pokebench("results add --history " + db() + " " + g("baseline.json") + " " + g("aa_current.json")).exit_code,
-            0);
+  ASSERT_EQ(
+      pokebench("results add --history " + db() + " " + g("baseline.json") + " " + g("aa_current.json")).exit_code, 0);
   const Outcome unknown = pokebench("results remove 1 7 --history " + db());
   EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
   EXPECT_NE(unknown.err.find("run 7"), std::string::npos) << unknown.err;

@@ -178,5 +178,5 @@ TEST(Document, RoundTripsThroughTheWriter) {
   std::filesystem::remove_all(dir);
 }
 
-} // namespace
-} // namespace pokebench::results
+}  // namespace
+}  // namespace pokebench::results

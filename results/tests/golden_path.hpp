@@ -16,4 +16,4 @@ inline std::string slurp(const std::string& path) {
   return s.str();
 }
 
-} // namespace pokebench::results::testing
+}  // namespace pokebench::results::testing

@@ -22,11 +22,10 @@ using testing::golden;
 using testing::slurp;
 
 class HistoryTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("pokebench-history-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() / ("pokebench-history-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -111,9 +110,7 @@ TEST_F(HistoryTest, RefusesMissingForeignAndNewerDatabases) {
   const std::string text = (dir_ / "not-a-db").string();
   std::ofstream(text) << "hello, I am not SQLite, but I am long enough to have a header of sorts......";
   EXPECT_THROW(History(text, History::Mode::create), EnvironmentError);
-  {
-    History h(db(), History::Mode::create);
-  }
+  { History h(db(), History::Mode::create); }
   // Pretend a newer pokebench migrated it.
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(db().c_str(), &raw), SQLITE_OK);
@@ -133,7 +130,7 @@ TEST_F(HistoryTest, RefusesMissingForeignAndNewerDatabases) {
   EXPECT_THROW(History(foreign, History::Mode::create), EnvironmentError);
 }
 
-} // namespace
+}  // namespace
 // Runners sharing one new database: ten processes open it (creating it) and
 // add a run at the same moment, five times over; every run is stored and no
 // process fails (the schema is created once, under the write lock).
@@ -176,4 +173,4 @@ TEST_F(HistoryTest, TenConcurrentWritersOnANewDatabaseLoseNothing) {
   }
 }
 
-} // namespace pokebench::results
+}  // namespace pokebench::results

@@ -101,5 +101,5 @@ TEST(MannWhitney, ExactAndAsymptoticAgreeOnLargerSamples) {
   EXPECT_LT(exact.p_value, 0.5);
 }
 
-} // namespace
-} // namespace pokebench::results
+}  // namespace
+}  // namespace pokebench::results

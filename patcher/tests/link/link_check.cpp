@@ -23,7 +23,7 @@ void check(bool ok, const char* what) {
 inline __attribute__((always_inline)) int exe_branch() { return static_branch_unlikely(&exe_key) ? 1 : 0; }
 [[gnu::noinline]] int caller_one() { return exe_branch(); }
 [[gnu::noinline]] int caller_two() { return exe_branch() + static_branch_likely(&dso_key) * 0; }
-} // namespace
+}  // namespace
 
 int main() {
   const auto exe_sites = pokebench::patcher::sites_of(&exe_key.key);

@@ -74,11 +74,11 @@ struct StrategyRow {
 
 struct CompareReport {
   CompareContext context;
-  std::string scenario;                // whose strategies these are
-  std::vector<StrategyRow> strategies; // the scenario's listed strategies, in its order
-  std::vector<StrategyRow> baselines;  // plain, load-test: cost only
-  std::vector<std::string> notes;      // what was skipped and why
-  bool interrupted = false;            // SIGINT/SIGTERM in the correctness phase: nothing after it ran
+  std::string scenario;                 // whose strategies these are
+  std::vector<StrategyRow> strategies;  // the scenario's listed strategies, in its order
+  std::vector<StrategyRow> baselines;   // plain, load-test: cost only
+  std::vector<std::string> notes;       // what was skipped and why
+  bool interrupted = false;             // SIGINT/SIGTERM in the correctness phase: nothing after it ran
   // Why the correctness phase gave no verdict (cells in ERROR: a machine
   // limit, or too little time); empty when it did. Nothing after it ran.
   std::string no_verdict;

@@ -25,21 +25,21 @@ enum class CycleSource { papi, tsc };
 const char* to_string(CycleSource) noexcept;
 
 struct EventProbe {
-  std::string name;    // PAPI name, e.g. "PAPI_TOT_CYC", "perf::PAGE-FAULTS"
-  std::string counter; // user counter it feeds, e.g. "page_faults"
-  bool usable = false; // PAPI_add_event + start + stop succeeded
-  std::string detail;  // PAPI's error when not usable
+  std::string name;     // PAPI name, e.g. "PAPI_TOT_CYC", "perf::PAGE-FAULTS"
+  std::string counter;  // user counter it feeds, e.g. "page_faults"
+  bool usable = false;  // PAPI_add_event + start + stop succeeded
+  std::string detail;   // PAPI's error when not usable
 };
 
 struct CounterSupport {
-  bool papi = false;         // PAPI_library_init succeeded
-  std::string papi_detail;   // version, or why it failed
+  bool papi = false;        // PAPI_library_init succeeded
+  std::string papi_detail;  // version, or why it failed
   std::vector<EventProbe> events;
   CycleSource cycles = CycleSource::tsc;
-  bool instructions = false; // PAPI_TOT_INS usable
+  bool instructions = false;  // PAPI_TOT_INS usable
   double tsc_ghz = 0;
   double tsc_overhead_ticks = 0;
-  double core_per_tick = 0; // core cycles per TSC tick (TscCalibration)
+  double core_per_tick = 0;  // core cycles per TSC tick (TscCalibration)
 };
 
 // Probed once, cached; thread-safe.
@@ -55,11 +55,11 @@ void announce_counters();
 
 // How cycles_per_iter is estimated from the TSC.
 enum class Estimate {
-  total,        // all cycles between start() and stop() / iterations: the
-                // amortised cost, rare expensive events (int3 traps) included
-  median_batch, // median over the batches ended by lap(): the steady-state
-                // cost; a batch hit by preemption or an interrupt (the TSC
-                // keeps counting while the thread is off the CPU) drops out
+  total,         // all cycles between start() and stop() / iterations: the
+                 // amortised cost, rare expensive events (int3 traps) included
+  median_batch,  // median over the batches ended by lap(): the steady-state
+                 // cost; a batch hit by preemption or an interrupt (the TSC
+                 // keeps counting while the thread is off the CPU) drops out
 };
 
 // One measurement on the calling thread:
@@ -89,15 +89,15 @@ class BatchCounters {
 
  private:
   int event_set_ = -1;
-  std::vector<std::string> names_; // counter name per event in the set
+  std::vector<std::string> names_;  // counter name per event in the set
   std::vector<long long> values_;
   int cycles_index_ = -1, insns_index_ = -1;
   std::uint64_t tsc0_ = 0;
   std::uint64_t lap0_ = 0;
-  std::vector<double> laps_; // ticks per iteration of each batch
+  std::vector<double> laps_;  // ticks per iteration of each batch
   double ticks_ = 0;
   double cycles_ = 0;
   double insns_ = 0;
 };
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

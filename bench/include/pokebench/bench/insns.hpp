@@ -39,9 +39,9 @@ std::vector<InsnRegion> insn_regions();
 
 struct InsnCount {
   std::string name;
-  double per_iter = 0;          // rounded to 0.01
-  std::uint64_t small_total = 0; // instructions in run(kInsnSmall)
-  std::uint64_t large_total = 0; // instructions in run(kInsnLarge)
+  double per_iter = 0;            // rounded to 0.01
+  std::uint64_t small_total = 0;  // instructions in run(kInsnSmall)
+  std::uint64_t large_total = 0;  // instructions in run(kInsnLarge)
 };
 
 // valgrind missing, failing, or producing no dumps: what and how to fix.
@@ -56,9 +56,9 @@ std::string find_valgrind();
 bool sanitized_build() noexcept;
 
 struct InsnOptions {
-  std::string filter = ".*";           // ECMAScript regex, searched in the region name
-  std::string executable;              // default: this executable (/proc/self/exe resolved)
-  std::vector<std::string> child_args; // arguments that make `executable` call run_insn_regions_child
+  std::string filter = ".*";            // ECMAScript regex, searched in the region name
+  std::string executable;               // default: this executable (/proc/self/exe resolved)
+  std::vector<std::string> child_args;  // arguments that make `executable` call run_insn_regions_child
 };
 
 // Runs the child under callgrind and returns one count per region, in order.
@@ -69,4 +69,4 @@ std::vector<InsnCount> count_instructions(const InsnOptions& options);
 // returns how many; throws InsnError when the filter matches nothing.
 std::size_t run_insn_regions_child(const std::string& filter);
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

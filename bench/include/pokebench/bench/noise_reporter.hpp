@@ -16,9 +16,9 @@
 namespace pokebench::bench {
 
 struct UnstableRow {
-  std::string name;   // run name without the aggregate suffix
-  std::string metric; // "cycles_per_iter" or "real_time"
-  double spread = 0;  // coefficient of variation, 0.07 = 7%
+  std::string name;    // run name without the aggregate suffix
+  std::string metric;  // "cycles_per_iter" or "real_time"
+  double spread = 0;   // coefficient of variation, 0.07 = 7%
   long long repetitions = 0;
 };
 
@@ -43,4 +43,4 @@ class NoiseReporter : public benchmark::ConsoleReporter {
 // `run` is not a cv row.
 bool spread_of(const benchmark::BenchmarkReporter::Run& run, UnstableRow& out);
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

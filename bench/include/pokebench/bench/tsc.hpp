@@ -26,9 +26,9 @@ inline std::uint64_t tsc_stop() noexcept {
 }
 
 struct TscCalibration {
-  double ghz = 0;                 // TSC ticks per nanosecond
-  double read_overhead_ticks = 0; // median of tsc_stop() - tsc_start() back to back
-  bool invariant = false;         // CPUID 0x80000007 EDX bit 8
+  double ghz = 0;                  // TSC ticks per nanosecond
+  double read_overhead_ticks = 0;  // median of tsc_stop() - tsc_start() back to back
+  bool invariant = false;          // CPUID 0x80000007 EDX bit 8
   // Core clock / TSC rate, from a chain of dependent adds (one cycle each):
   // converts TSC ticks to core cycles where no PMU can count them. The best
   // of several runs (interference only lowers it). ~1.35 here: boost.
@@ -38,4 +38,4 @@ struct TscCalibration {
 // Measured once (about 60 ms) on first use, then cached. Thread-safe.
 const TscCalibration& tsc_calibration();
 
-} // namespace pokebench::bench
+}  // namespace pokebench::bench

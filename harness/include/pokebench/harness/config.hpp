@@ -37,7 +37,7 @@ inline const char* to_string(Direction d) noexcept { return patcher::name_of(kDi
 // carry ("begin-first", "retry-first" in slub).
 struct PatchOrder {
   patcher::Order order = patcher::Order::table;
-  std::string first_tag; // tag_first only
+  std::string first_tag;  // tag_first only
   friend bool operator==(const PatchOrder&, const PatchOrder&) = default;
 };
 std::string to_string(const PatchOrder&);
@@ -52,15 +52,15 @@ struct ScenarioConfig {
   Direction direction = Direction::enable;
   PatchOrder order = tag_first("retry");
   patcher::Int3Policy int3 = patcher::Int3Policy::skip;
-  std::size_t batch_size = 256; // batched strategies only; 256 covers every site of a key
+  std::size_t batch_size = 256;  // batched strategies only; 256 covers every site of a key
   patcher::Backend backend = patcher::Backend::procmem;
   Mode mode = Mode::deterministic;
-  std::uint64_t trials = 1;   // deterministic: forked trials; stress: transitions (0: until --duration)
-  double duration_s = 0;      // stress: stop after this long (0: trials only)
+  std::uint64_t trials = 1;  // deterministic: forked trials; stress: transitions (0: until --duration)
+  double duration_s = 0;     // stress: stop after this long (0: trials only)
   unsigned readers = 1;
-  unsigned irqoff_loops = 3;  // passes per IRQ-off section (deterministic: after each write)
-  unsigned timeout_ms = 1000; // CSD-lock watchdog
-  std::uint64_t seed = 1;     // Order::random
+  unsigned irqoff_loops = 3;   // passes per IRQ-off section (deterministic: after each write)
+  unsigned timeout_ms = 1000;  // CSD-lock watchdog
+  std::uint64_t seed = 1;      // Order::random
   // The scenario's own parameters by name (see Scenario::params()); a
   // parameter left out takes its default.
   std::map<std::string, std::uint64_t> params;
@@ -91,4 +91,4 @@ nlohmann::ordered_json config_json(const ScenarioConfig&);
 // to fix it, or "".
 std::string validate(const ScenarioConfig&);
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness

@@ -138,7 +138,7 @@ struct OneKey {
   static bool enabled() { return patcher::static_key_count(&K::cpusets_enabled_key.key) > 0; }
   static std::vector<NamedKey> keys() { return {{&K::cpusets_enabled_key.key, "cpusets_enabled_key"}}; }
 };
-} // namespace detail
+}  // namespace detail
 
 // ---- 1. per-site: v4.4 .. v4.12 include/linux/cpuset.h ------------------------
 template <class K = PerSiteKeys>
@@ -146,7 +146,7 @@ struct PerSite : detail::OneKey<K> {
   using cookie_t = unsigned;
   static constexpr const char* name = "per-site";
   static constexpr bool patched = true;
-  static constexpr bool is_fix = false; // the 2017 bug
+  static constexpr bool is_fix = false;  // the 2017 bug
   static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site;
 
   template <class Probe>
@@ -182,7 +182,8 @@ struct Ordered {
 
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
-    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_pre_enable_key, "begin")) return detail::no_seq_begin(0, p);
+    if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_pre_enable_key, "begin"))
+      return detail::no_seq_begin(0, p);
     return detail::seq_begin(s, p);
   }
   template <class Probe>
@@ -202,7 +203,8 @@ struct Ordered {
   }
   static bool enabled() { return patcher::static_key_count(&K::cpusets_enabled_key.key) > 0; }
   static std::vector<NamedKey> keys() {
-    return {{&K::cpusets_pre_enable_key.key, "cpusets_pre_enable_key"}, {&K::cpusets_enabled_key.key, "cpusets_enabled_key"}};
+    return {{&K::cpusets_pre_enable_key.key, "cpusets_pre_enable_key"},
+            {&K::cpusets_enabled_key.key, "cpusets_enabled_key"}};
   }
 };
 
@@ -229,7 +231,7 @@ struct Cached : detail::OneKey<K> {
   }
   template <class Probe>
   [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, cpuset_mems_cookie c, Probe& p) {
-    if (!c.was_enabled) return detail::no_seq_retry(p); // a real conditional branch, no site
+    if (!c.was_enabled) return detail::no_seq_retry(p);  // a real conditional branch, no site
     return detail::seq_retry(s, c.seq, p);
   }
 };
@@ -251,7 +253,7 @@ struct Cookie : detail::OneKey<K> {
   }
   template <class Probe>
   [[gnu::always_inline]] static bool read_mems_allowed_retry(const seqcount_t* s, unsigned seq, Probe& p) {
-    if (seq == kCookieDisabled) return detail::no_seq_retry(p); // before looking at the key
+    if (seq == kCookieDisabled) return detail::no_seq_retry(p);  // before looking at the key
     if (!POKEBENCH_STATIC_BRANCH_UNLIKELY_TAGGED(&K::cpusets_enabled_key, "retry")) return detail::no_seq_retry(p);
     return detail::seq_retry(s, seq, p);
   }
@@ -266,7 +268,7 @@ struct BrokenSeqcount : detail::OneKey<K> {
   using cookie_t = unsigned;
   static constexpr const char* name = "broken-seqcount";
   static constexpr bool patched = true;
-  static constexpr bool is_fix = false; // negative control
+  static constexpr bool is_fix = false;  // negative control
   static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site;
 
   template <class Probe>
@@ -275,7 +277,7 @@ struct BrokenSeqcount : detail::OneKey<K> {
       p.on_begin(false, 0);
       return 0;
     }
-    const unsigned seq = raw_read_seqcount(s); // BUG (deliberate): may be odd
+    const unsigned seq = raw_read_seqcount(s);  // BUG (deliberate): may be odd
     p.on_begin(true, seq);
     return seq;
   }
@@ -293,7 +295,7 @@ struct Plain {
   static constexpr const char* name = "plain";
   static constexpr bool patched = false;
   static constexpr bool is_fix = false;
-  static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site; // nothing to patch
+  static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site;  // nothing to patch
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t*, Probe& p) {
     return detail::no_seq_begin(0, p);
@@ -314,10 +316,10 @@ struct LoadTest {
   static constexpr const char* name = "load-test";
   static constexpr bool patched = false;
   static constexpr bool is_fix = false;
-  static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site; // nothing to patch
+  static constexpr patcher::ApplyMode apply = patcher::ApplyMode::per_site;  // nothing to patch
   template <class Probe>
   [[gnu::always_inline]] static unsigned read_mems_allowed_begin(const seqcount_t* s, Probe& p) {
-    if (!K::enabled.load(std::memory_order_relaxed)) return detail::no_seq_begin(0, p); // a flag, not a site
+    if (!K::enabled.load(std::memory_order_relaxed)) return detail::no_seq_begin(0, p);  // a flag, not a site
     return detail::seq_begin(s, p);
   }
   template <class Probe>
@@ -344,4 +346,4 @@ template <class S, class Probe, class Walk>
   } while (S::read_mems_allowed_retry(seq, cookie, probe));
 }
 
-} // namespace pokebench::harness::cpuset
+}  // namespace pokebench::harness::cpuset

@@ -9,21 +9,21 @@ namespace pokebench::harness {
 
 struct Oracles {
   // Must be zero.
-  std::uint64_t hangs = 0;          // a sync not acknowledged within the timeout
-  std::uint64_t torn_reads = 0;     // checked exit (begin's sequence validated by
-                                    // retry) holding a nodemask whose words disagree
-  std::uint64_t stray_sigtraps = 0; // SIGTRAPs the patcher did not recognise
+  std::uint64_t hangs = 0;           // a sync not acknowledged within the timeout
+  std::uint64_t torn_reads = 0;      // checked exit (begin's sequence validated by
+                                     // retry) holding a nodemask whose words disagree
+  std::uint64_t stray_sigtraps = 0;  // SIGTRAPs the patcher did not recognise
   // Counted and reported, not failures.
   std::uint64_t checked_exits = 0;
-  std::uint64_t unchecked_exits = 0;    // left the loop without a seqcount check
-  std::uint64_t unchecked_inflight = 0; // ... while a write was in flight (the
-                                        // kernel accepts this when a key says disabled)
-  std::uint64_t max_retries = 0;        // most consecutive retries of one loop
-  std::uint64_t int3_hits = 0;          // traps on the patcher's int3s
-  std::uint64_t reader_loops = 0;       // completed begin/retry loops
-  std::uint64_t writes = 0;             // set_mems_allowed updates
-  std::uint64_t transitions = 0;        // key transitions under test that completed
-  std::uint64_t syncs = 0;              // patcher syncs (membarrier + on_each_cpu)
+  std::uint64_t unchecked_exits = 0;     // left the loop without a seqcount check
+  std::uint64_t unchecked_inflight = 0;  // ... while a write was in flight (the
+                                         // kernel accepts this when a key says disabled)
+  std::uint64_t max_retries = 0;         // most consecutive retries of one loop
+  std::uint64_t int3_hits = 0;           // traps on the patcher's int3s
+  std::uint64_t reader_loops = 0;        // completed begin/retry loops
+  std::uint64_t writes = 0;              // set_mems_allowed updates
+  std::uint64_t transitions = 0;         // key transitions under test that completed
+  std::uint64_t syncs = 0;               // patcher syncs (membarrier + on_each_cpu)
 
   void merge(const Oracles& o) noexcept {
     hangs += o.hangs;
@@ -41,4 +41,4 @@ struct Oracles {
   }
 };
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness

@@ -28,9 +28,9 @@ inline constexpr std::pair<Verdict, const char*> kVerdictNames[] = {
 inline const char* to_string(Verdict v) noexcept { return patcher::name_of(kVerdictNames, v); }
 
 struct HangEvent {
-  std::uint64_t trial = 0; // trial (deterministic) or transition (stress) index
-  double seconds = 0;      // since the run started
-  std::string report;      // the child's CSD-watchdog report
+  std::uint64_t trial = 0;  // trial (deterministic) or transition (stress) index
+  double seconds = 0;       // since the run started
+  std::string report;       // the child's CSD-watchdog report
 };
 
 struct ScenarioResult {
@@ -40,11 +40,11 @@ struct ScenarioResult {
   // attempted (completed, or hung while under way).
   std::uint64_t trials = 0;
   std::uint64_t hung_trials = 0;
-  std::vector<HangEvent> hangs;    // first few reports (all counted in hung_trials)
-  std::vector<std::string> errors; // children that failed otherwise (crash, exit code)
+  std::vector<HangEvent> hangs;     // first few reports (all counted in hung_trials)
+  std::vector<std::string> errors;  // children that failed otherwise (crash, exit code)
   double seconds = 0;
-  double first_hang_s = -1;        // time to first hang, -1 if none
-  bool interrupted = false;        // SIGINT/SIGTERM: stopped early
+  double first_hang_s = -1;  // time to first hang, -1 if none
+  bool interrupted = false;  // SIGINT/SIGTERM: stopped early
   std::string pinning_warning;
   // Set when trials could not start for a reason of this machine (the
   // process and thread limit, fork refused): what failed and what to change.
@@ -74,4 +74,4 @@ std::string verdict_line(const ScenarioResult&);
 // strategy's "is_fix").
 std::string result_json(const ScenarioResult&);
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness

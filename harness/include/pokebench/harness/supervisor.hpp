@@ -25,17 +25,22 @@ class Supervisor {
 
   // Constructs a T in the segment (visible to children forked afterwards).
   template <class T>
-  T* make() { return new (allocate(sizeof(T), alignof(T))) T(); }
+  T* make() {
+    return new (allocate(sizeof(T), alignof(T))) T();
+  }
   template <class T>
-  void destroy(T* p) { p->~T(); deallocate(p); }
+  void destroy(T* p) {
+    p->~T();
+    deallocate(p);
+  }
 
   enum class Poll { keep_waiting, kill };
   struct ChildExit {
-    bool exited = false;      // exited by itself (code valid)
+    bool exited = false;  // exited by itself (code valid)
     int code = 0;
-    int signal = 0;           // terminated by this signal
-    bool killed = false;      // we killed it (poll said so, or interrupted)
-    bool interrupted = false; // SIGINT/SIGTERM reached the supervisor
+    int signal = 0;            // terminated by this signal
+    bool killed = false;       // we killed it (poll said so, or interrupted)
+    bool interrupted = false;  // SIGINT/SIGTERM reached the supervisor
     std::string describe() const;
   };
 
@@ -58,4 +63,4 @@ class Supervisor {
   std::unique_ptr<Impl> impl_;
 };
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness

@@ -19,22 +19,22 @@ inline constexpr unsigned kTortureTimeoutMs = 300;
 struct TortureCell {
   ScenarioConfig config;
   ScenarioResult result;
-  bool expected_ok = false; // a fix: must be OK
+  bool expected_ok = false;  // a fix: must be OK
 };
 
 struct TortureResult {
   std::vector<TortureCell> cells;
   bool success = false;
-  std::string why;          // what failed, when !success
+  std::string why;  // what failed, when !success
   double seconds = 0;
   bool interrupted = false;
-  std::size_t cells_planned = 0; // cells of the matrix (cells.size() < this when interrupted)
+  std::size_t cells_planned = 0;  // cells of the matrix (cells.size() < this when interrupted)
   // Cells whose verdict is ERROR (a child failed, or nothing ran): they say
   // nothing about the code, so a matrix with any is no verdict either way
   // unless a fix failed elsewhere.
   std::size_t error_cells = 0;
-  std::string environment_error; // the first cell's machine limit, if that was the cause
-  bool fix_failed = false;       // a fix hung or tore somewhere
+  std::string environment_error;  // the first cell's machine limit, if that was the cause
+  bool fix_failed = false;        // a fix hung or tore somewhere
 };
 
 // The cells, in run order; `base` supplies everything but the matrix axes
@@ -44,7 +44,8 @@ struct TortureResult {
 std::vector<ScenarioConfig> torture_matrix(const ScenarioConfig& base, double duration_s);
 
 // Runs the matrix; on_cell is called after each cell (index, count).
-TortureResult run_torture(double duration_s, const std::function<void(const TortureCell&, std::size_t, std::size_t)>& on_cell = {},
+TortureResult run_torture(double duration_s,
+                          const std::function<void(const TortureCell&, std::size_t, std::size_t)>& on_cell = {},
                           ScenarioConfig base = {});
 
 // The matrix as JSON: {"schema_version": 2, "scenario", "success", "seconds", "why",
@@ -58,4 +59,4 @@ std::string torture_json(const TortureResult&);
 std::string torture_header();
 std::string torture_row(const TortureCell&);
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness

@@ -26,13 +26,13 @@
 //   (push before pthread_kill) is ordered by the syscall and signal delivery.
 #pragma once
 
+#include <pthread.h>
+#include <time.h>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <pthread.h>
-#include <time.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,20 +49,20 @@ struct call_single_data {
   call_single_data* next = nullptr;  // llist link, owned by the target's queue
   smp_call_func_t func = nullptr;
   void* info = nullptr;
-  const char* func_name = "?";       // for the watchdog report
-  std::atomic<bool> locked{false};   // CSD_FLAG_LOCK
-  std::uint64_t seq = 0;             // which IPI (global sequence number)
+  const char* func_name = "?";      // for the watchdog report
+  std::atomic<bool> locked{false};  // CSD_FLAG_LOCK
+  std::uint64_t seq = 0;            // which IPI (global sequence number)
   std::int64_t sent_ns = 0;
-  std::int64_t target_cpu_ns = 0;    // target's CPU time when sent
+  std::int64_t target_cpu_ns = 0;  // target's CPU time when sent
 };
 
 // What the CSD-lock watchdog saw: the first vCPU that has not answered.
 struct CsdStall {
-  int cpu = -1;                 // the vCPU that does not answer
-  std::uint64_t ipi_seq = 0;    // the IPI it has not run
+  int cpu = -1;               // the vCPU that does not answer
+  std::uint64_t ipi_seq = 0;  // the IPI it has not run
   const char* func_name = "?";
   std::int64_t waited_ns = 0;
-  std::int64_t ran_ns = 0;      // CPU time the silent vCPU consumed meanwhile
+  std::int64_t ran_ns = 0;  // CPU time the silent vCPU consumed meanwhile
   std::int64_t now_ns = 0;
 };
 
@@ -70,11 +70,11 @@ struct CsdStall {
 // reports) are relaxed atomics: they are observations, never synchronization.
 struct Vcpu {
   int id = 0;
-  int host_cpu = -1;            // pinned to, -1 if not pinned
+  int host_cpu = -1;  // pinned to, -1 if not pinned
   std::string name;
   pid_t tid = 0;
   pthread_t thread{};
-  clockid_t cpu_clock{};        // the thread's CPU-time clock (watchdog)
+  clockid_t cpu_clock{};  // the thread's CPU-time clock (watchdog)
   // Serving IPIs: set once the thread is ready, cleared when it has stopped.
   std::atomic<bool> online{false};
 
@@ -87,9 +87,9 @@ struct Vcpu {
   std::atomic<call_single_data*> call_queue{nullptr};
 
   // Counters (relaxed: statistics only).
-  std::atomic<std::uint64_t> ipis_received{0}; // signals taken
-  std::atomic<std::uint64_t> ipis_deferred{0}; // signals taken with IRQs masked
-  std::atomic<std::uint64_t> calls_run{0};     // csd functions executed
+  std::atomic<std::uint64_t> ipis_received{0};  // signals taken
+  std::atomic<std::uint64_t> ipis_deferred{0};  // signals taken with IRQs masked
+  std::atomic<std::uint64_t> calls_run{0};      // csd functions executed
   // Bumped by the vCPU's body as it goes (a liveness probe for reports).
   std::atomic<std::uint64_t> progress{0};
 
@@ -99,14 +99,14 @@ struct Vcpu {
 // The vCPU the calling thread is, or nullptr for a plain thread.
 Vcpu* this_vcpu() noexcept;
 inline constexpr const char* kIpiSignalName = "SIGRTMIN+3";
-int ipi_signal() noexcept; // SIGRTMIN + 3
+int ipi_signal() noexcept;  // SIGRTMIN + 3
 
-std::int64_t now_ns() noexcept; // CLOCK_MONOTONIC
+std::int64_t now_ns() noexcept;  // CLOCK_MONOTONIC
 
 // Interrupt mask of the calling vCPU (no-ops on a thread that is not a vCPU).
 void local_irq_disable() noexcept;
 void local_irq_enable() noexcept;
-unsigned long local_irq_save() noexcept;           // returns 1 if IRQs were masked
+unsigned long local_irq_save() noexcept;  // returns 1 if IRQs were masked
 void local_irq_restore(unsigned long flags) noexcept;
 bool irqs_disabled() noexcept;
 
@@ -122,15 +122,15 @@ void do_sync_core(void* info);
 // vCPU is a host thread, and one the host did not schedule (other load, CPU
 // quota) is preempted, not hung; one that spins with IRQs masked burns CPU.
 struct MachineConfig {
-  std::chrono::milliseconds csd_timeout{1000}; // CSD-lock watchdog
-  bool pin = true;                             // pin vCPU i to host CPU i % ncpu
+  std::chrono::milliseconds csd_timeout{1000};  // CSD-lock watchdog
+  bool pin = true;                              // pin vCPU i to host CPU i % ncpu
 };
 
 // A set of vCPUs: the "online CPUs" of on_each_cpu.
 class Machine {
  public:
   explicit Machine(MachineConfig cfg = {});
-  ~Machine(); // stops and joins every vCPU
+  ~Machine();  // stops and joins every vCPU
   Machine(const Machine&) = delete;
   Machine& operator=(const Machine&) = delete;
 
@@ -182,4 +182,4 @@ class Machine {
 // Spin-wait hint.
 inline void cpu_relax() noexcept { __builtin_ia32_pause(); }
 
-} // namespace pokebench::harness
+}  // namespace pokebench::harness

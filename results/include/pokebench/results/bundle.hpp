@@ -33,4 +33,4 @@ struct BundleInputs {
 // Throws InputError naming the file, the place and the problem.
 ResultDocument bundle(const BundleInputs& inputs);
 
-} // namespace pokebench::results
+}  // namespace pokebench::results

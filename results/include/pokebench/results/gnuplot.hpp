@@ -11,7 +11,7 @@ namespace pokebench::results {
 std::string find_program(const std::string& program);
 
 class Gnuplot {
-public:
+ public:
   // Throws EnvironmentError naming the package to install when gnuplot is missing.
   explicit Gnuplot(const std::string& program = "gnuplot");
   const std::string& executable() const { return executable_; }
@@ -22,8 +22,8 @@ public:
   std::string render_svg(const std::string& script, const std::map<std::string, std::string>& data, int width,
                          int height) const;
 
-private:
+ private:
   std::string executable_;
 };
 
-} // namespace pokebench::results
+}  // namespace pokebench::results

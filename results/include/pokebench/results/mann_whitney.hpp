@@ -24,4 +24,4 @@ inline constexpr int kExactLimit = 2500;  // n1*n2; 50x50 keeps the DP at a few 
 UTestResult mann_whitney_u(std::span<const double> x, std::span<const double> y,
                            UTestMethod method = UTestMethod::automatic);
 
-} // namespace pokebench::results
+}  // namespace pokebench::results
