@@ -5,6 +5,8 @@
 #include <pokebench/results/document_io.hpp>
 #include <pokebench/results/gnuplot.hpp>
 #include <pokebench/results/history.hpp>
+#include <pokebench/results/metric.hpp>
+#include <pokebench/results/regress.hpp>
 #include <pokebench/results/report.hpp>
 #include <pokebench/support/output.hpp>
 
@@ -13,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 namespace pokebench::cli {
 namespace {
@@ -64,6 +67,9 @@ int run_report(const ReportCmdOptions& o) {
       trend.push_back({0, *run});
     }
   }
+  std::vector<const pr::ResultDocument*> docs{&*run};
+  for (const auto& h : trend) docs.push_back(&h.doc);
+  pr::validate_metric(o.report.gate.metric, pr::known_metrics(docs));
   const std::string html = pr::render_report(*run, trend, o.report);
   pokebench::support::write_file_atomically(o.out, html);
   fmt::print("wrote {} ({} KiB; run from {}, {} run(s) in the trend)\n", o.out, html.size() / 1024, run->origin,

@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -19,6 +20,9 @@ using nlohmann::json;
 namespace {
 
 json read_json(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path, "file", "is a directory; give the JSON file inside it");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, "file", "cannot open for reading");
   std::ostringstream text;
@@ -129,12 +133,13 @@ ResultDocument bundle(const BundleInputs& in) {
   if (!in.context.empty()) {
     json ctx = json::object();
     for (const auto& [key, value] : in.context) {
+      if (value.empty())
+        throw InputError("--context", key,
+                         "an empty value; leave the key out to keep what the files say, or give it a value");
       if (key == "cpus") {
-        try {
-          ctx[key] = std::stoi(value);
-        } catch (const std::exception&) {
-          throw InputError("--context", key, fmt::format("'{}' is not an integer", value));
-        }
+        if (value.find_first_not_of("0123456789") != std::string::npos || value.size() > 7)
+          throw InputError("--context", key, fmt::format("'{}' is not a whole number of CPUs", value));
+        ctx[key] = std::stoll(value);
       } else {
         ctx[key] = value;
       }

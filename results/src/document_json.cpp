@@ -6,7 +6,11 @@
 
 #include <array>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -192,6 +196,11 @@ void read_context(const Reader& r, const json& ctx, const std::string& ptr, Cont
   r.expect(ctx, ctx.is_object(), ptr, "an object");
   if (!gbench) r.require(ctx, ptr, "date");
   r.opt_string(ctx, ptr, "date", c.date);
+  // ISO 8601 as `date -Iseconds` and Google Benchmark write it; "" is a bundle's
+  // placeholder for "now".
+  static const std::regex iso(R"(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)");
+  if (!c.date.empty() && !std::regex_match(c.date, iso))
+    r.fail(ptr + "/date", fmt::format("'{}' is not an ISO 8601 date (e.g. 2026-12-01T02:00:00+00:00)", c.date));
   r.opt_string(ctx, ptr, "git_sha", c.git_sha);
   r.opt_string(ctx, ptr, "compiler", c.compiler);
   r.opt_string(ctx, ptr, "flags", c.flags);
@@ -203,7 +212,9 @@ void read_context(const Reader& r, const json& ctx, const std::string& ptr, Cont
   std::int64_t cpus = -1;
   r.opt_int(ctx, ptr, "cpus", cpus);
   if (cpus < 0) r.opt_int(ctx, ptr, "num_cpus", cpus);
-  if (cpus >= 0) c.cpus = static_cast<int>(cpus);
+  if (cpus == 0 || cpus > 1'000'000)
+    r.fail(ptr + "/cpus", fmt::format("{} is not a number of CPUs (1 to 1000000)", cpus));
+  if (cpus > 0) c.cpus = static_cast<int>(cpus);
   if (const json* v = r.find(ctx, "vm"); v && !v->is_null()) {
     // AddCustomContext can only write strings, so "true"/"false" are accepted too.
     if (v->is_boolean())
@@ -215,14 +226,16 @@ void read_context(const Reader& r, const json& ctx, const std::string& ptr, Cont
   }
   if (const json* v = r.find(ctx, "tsc_ghz"); v && !v->is_null()) {
     if (v->is_string()) {
-      try {
-        c.tsc_ghz = std::stod(v->get<std::string>());
-      } catch (const std::exception&) {
-        r.fail(ptr + "/tsc_ghz", "expected a number");
-      }
+      const std::string text = v->get<std::string>();
+      char* end = nullptr;
+      const double ghz = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0') r.fail(ptr + "/tsc_ghz", fmt::format("'{}' is not a number", text));
+      c.tsc_ghz = ghz;
     } else {
       c.tsc_ghz = r.number_at(*v, ptr + "/tsc_ghz");
     }
+    if (!std::isfinite(*c.tsc_ghz) || *c.tsc_ghz <= 0 || *c.tsc_ghz > 100)
+      r.fail(ptr + "/tsc_ghz", fmt::format("{} is not a clock rate in GHz (above 0, at most 100)", *c.tsc_ghz));
   }
   // host_name and num_cpus are Google Benchmark's names for host and cpus: not kept twice.
   static const std::set<std::string> known{"date",      "git_sha",   "compiler", "flags", "kernel",
@@ -383,6 +396,11 @@ ResultDocument parse_result_json(const std::string& text, const std::string& ori
     std::string what = e.what();
     if (auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
     throw InputError(origin, line_and_column(text, original_position(e.byte, shifts)), "malformed JSON: " + what);
+  } catch (const json::out_of_range& e) {
+    // A number too large for a double (1e999): nlohmann names no position.
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    throw InputError(origin, "a number", what + "; numbers must fit a double");
   }
   Reader r(origin);
   r.expect(root, root.is_object(), "/", "an object");
@@ -418,6 +436,9 @@ ResultDocument parse_result_json(const std::string& text, const std::string& ori
 }
 
 ResultDocument read_result_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path, "file", "is a directory; give the result document (a .json file) inside it");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, "file", "cannot open for reading");
   std::ostringstream text;

@@ -119,10 +119,11 @@ History::History(const std::string& path, Mode mode) : path_(path) {
     } catch (const EnvironmentError&) {
       throw EnvironmentError(fmt::format("'{}' is not an SQLite database (not a pokebench history)", path));
     }
-    if (version == 0 && mode == Mode::create && table_count(db_) == 0) {
+    if (version == 0 && mode == Mode::create) {
       // Several runners may create one new file at once: the write lock is
       // taken first (BEGIN IMMEDIATE), then the file is looked at again, so
-      // exactly one of them creates the schema and the others find it.
+      // exactly one of them creates the schema and the others find it (a
+      // file with tables and no version stays a foreign one).
       detail::Transaction tx(db_);
       if (table_count(db_) == 0) exec(db_, kSchema);
       version = user_version(db_);

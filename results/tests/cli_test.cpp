@@ -327,4 +327,42 @@ TEST_F(Cli, ResultsRemoveDeletesWholeRunsAndRefusesUnknownIds) {
   EXPECT_FALSE(fs::exists(dir_ / "absent.db"));
 }
 
+TEST_F(Cli, BundleContextValuesAreCheckedNotCoerced) {
+  for (const char* bad :
+       {"cpus=-1", "cpus=1e30", "cpus=3.7", "cpus=0", "tsc_ghz=nan", "tsc_ghz=-2", "date=notadate", "host="}) {
+    const Outcome r = pokebench(std::string("results bundle --benchmarks ") + g("baseline.json") + " --context " + bad +
+                                " --out b.json");
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+    const std::string key = std::string(bad).substr(0, std::string(bad).find('='));
+    EXPECT_NE(r.err.find(key), std::string::npos) << bad << ": " << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "b.json")) << bad;
+  }
+  // Negative control: good values are stored as given.
+  const Outcome ok = pokebench("results bundle --benchmarks " + g("baseline.json") +
+                               " --context cpus=4 --context tsc_ghz=2.5 --context date=2026-12-01T02:00:00+00:00 "
+                               "--context host=runner-1 --out b.json");
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  const auto doc = nlohmann::json::parse(slurp((dir_ / "b.json").string()));
+  EXPECT_EQ(doc["context"]["cpus"], 4);
+  EXPECT_EQ(doc["context"]["host"], "runner-1");
+  EXPECT_EQ(doc["context"]["date"], "2026-12-01T02:00:00+00:00");
+}
+
+TEST_F(Cli, UnreadableInputsSayWhichFileAndWhy) {
+  std::ofstream(dir_ / "huge.json")
+      << R"({"schema_version": 2, "context": {"date": ""}, "benchmarks": [], "x": 1e999})";
+  const Outcome huge = pokebench("regress --baseline huge.json --current " + g("aa_current.json"));
+  EXPECT_EQ(huge.exit_code, 2) << huge.err;
+  EXPECT_NE(huge.err.find("huge.json"), std::string::npos) << huge.err;
+  EXPECT_EQ(huge.err.find("json.exception"), std::string::npos) << huge.err;
+  fs::create_directories(dir_ / "adir");
+  const Outcome dir = pokebench("regress --baseline adir --current " + g("aa_current.json"));
+  EXPECT_EQ(dir.exit_code, 2) << dir.err;
+  EXPECT_NE(dir.err.find("is a directory"), std::string::npos) << dir.err;
+  const Outcome metric = pokebench("report --result " + g("baseline.json") + " --metric bogus --out r.html");
+  EXPECT_EQ(metric.exit_code, 2) << metric.err;
+  EXPECT_NE(metric.err.find("unknown metric"), std::string::npos) << metric.err;
+  EXPECT_FALSE(fs::exists(dir_ / "r.html"));
+}
+
 }  // namespace pokebench::results
