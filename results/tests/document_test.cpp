@@ -91,11 +91,11 @@ TEST(Document, ToleratesGoogleBenchmarkNonFiniteLiterals) {
 }
 
 TEST(Document, RejectsWrongTypes) {
-  EXPECT_THROW(parse_result_json(R"({"schema_version": 1, "context": {"date": "x"}, "benchmarks": {}})", "t"),
+  EXPECT_THROW(parse_result_json(R"({"schema_version": 1, "context": {"date": "2026-12-01"}, "benchmarks": {}})", "t"),
                InputError);
   try {
     (void)parse_result_json(
-        R"({"schema_version": 1, "context": {"date": "x"}, "benchmarks": [{"name": "a", "real_time": "1",
+        R"({"schema_version": 1, "context": {"date": "2026-12-01"}, "benchmarks": [{"name": "a", "real_time": "1",
             "cpu_time": 1, "time_unit": "ns"}]})",
         "t.json");
     ADD_FAILURE();
@@ -126,7 +126,7 @@ TEST(Document, PointsCompareOutputToTheBundleCommand) {
 
 TEST(Document, ReadsCompareStrategiesWithNullsForWhatWasNotRun) {
   const ResultDocument doc = parse_result_json(
-      R"({"schema_version": 1, "context": {"date": "d", "tsc_ghz": null, "vm": null}, "benchmarks": [],
+      R"({"schema_version": 1, "context": {"date": "2026-12-01", "tsc_ghz": null, "vm": null}, "benchmarks": [],
           "strategies": [{"name": "ordered", "correctness": {"enable": {"trials": 4, "hangs": 0, "torn_reads": 0,
                              "unchecked_reads": 0, "max_retries": 1}, "disable": null},
                           "cost": {"cycles_per_iter": {"off": null}}},

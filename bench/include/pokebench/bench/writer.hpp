@@ -19,12 +19,12 @@ namespace pokebench::bench {
 // mems_allowed and mems_allowed_seq sit next to each other), or on lines of
 // their own.
 struct alignas(64) MemsAllowedOneLine {
-  harness::seqcount_t seq;
+  harness::seqcount_t seq{};  // a C struct: zero only when asked (SEQCNT_ZERO)
   harness::nodemask_t mask{};
   MemsAllowedRef ref() noexcept { return {&seq, &mask}; }
 };
 struct MemsAllowedSeparateLines {
-  alignas(64) harness::seqcount_t seq;
+  alignas(64) harness::seqcount_t seq{};
   alignas(64) harness::nodemask_t mask{};
   MemsAllowedRef ref() noexcept { return {&seq, &mask}; }
 };
