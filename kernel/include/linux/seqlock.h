@@ -1,5 +1,6 @@
 /* seqcount_t and seqlock_t (include/linux/seqlock.h, the v4.x API; later
- * kernels keep these names), for C and C++.
+ * kernels keep these names), and seqcount_latch_t (v5.10 .. v6.13 names,
+ * pokebench/kernel/seqcount.h says which follows which), for C and C++.
  *
  *   reader:  do {
  *              seq = read_seqcount_begin(&s);   // waits while odd, then smp_rmb
@@ -37,9 +38,14 @@
 
 /* Kernel code's readers call the thread's reader hook first
  * (pokebench/kernel/reader_hook.h). A macro naming itself expands once: the
- * inner name is the function. */
+ * inner name is the function. Code whose readers run on plain threads and
+ * are timed (bench/src/neighbours.cpp) defines POKEBENCH_KERNEL_NO_READER_HOOK
+ * before including this header: its readers then cost what the kernel's do. */
+#ifndef POKEBENCH_KERNEL_NO_READER_HOOK
 #define read_seqcount_begin(s) (pokebench_reader_hook(), read_seqcount_begin(s))
 #define read_seqcount_retry(s, start) (pokebench_reader_hook(), read_seqcount_retry(s, start))
+#define read_seqcount_latch_retry(s, start) (pokebench_reader_hook(), read_seqcount_latch_retry(s, start))
+#endif
 
 /* seqlock_t: a seqcount whose writers are serialised by a spinlock. */
 typedef struct {
