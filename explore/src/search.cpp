@@ -123,9 +123,17 @@ std::string actor(const Model& m, const Action& a, unsigned reader) {
 
 // Replays canonical actions on concrete readers, so that "reader1" is the
 // same CPU in every line.
-std::vector<std::string> replay(const Model& m, const std::vector<Action>& path, State& x,
-                                std::array<std::uint8_t, kMaxReaders>& perm) {
+// Also counts the protocol writes (every one changes a site's bytes) and,
+// per reader, those done before its latest turn of IRQs off.
+struct Replayed {
   std::vector<std::string> lines;
+  std::uint64_t writes = 0;
+  std::array<std::uint64_t, kMaxReaders> writes_before_irqoff{};
+};
+Replayed replay(const Model& m, const std::vector<Action>& path, State& x,
+                std::array<std::uint8_t, kMaxReaders>& perm) {
+  Replayed out;
+  std::vector<std::string>& lines = out.lines;
   x = initial_state(m);
   for (const Action& canon : path) {
     encode(m, x, &perm);
@@ -141,10 +149,13 @@ std::vector<std::string> replay(const Model& m, const std::vector<Action>& path,
         },
         &text);
     lines.push_back(fmt::format("{:>3}. {}: {}", lines.size() + 1, actor(m, a, a.who), line));
+    if (a.kind == Kind::toggler && next.mem != x.mem) ++out.writes;
+    if (a.kind == Kind::reader && x.r[a.who].pc == kIdle && next.r[a.who].pc != kIdle)
+      out.writes_before_irqoff[a.who] = out.writes;
     x = next;
   }
   encode(m, x, &perm);
-  return lines;
+  return out;
 }
 
 }  // namespace
@@ -171,11 +182,16 @@ Result explore(const Model& m, const Limits& limits, const Progress& progress) {
     if (last) p.push_back(*last);
     State x;
     std::array<std::uint8_t, kMaxReaders> perm{};
-    c.steps = replay(m, p, x, perm);
+    Replayed rp = replay(m, p, x, perm);
+    c.steps = std::move(rp.lines);
+    c.writes = rp.writes;
     if (v == Violation::none) {
       std::string who;
-      for (unsigned i = 0; i < m.cfg.readers; ++i)
-        if (!(x.r[i].flags & kAcked)) who += (who.empty() ? "" : ", ") + cpu_name(i);
+      for (unsigned i = 0; i < m.cfg.readers; ++i) {
+        if (x.r[i].flags & kAcked) continue;
+        if (who.empty()) c.stuck_reader = i, c.writes_before_irqoff = rp.writes_before_irqoff[i];
+        who += (who.empty() ? "" : ", ") + cpu_name(i);
+      }
       std::string lp;
       for (char ch : loop_text) {
         if (ch != '\n') {

@@ -62,6 +62,7 @@ nlohmann::ordered_json config_fields(const ScenarioConfig& c) {
   f["seed"] = c.seed;
   for (const ParamInfo& p : sc.params()) f[p.name] = c.param(p.name);
   if (c.inject_stuck_vcpu) f["inject-stuck-vcpu"] = true;
+  if (c.hold_from_write != 1) f["hold-from-write"] = c.hold_from_write;
   return f;
 }
 
@@ -132,6 +133,9 @@ std::string validate(const ScenarioConfig& c) {
   if (c.mode == Mode::stress && c.trials < 1 && c.duration_s <= 0)
     return "stress mode needs --trials N or --duration S (or both)";
   if (!(c.duration_s >= 0)) return "--duration must be a number of seconds >= 0";
+  if (c.hold_from_write < 1) return "a forced schedule's first held write is 1 or later (1: every write)";
+  if (c.hold_from_write != 1 && c.mode != Mode::deterministic)
+    return "a forced schedule (hold from a later write) needs the deterministic mode";
   return sc->validate(c);
 }
 

@@ -112,11 +112,16 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
   // sync, the observer for positions (and holds, in deterministic mode).
   pp::Config tested = policy_for(cfg, st);
   tested.cpu_sync = [&m] { m.on_each_cpu(do_sync_core, nullptr, "do_sync_core"); };
-  std::uint64_t holds_done = 0;
+  std::uint64_t holds_done = 0, writes_seen = 0;
   tested.observer = [&](const pp::PatchEvent& ev) {
     track(pos, shared, ev);
     if (!holds.det_active.load(std::memory_order_relaxed)) return;
     if (ev.step == pp::Step::before_write) {
+      // A forced schedule: the readers sat out the writes before this one
+      // parked (IRQs on, so they acknowledged those syncs); from here on
+      // they are held as usual.
+      if (++writes_seen < cfg.hold_from_write) return;
+      if (writes_seen == cfg.hold_from_write && cfg.hold_from_write > 1) park_readers(holds, readers, false, 0);
       // Hold every reader inside an IRQ-off section across this write. A
       // reader acknowledges from inside any loop, even one that never ends:
       // only a reader the host does not schedule can be late, so give it
@@ -126,7 +131,7 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
         report_hang(s, "a reader never entered an IRQ-off section for a protocol step");
         for (;;) wait_until([] { return false; }, timeout_ns);  // the supervisor kills us
       }
-    } else if (ev.step == pp::Step::after_write) {
+    } else if (ev.step == pp::Step::after_write && writes_seen >= cfg.hold_from_write) {
       release_readers(holds, holds_done);
     }
   };
@@ -175,8 +180,11 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
 
   if (!enable) run_reverse();  // the key starts disabled: enable it, readers parked
   if (cfg.mode == Mode::deterministic) {
+    if (cfg.hold_from_write > 1 && !park_readers(holds, readers, true, 4 * timeout_ns))
+      throw std::runtime_error("a reader did not park within the timeout");
     holds.det_active.store(true, std::memory_order_release);  // pairs with reader_main's acquire
     run_tested();
+    park_readers(holds, readers, false, 0);  // a schedule that held from no write at all
     holds.det_active.store(false, std::memory_order_release);
   } else {
     for (std::uint64_t n = 0; n < max_transitions; ++n) {

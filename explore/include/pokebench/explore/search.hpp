@@ -29,6 +29,13 @@ struct Counterexample {
   std::string summary;             // one line: who is stuck where, or what broke
   std::vector<std::string> steps;  // "reader0: begin: executes ... = NOP; cookie 0"
   std::vector<std::string> loop;   // hang: the stuck reader's steps that repeat forever
+  // Hang: the schedule the real harness replays (explore/README.md,
+  // "Replay"). The first stuck reader, and how many protocol writes
+  // (text_poke_bp's int3, tail and head stores) were done before it turned
+  // IRQs off for the last time: it stays in that section from the next one on.
+  unsigned stuck_reader = 0;
+  std::uint64_t writes_before_irqoff = 0;
+  std::uint64_t writes = 0;  // protocol writes done in the whole trace
 };
 
 struct Limits {

@@ -67,6 +67,11 @@ struct ScenarioConfig {
   // Negative control: an extra vCPU masks IRQs and spins forever outside any
   // loop, so no sync is ever acknowledged.
   bool inject_stuck_vcpu = false;
+  // Deterministic: a forced schedule (a counterexample replayed, explore/
+  // README.md). The readers stay parked, IRQs on and outside any loop, for
+  // the protocol writes before this one (1-based), and are held inside an
+  // IRQ-off section from it on. 1: held across every write (the default).
+  std::uint64_t hold_from_write = 1;
   // Stress: end the run at the first hang instead of forking a fresh child
   // for the rest of the budget (the torture matrix only needs to see one).
   bool stop_at_first_hang = false;
