@@ -5,9 +5,11 @@
 #include "diagnostics.hpp"
 #include "validators.hpp"
 
+#include <pokebench/explore/check.hpp>
 #include <pokebench/explore/model.hpp>
 #include <pokebench/explore/report.hpp>
 #include <pokebench/explore/search.hpp>
+#include <pokebench/harness/runner.hpp>
 #include <pokebench/patcher/patcher.hpp>
 
 #include <fmt/format.h>
@@ -48,6 +50,7 @@ struct ExploreOptions {
   std::uint64_t max_states = 2'000'000;
   unsigned counterexamples = 1;
   bool verbose = false;
+  bool replay = false;
   Format format = Format::text;
 };
 
@@ -88,7 +91,40 @@ std::string row_verdict(const Row& r, const ExploreOptions& o) {
   return fmt::format("OK: proved for every configuration up to {} reader(s) and {} site pair(s)", o.readers, o.sites);
 }
 
+// --replay: one cell of the torture matrix, its model on the real site
+// layout, the shortest hang trace replayed on the real harness as a forced
+// schedule (explore/README.md, "Replay"); exit 0 when the verdicts agree.
+int run_replay(const ExploreOptions& o) {
+  if (o.strategies.size() != 1 || o.direction == Dir::both || o.order.empty() || o.int3.empty()) {
+    error("--replay runs one cell: name one --strategy, --direction enable|disable, --order and --int3");
+    return 2;
+  }
+  harness::ScenarioConfig cell;
+  cell.strategy = o.strategies.front();
+  cell.direction = o.direction == Dir::enable ? harness::Direction::enable : harness::Direction::disable;
+  cell.order = *harness::parse_patch_order(o.order);
+  cell.int3 = *pp::parse_int3_policy(o.int3);
+  if (const std::string bad = harness::validate(cell); !bad.empty()) {
+    error("{}; --replay runs the harness's listed strategies", bad);
+    return 2;
+  }
+  ex::Limits lim;
+  lim.max_states = o.max_states;
+  note("explore: replay: exploring {}, then running it on the real harness", ex::describe(ex::model_of(cell)));
+  const ex::Replay r = ex::replay_cell(cell, lim);
+  fmt::print("model: {}\n", ex::verdict_line(r.model, r.model_result, o.max_states));
+  if (!r.model_result.counterexamples.empty())
+    fmt::print("{}", ex::format_counterexample(r.model_result.counterexamples.front(), 1));
+  fmt::print("replay schedule: {}\nreal:  {}\n", r.schedule, harness::verdict_line(r.real));
+  if (!r.real.hangs.empty()) fmt::print("{}", r.real.hangs.front().report);
+  for (const std::string& e : r.real.errors) fmt::print("real error: {}\n", e);
+  fmt::print("replay: {} (model {}, real {})\n", r.agree ? "AGREE" : "DISAGREE", ex::to_string(r.model_result.verdict),
+             harness::to_string(r.real.verdict()));
+  return r.agree ? 0 : 1;
+}
+
 int run_explore(const ExploreOptions& o) {
+  if (o.replay) return run_replay(o);
   std::string why;
   const std::vector<const ex::StrategyModel*> list = chosen(o, why);
   if (list.empty()) {
@@ -264,6 +300,9 @@ void add_explore(CLI::App& app) {
       ->check(whole_number(0, 100))
       ->capture_default_str();
   cmd->add_flag("--verbose", o->verbose, "print each configuration's verdict line");
+  cmd->add_flag("--replay", o->replay,
+                "run one cell (--strategy, --direction, --order, --int3) on the real site layout and replay its "
+                "shortest hang trace on the real harness as a forced schedule; exit 1 if the verdicts differ");
   add_enum(cmd, "--format", o->format, kFormatNames, "text (table and traces) or json");
   cmd->callback([o] { set_action([o] { return run_explore(*o); }); });
 }
