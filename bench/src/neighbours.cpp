@@ -35,15 +35,24 @@ struct Mask {
   return same;
 }
 
-// One accepted read into the tally (held in registers by the caller).
-[[gnu::always_inline]] inline void count(ReadTally& k, std::uint64_t attempts, bool torn, bool waited) {
-  const std::uint64_t retries = attempts - 1;
-  k.retries += retries;
-  k.retried += retries != 0;
-  k.max_retries = retries > k.max_retries ? retries : k.max_retries;
-  k.checked += 1;  // each primitive validates (or excludes) every read
-  k.torn_checked += torn;
-  k.waited += waited;
+// n reads, each `read_one(snap, waited)` returning its passes (1 for a read
+// that never retried), each counted; the tally is kept in registers.
+template <class ReadOne>
+[[gnu::always_inline]] inline void read_n(std::uint64_t n, ReadTally& t, ReadOne read_one) {
+  ReadTally k = t;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::uint64_t snap[kWords];
+    bool waited = false;
+    const std::uint64_t retries = read_one(snap, waited) - 1;
+    k.retries += retries;
+    k.retried += retries != 0;
+    k.max_retries = retries > k.max_retries ? retries : k.max_retries;
+    k.checked += 1;  // each primitive validates (or excludes) every read
+    k.torn_checked += !consistent(snap);
+    k.waited += waited;
+  }
+  k.reads += n;
+  t = k;
 }
 
 // --- seqlock_t: the sequence, the writers' lock and the nodemask on one line.
@@ -55,19 +64,16 @@ static_assert(sizeof(SeqlockData) == 64);
 SeqlockData g_seqlock = {__SEQLOCK_UNLOCKED(g_seqlock.lock), {}};
 
 [[gnu::noinline]] void seqlock_read(std::uint64_t n, ReadTally& t) {
-  ReadTally k = t;
-  for (std::uint64_t i = 0; i < n; ++i) {
-    std::uint64_t snap[kWords], attempts = 0;
+  read_n(n, t, [](std::uint64_t(&snap)[kWords], bool&) {
+    std::uint64_t attempts = 0;
     unsigned seq;
     do {
       seq = read_seqbegin(&g_seqlock.lock);
       ++attempts;
       mask_read(g_seqlock.mask, snap);
     } while (read_seqretry(&g_seqlock.lock, seq));
-    count(k, attempts, !consistent(snap), false);
-  }
-  k.reads += n;
-  t = k;
+    return attempts;
+  });
 }
 void seqlock_write(std::uint64_t value) {
   write_seqlock(&g_seqlock.lock);
@@ -90,19 +96,16 @@ LatchData g_latch = {SEQCNT_LATCH_ZERO(g_latch.seq), {}};
 // `wrong` = 1 reads the copy the sequence does not pick: the negative control.
 template <unsigned wrong>
 [[gnu::noinline]] void latch_read(std::uint64_t n, ReadTally& t) {
-  ReadTally k = t;
-  for (std::uint64_t i = 0; i < n; ++i) {
-    std::uint64_t snap[kWords], attempts = 0;
+  read_n(n, t, [](std::uint64_t(&snap)[kWords], bool&) {
+    std::uint64_t attempts = 0;
     unsigned seq;
     do {
       seq = read_seqcount_latch(&g_latch.seq);
       ++attempts;
       mask_read(g_latch.data[(seq & 1) ^ wrong].mask, snap);
     } while (read_seqcount_latch_retry(&g_latch.seq, seq));
-    count(k, attempts, !consistent(snap), false);
-  }
-  k.reads += n;
-  t = k;
+    return attempts;
+  });
 }
 // The v6.13 writer sequence (pokebench/kernel/seqcount.h).
 void latch_write(std::uint64_t value) {
@@ -184,16 +187,12 @@ static_assert(sizeof(RwlockData) == 64);
 RwlockData g_rwlock = {{0, __SPIN_LOCK_UNLOCKED(g_rwlock.lock.wait_lock)}, {}};
 
 [[gnu::noinline]] void rwlock_read(std::uint64_t n, ReadTally& t) {
-  ReadTally k = t;
-  for (std::uint64_t i = 0; i < n; ++i) {
-    std::uint64_t snap[kWords];
-    const bool waited = read_lock(&g_rwlock.lock);
+  read_n(n, t, [](std::uint64_t(&snap)[kWords], bool& waited) {
+    waited = read_lock(&g_rwlock.lock);
     mask_read(g_rwlock.mask, snap);
     read_unlock(&g_rwlock.lock);
-    count(k, 1, !consistent(snap), waited);
-  }
-  k.reads += n;
-  t = k;
+    return std::uint64_t{1};
+  });
 }
 void rwlock_write(std::uint64_t value) {
   write_lock(&g_rwlock.lock);
