@@ -7,6 +7,11 @@
 //   write/seqcount/reader   the same while a reader on the other CPU runs
 //                           loop/ordered's loop back to back (key enabled),
 //                           so every write first takes the line back
+//   write/seqlock           the kernel's neighbours' updates of the same
+//   write/latch             nodemask (neighbours.hpp), IRQs masked as
+//   write/rwlock            above; nobody reads. Each is one call into
+//                           neighbours.cpp, where set_mems_allowed() is
+//                           inlined: a call costs a few ticks of its own
 // cycles_per_iter is the median batch in TSC ticks on the writer vCPU
 // (whatever counters the rest uses: the timing thread is not this one).
 // The benchmark thread hands each batch to the vCPU and waits for it (or
@@ -15,6 +20,7 @@
 #include "spinner.hpp"
 
 #include <pokebench/bench/loops.hpp>
+#include <pokebench/bench/neighbours.hpp>
 #include <pokebench/bench/tsc.hpp>
 #include <pokebench/bench/writer.hpp>
 #include <pokebench/harness/vcpu.hpp>
@@ -24,6 +30,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,7 +45,14 @@ const LoopVariant& reader_variant() {
   return loop_variants().front();
 }
 
-void BM_write(benchmark::State& state, bool with_reader) {
+MemsAllowedOneLine& write_data() {
+  static MemsAllowedOneLine data;
+  return data;
+}
+
+// `update(value)`: one write of the nodemask, IRQs masked.
+template <class Update>
+void BM_write(benchmark::State& state, bool with_reader, Update update) {
   if (with_reader && harness::Machine::host_cpus() < 2) {
     state.SkipWithError("only one CPU is allowed: the reader needs a second one");
     return;
@@ -52,8 +66,7 @@ void BM_write(benchmark::State& state, bool with_reader) {
       return;
     }
   }
-  static MemsAllowedOneLine data;
-  const MemsAllowedRef ref = data.ref();
+  const MemsAllowedRef ref = write_data().ref();
   std::atomic<std::uint64_t> requested{0}, done{0};
   std::vector<double> ticks;  // per write, one entry per batch; written by the vCPU only
   ticks.reserve(1 << 16);
@@ -69,7 +82,7 @@ void BM_write(benchmark::State& state, bool with_reader) {
           continue;
         }
         const std::uint64_t t0 = tsc_start();
-        for (std::uint64_t k = 0; k < kBatch; ++k) harness::set_mems_allowed(ref.seq, ref.mask, ++value);
+        for (std::uint64_t k = 0; k < kBatch; ++k) update(++value);
         const double t = static_cast<double>(tsc_stop() - t0) - overhead;
         if (ticks.size() < ticks.capacity()) ticks.push_back(std::max(t, 0.0) / kBatch);
         // Release pairs with the acquire wait of the benchmark thread: the
@@ -104,8 +117,20 @@ void BM_write(benchmark::State& state, bool with_reader) {
 }  // namespace
 
 void register_write_benchmarks() {
-  benchmark::RegisterBenchmark("write/seqcount", BM_write, false);
-  benchmark::RegisterBenchmark("write/seqcount/reader", BM_write, true);
+  const auto seqcount = [ref = write_data().ref()](std::uint64_t value) {
+    harness::set_mems_allowed(ref.seq, ref.mask, value);
+  };
+  benchmark::RegisterBenchmark("write/seqcount", BM_write<decltype(seqcount)>, false, seqcount);
+  benchmark::RegisterBenchmark("write/seqcount/reader", BM_write<decltype(seqcount)>, true, seqcount);
+  for (const Neighbour& n : neighbours()) {
+    const auto masked = [write = n.write](std::uint64_t value) {
+      const unsigned long flags = harness::local_irq_save();
+      write(value);
+      harness::local_irq_restore(flags);
+    };
+    const std::string name = std::string("write/") + n.name;
+    benchmark::RegisterBenchmark(name.c_str(), BM_write<decltype(masked)>, false, masked);
+  }
 }
 
 }  // namespace pokebench::bench::detail

@@ -17,8 +17,10 @@
 //   torn_reads         validated reads whose words disagree (must be 0)
 //   torn_unchecked     torn reads nothing validated (plain reads no seqcount)
 //   writes_per_s       the writer's achieved rate   writer_period_us  the period asked for
+//   waited_fraction    reads that waited for the writer (rwlock rows, instead of the three retry counters)
 #include "families.hpp"
 #include "spinner.hpp"
+#include "writer_rows.hpp"
 
 #include <pokebench/bench/counters.hpp>
 #include <pokebench/bench/loops.hpp>
@@ -28,7 +30,6 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include <array>
 #include <exception>
 #include <mutex>
 #include <string>
@@ -40,45 +41,10 @@ using std::chrono::nanoseconds;
 
 constexpr std::uint64_t kBatch = 1024;
 
-struct Period {
-  const char* name;
-  nanoseconds period;
-};
-constexpr std::array<Period, 5> kPeriods{{
-    {"1ms", nanoseconds(1'000'000)},
-    {"100us", nanoseconds(100'000)},
-    {"10us", nanoseconds(10'000)},
-    {"1us", nanoseconds(1'000)},
-    {"0", nanoseconds(0)},
-}};
-
-void publish_reads(benchmark::State& state, const ReadTally& t, double writes, double elapsed_us) {
-  const auto reads = static_cast<double>(t.reads);
-  state.counters["retries_per_read"] = static_cast<double>(t.retries) / reads;
-  state.counters["max_retries"] = static_cast<double>(t.max_retries);
-  state.counters["retried_fraction"] = static_cast<double>(t.retried) / reads;
-  state.counters["checked_fraction"] = static_cast<double>(t.checked) / reads;
-  state.counters["torn_reads"] = static_cast<double>(t.torn_checked);
-  state.counters["torn_unchecked"] = static_cast<double>(t.torn_unchecked);
-  state.counters["writes_per_s"] = elapsed_us > 0 ? writes / (elapsed_us * 1e-6) : 0;
-}
-
 enum class Placement { one_line, separate_lines };
 
 void BM_writer(benchmark::State& state, const LoopVariant* v, Period p, Placement where) {
-  // With one allowed CPU the writer vCPU and the reader take turns on it:
-  // said on the row and once on stderr, never passed off as the cross-CPU
-  // figure.
-  const bool same_cpu = harness::Machine::host_cpus() < 2;
-  if (same_cpu) {
-    static std::once_flag once;
-    std::call_once(once, [] {
-      support::warning(
-          "only one CPU is allowed: loop/*/writer:* run reader and writer on the same CPU (labelled 'same CPU'), "
-          "time-sliced by the scheduler; allow two CPUs (taskset, cgroup cpuset) for the cross-CPU figures");
-    });
-    state.SetLabel("same CPU: only one allowed");
-  }
+  const bool same_cpu = writer_shares_the_cpu(state);
   try {
     v->set_checked_enabled(true);
   } catch (const std::exception& e) {
@@ -106,6 +72,33 @@ void BM_writer(benchmark::State& state, const LoopVariant* v, Period p, Placemen
 }
 
 }  // namespace
+
+bool writer_shares_the_cpu(benchmark::State& state) {
+  if (harness::Machine::host_cpus() >= 2) return false;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    support::warning(
+        "only one CPU is allowed: loop/*/writer:* run reader and writer on the same CPU (labelled 'same CPU'), "
+        "time-sliced by the scheduler; allow two CPUs (taskset, cgroup cpuset) for the cross-CPU figures");
+  });
+  state.SetLabel("same CPU: only one allowed");
+  return true;
+}
+
+void publish_reads(benchmark::State& state, const ReadTally& t, double writes, double elapsed_us, bool retries) {
+  const auto reads = static_cast<double>(t.reads);
+  if (retries) {
+    state.counters["retries_per_read"] = static_cast<double>(t.retries) / reads;
+    state.counters["max_retries"] = static_cast<double>(t.max_retries);
+    state.counters["retried_fraction"] = static_cast<double>(t.retried) / reads;
+  } else {
+    state.counters["waited_fraction"] = static_cast<double>(t.waited) / reads;
+  }
+  state.counters["checked_fraction"] = static_cast<double>(t.checked) / reads;
+  state.counters["torn_reads"] = static_cast<double>(t.torn_checked);
+  state.counters["torn_unchecked"] = static_cast<double>(t.torn_unchecked);
+  state.counters["writes_per_s"] = elapsed_us > 0 ? writes / (elapsed_us * 1e-6) : 0;
+}
 
 void register_writer_benchmarks() {
   for (const auto& v : loop_variants())

@@ -4,6 +4,7 @@
 #include <pokebench/bench/benchmarks.hpp>
 #include <pokebench/bench/compare.hpp>
 #include <pokebench/bench/insns.hpp>
+#include <pokebench/bench/loops.hpp>
 #include <pokebench/harness/scenario.hpp>
 #include <pokebench/harness/torture.hpp>
 #include <pokebench/patcher/patcher.hpp>
@@ -94,8 +95,12 @@ CompareReport run_compare(const CompareOptions& o) {
   }
 
   // 2. Cost: the benchmarks, medians over repetitions.
+  // The loop variants by name: loop/<seqlock|latch|rwlock>/writer:* are not
+  // compare's (no strategy, no /on row).
+  std::string variants;
+  for (const LoopVariant& v : loop_variants()) variants += (variants.empty() ? "" : "|") + std::string(v.name);
   const std::string filter =
-      fmt::format("^(loop/[^/]+/(off|on|flipping|writer:{})|patch/(per-site|batched)/procmem/sites:{})$",
+      fmt::format("^(loop/({})/(off|on|flipping|writer:{})|patch/(per-site|batched)/procmem/sites:{})$", variants,
                   kCompareWriterPeriod, kCompareFlipSites);
   say(fmt::format(
       "cost: loop/*/(off|on|flipping|writer:{}) and patch/*/procmem/sites:{} benchmarks, {} repetitions of {} s",

@@ -18,6 +18,7 @@ void register_benchmarks() {
   std::call_once(once, [] {
     detail::register_loop_benchmarks();
     detail::register_writer_benchmarks();
+    detail::register_neighbour_benchmarks();
     detail::register_write_benchmarks();
     detail::register_patch_benchmarks();
     detail::register_sync_benchmarks();

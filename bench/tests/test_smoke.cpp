@@ -2,6 +2,7 @@
 // are sane. Not a performance test: no timing thresholds.
 #include <pokebench/bench/benchmarks.hpp>
 #include <pokebench/bench/loops.hpp>
+#include <pokebench/bench/neighbours.hpp>
 
 #include <gtest/gtest.h>
 
@@ -43,19 +44,28 @@ TEST(Smoke, LoopFamilyEveryVariantAndState) {
     }
 }
 
-void expect_sane_writer_row(const pb::Row& r, bool plain) {
+void expect_sane_writer_row(const pb::Row& r, bool plain, bool retries = true) {
   expect_sane_cycles(r);
   const auto& c = r.counters;
-  for (const char* k : {"retries_per_read", "max_retries", "retried_fraction", "checked_fraction", "torn_reads",
-                        "torn_unchecked", "writes_per_s", "writer_period_us"})
+  for (const char* k : {"checked_fraction", "torn_reads", "torn_unchecked", "writes_per_s", "writer_period_us"})
     ASSERT_TRUE(c.count(k)) << r.name << ": " << k;
   EXPECT_GT(c.at("writes_per_s"), 0.0) << r.name;
+  // plain reads no sequence; every other variant has its key enabled, and
+  // the neighbours always check.
+  EXPECT_DOUBLE_EQ(c.at("checked_fraction"), plain ? 0.0 : 1.0) << r.name;
+  EXPECT_DOUBLE_EQ(c.at("torn_reads"), 0.0) << r.name;
+  if (!retries) {  // an rwlock waits instead of retrying
+    ASSERT_TRUE(c.count("waited_fraction")) << r.name;
+    EXPECT_FALSE(c.count("retries_per_read")) << r.name;
+    EXPECT_GE(c.at("waited_fraction"), 0.0) << r.name;
+    EXPECT_LE(c.at("waited_fraction"), 1.0) << r.name;
+    return;
+  }
+  for (const char* k : {"retries_per_read", "max_retries", "retried_fraction"})
+    ASSERT_TRUE(c.count(k)) << r.name << ": " << k;
   EXPECT_GE(c.at("retried_fraction"), 0.0) << r.name;
   EXPECT_LE(c.at("retried_fraction"), 1.0) << r.name;
   EXPECT_GE(c.at("max_retries"), c.at("retries_per_read")) << r.name;
-  // plain reads no sequence; every other variant has its key enabled.
-  EXPECT_DOUBLE_EQ(c.at("checked_fraction"), plain ? 0.0 : 1.0) << r.name;
-  EXPECT_DOUBLE_EQ(c.at("torn_reads"), 0.0) << r.name;
   if (plain) {
     EXPECT_DOUBLE_EQ(c.at("retries_per_read"), 0.0) << r.name;
   }
@@ -63,7 +73,7 @@ void expect_sane_writer_row(const pb::Row& r, bool plain) {
 
 TEST(Smoke, WriterFamilyEveryVariantPeriodAndPlacement) {
   const auto rows = run("^loop/[^/]+/writer:");
-  ASSERT_EQ(rows.size(), pb::loop_variants().size() * (5 + 2));
+  ASSERT_EQ(rows.size(), pb::loop_variants().size() * (5 + 2) + pb::neighbours().size() * 5);
   for (const auto& v : pb::loop_variants()) {
     const bool plain = std::string(v.name) == "plain";
     for (const char* period : {"1ms", "100us", "10us", "1us", "0"}) {
@@ -77,12 +87,18 @@ TEST(Smoke, WriterFamilyEveryVariantPeriodAndPlacement) {
       expect_sane_writer_row(rows.at(name), plain);
     }
   }
+  for (const auto& n : pb::neighbours())
+    for (const char* period : {"1ms", "100us", "10us", "1us", "0"}) {
+      const std::string name = std::string("loop/") + n.name + "/writer:" + period;
+      ASSERT_TRUE(rows.count(name)) << name;
+      expect_sane_writer_row(rows.at(name), false, n.retries);
+    }
 }
 
 TEST(Smoke, WriteFamily) {
   const auto rows = run("^write/");
-  ASSERT_EQ(rows.size(), 2u);
-  for (const char* n : {"write/seqcount", "write/seqcount/reader"}) {
+  ASSERT_EQ(rows.size(), 5u);
+  for (const char* n : {"write/seqcount", "write/seqcount/reader", "write/seqlock", "write/latch", "write/rwlock"}) {
     ASSERT_TRUE(rows.count(n)) << n;
     expect_sane_cycles(rows.at(n));
   }

@@ -1,10 +1,12 @@
-// The writer benchmarks' correctness (bench/src/bench_writer.cpp): under
+// The writer benchmarks' correctness (bench/src/bench_writer.cpp and
+// bench_neighbours.cpp): under
 // every writer period a fix's validated reads are never torn, and the
 // oracle that says so fires on the broken seqcount reader. Bounded in time;
 // what is asserted does not depend on timing: "0 torn for every checked
 // read", "> 0 torn at back to back within the bound". The reads run the
 // benchmarks' own code (run_checked) against their own writer.
 #include <pokebench/bench/loops.hpp>
+#include <pokebench/bench/neighbours.hpp>
 #include <pokebench/bench/writer.hpp>
 
 #include <gtest/gtest.h>
@@ -133,4 +135,64 @@ TEST(WriterCorrectness, BrokenSeqcountTearsUnderABackToBackWriter) {
                 static_cast<unsigned long long>(r.tally.torn_checked),
                 1e6 * static_cast<double>(r.tally.torn_checked) / static_cast<double>(r.tally.reads));
   }
+}
+
+namespace {
+
+// As read_under_writer(), for the kernel's neighbours (neighbours.hpp).
+Outcome neighbour_under_writer(const pb::Neighbour& n, nanoseconds period, Bound b) {
+  Outcome o;
+  pb::MemsAllowedWriter writer(n.write, period);
+  Pin pin(other_cpu(writer.host_cpu()));
+  const std::uint64_t w0 = writer.writes();
+  const auto end = std::chrono::steady_clock::now() + b.max_time;
+  while (std::chrono::steady_clock::now() < end) {
+    n.read(4096, o.tally);
+    o.writes = writer.writes() - w0;
+    if (b.stop_at_torn && o.tally.torn_checked > 0) break;
+    if (o.tally.reads >= b.min_reads && o.writes >= b.min_writes) break;
+  }
+  return o;
+}
+
+}  // namespace
+
+// seqlock_t, seqcount_latch_t and the queued rwlock: no accepted read torn
+// at any period.
+TEST(WriterCorrectness, NeighboursReadsAreNeverTornUnderAnyPeriod) {
+  if (!two_cpus()) GTEST_SKIP() << "only one CPU is allowed: the writer needs a CPU of its own";
+  for (const auto& n : pb::neighbours())
+    for (const auto& [pname, period] : kPeriods) {
+      const Outcome o = neighbour_under_writer(n, period, {100'000, 20, std::chrono::milliseconds(2000)});
+      const std::string where = std::string(n.name) + " writer:" + pname;
+      EXPECT_GT(o.writes, 0u) << where << ": the writer never wrote";
+      EXPECT_EQ(o.tally.checked, o.tally.reads) << where;
+      EXPECT_EQ(o.tally.torn_checked, 0u) << where << " (" << o.tally.reads << " reads, " << o.writes << " writes)";
+      if (!n.retries) {
+        EXPECT_EQ(o.tally.retries, 0u) << where << ": an rwlock reader never retries";
+      }
+    }
+}
+
+// Without this the test above could pass by never overlapping a write: at
+// back to back the seqlock's and the latch's readers retry, the rwlock's
+// wait.
+TEST(WriterCorrectness, NeighboursMeetABackToBackWriter) {
+  if (!two_cpus()) GTEST_SKIP() << "only one CPU is allowed: the writer needs a CPU of its own";
+  for (const auto& n : pb::neighbours()) {
+    const Outcome o = neighbour_under_writer(n, nanoseconds(0), {1'000'000, 1000, std::chrono::milliseconds(3000)});
+    if (n.retries)
+      EXPECT_GT(o.tally.retried, 0u) << n.name << ": " << o.tally.reads << " reads, " << o.writes << " writes";
+    else
+      EXPECT_GT(o.tally.waited, 0u) << n.name << ": " << o.tally.reads << " reads, " << o.writes << " writes";
+  }
+}
+
+// The latch's negative control: a reader of the copy being written (not the
+// one seq & 1 picks) is torn within 3 s, with the same oracle.
+TEST(WriterCorrectness, LatchReaderOfTheWrongCopyTears) {
+  if (!two_cpus()) GTEST_SKIP() << "only one CPU is allowed: the writer needs a CPU of its own";
+  const Outcome o = neighbour_under_writer(pb::broken_latch_neighbour(), nanoseconds(0),
+                                           {~0ull, ~0ull, std::chrono::milliseconds(3000), true});
+  EXPECT_GT(o.tally.torn_checked, 0u) << o.tally.reads << " reads, " << o.writes << " writes";
 }

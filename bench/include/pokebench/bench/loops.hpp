@@ -7,6 +7,7 @@
 // reader code with their own static branch sites.
 #pragma once
 
+#include <pokebench/bench/read_tally.hpp>
 #include <pokebench/harness/mems_allowed.hpp>
 #include <pokebench/harness/seqcount.hpp>
 
@@ -20,21 +21,6 @@ namespace pokebench::bench {
 struct MemsAllowedRef {
   harness::seqcount_t* seq;
   harness::nodemask_t* mask;
-};
-
-// What the reads of run_checked() saw, summed over calls. A read is one
-// successful pass of the loop (begin ... retry returns false); a retry is
-// one more trip round it. Checked: begin read the sequence and retry
-// compared with it. Torn: the nodemask words of the accepted snapshot
-// disagree.
-struct ReadTally {
-  std::uint64_t reads = 0;
-  std::uint64_t retries = 0;      // sum over reads
-  std::uint64_t retried = 0;      // reads with at least one retry
-  std::uint64_t max_retries = 0;  // in one read
-  std::uint64_t checked = 0;
-  std::uint64_t torn_checked = 0;    // a validated read with torn data: a seqcount bug
-  std::uint64_t torn_unchecked = 0;  // no seqcount looked (plain): what it costs to skip it
 };
 
 struct LoopVariant {

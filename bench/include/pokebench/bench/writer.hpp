@@ -39,6 +39,9 @@ class MemsAllowedWriter {
   // benchmark row). `yield`: wait for the next period with sched_yield()
   // instead of spinning, for a writer that shares its CPU with the reader.
   MemsAllowedWriter(MemsAllowedRef data, std::chrono::nanoseconds period, unsigned work = 0, bool yield = false);
+  // The same schedule for another update of a nodemask (the kernel's
+  // neighbours, neighbours.hpp): update(value) with IRQs masked.
+  MemsAllowedWriter(void (*update)(std::uint64_t value), std::chrono::nanoseconds period, bool yield = false);
   ~MemsAllowedWriter();  // stops and joins the vCPU
   MemsAllowedWriter(const MemsAllowedWriter&) = delete;
   MemsAllowedWriter& operator=(const MemsAllowedWriter&) = delete;
@@ -48,6 +51,9 @@ class MemsAllowedWriter {
   std::uint64_t writes() const noexcept { return writes_.load(std::memory_order_relaxed); }
 
  private:
+  template <class Update>
+  void start(Update update, std::chrono::nanoseconds period, bool yield);
+
   std::atomic<std::uint64_t> writes_{0};
   int host_cpu_ = -1;
   harness::Machine machine_;
