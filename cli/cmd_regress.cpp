@@ -101,7 +101,7 @@ void add_regress(CLI::App& app) {
       ->check(CLI::Range(3, 100000))
       ->capture_default_str();
   cmd->add_option("--min-spread", o->gate.min_spread_pct,
-                  "Against history: floor of the run-to-run spread, in percent of the stored median")
+                  "Against history: floor of the run-to-run spread, in percent of the stored runs' location")
       ->check(finite_range(0.0, 100.0, "a percentage"))
       ->capture_default_str();
   cmd->add_option("--insns-threshold", o->gate.insns_threshold_pct,

@@ -17,6 +17,8 @@ MetricChoice choose_metric(const ResultDocument& current, const std::string& ben
   if (o.metric.empty()) return default_metric(current, benchmark);
   if (family_of(benchmark) == Family::sync)
     return {o.metric, false, "environment: shown, gated only in A/B (pokebench ab)"};
+  if (family_of(benchmark) == Family::loop_steady)
+    return {o.metric, true, "--metric " + o.metric, Statistic::fastest};
   return {o.metric, true, "--metric " + o.metric};
 }
 
@@ -106,25 +108,26 @@ void compare_timings_history(const std::vector<ResultDocument>& runs, const Resu
     row.benchmark = name;
     row.metric = choice.metric;
     row.rule = choice.why;
-    std::vector<double> run_medians;
+    row.statistic = choice.statistic;
+    std::vector<double> run_values;
     bool in_history = false;
     for (const RowsByBenchmark& rows : run_rows) {
       const ResultDocument& r = rows[name];
       in_history = in_history || !r.samples.empty();
       const std::vector<double> v = metric_values(r, name, row.metric);
-      if (!v.empty()) run_medians.push_back(median(v));
+      if (!v.empty()) run_values.push_back(run_value(choice.statistic, v));
     }
-    const RunSpread model = run_spread(run_medians);
+    const RunSpread model = run_spread(run_values);
     const std::vector<double> cur = metric_values(cur_doc, name, row.metric);
     row.n_baseline = model.runs;
     row.n_current = cur.size();
     row.median_baseline = model.location;
-    row.median_current = median(cur);
+    row.median_current = run_value(choice.statistic, cur);
     if (cur_doc.samples.empty()) {
       row.verdict = Verdict::only_baseline;
     } else if (!in_history) {
       row.verdict = Verdict::only_current;
-    } else if (cur.empty() || run_medians.empty()) {
+    } else if (cur.empty() || run_values.empty()) {
       row.verdict = Verdict::no_data;
     } else {
       row.change_pct = change_pct(model.location, row.median_current);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <pokebench/results/document.hpp>
+#include <pokebench/results/metric.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -45,10 +46,13 @@ struct TimingRow {
   std::string rule;    // why that metric, and why it is not gated when it is not
   // File mode: repetitions per side. History mode: n_baseline = stored runs with the row.
   std::size_t n_baseline = 0, n_current = 0;
-  double median_baseline = 0, median_current = 0;  // history: location of the run medians
-  double change_pct = 0;                           // history: after removing a whole-run shift
-  double spread_pct = 0;                           // history: run-to-run spread used, percent of the location
-  double p_value = 1;                              // file: U test; history: Holm-adjusted
+  // History: the location of the stored runs' values and the current run's
+  // value, each run's value being `statistic` of its repetitions.
+  double median_baseline = 0, median_current = 0;
+  Statistic statistic = Statistic::median;
+  double change_pct = 0;  // history: after removing a whole-run shift
+  double spread_pct = 0;  // history: run-to-run spread used, percent of the location
+  double p_value = 1;     // file: U test; history: Holm-adjusted
   bool exact = false;
   Verdict verdict = Verdict::same;
 };
