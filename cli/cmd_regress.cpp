@@ -104,6 +104,10 @@ void add_regress(CLI::App& app) {
                   "Against history: floor of the run-to-run spread, in percent of the stored runs' location")
       ->check(finite_range(0.0, 100.0, "a percentage"))
       ->capture_default_str();
+  cmd->add_option("--min-spread-ref", o->gate.min_spread_ref_pct,
+                  "Against history: the floor for rows judged on ref_units (patch, flipping), in percent")
+      ->check(finite_range(0.0, 100.0, "a percentage"))
+      ->capture_default_str();
   cmd->add_option("--insns-threshold", o->gate.insns_threshold_pct,
                   "Change of an exact count (instructions, *_per_flip) that gates, in percent; 0: any change")
       ->check(finite_range(0.0, 1000.0, "a percentage"))

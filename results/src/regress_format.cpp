@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -69,10 +70,11 @@ std::string gate_description(const RegressReport& r) {
     timing = fmt::format(
         "against {} stored run(s), each run one sample: a row gates when the run's value of {} (the "
         "median of its repetitions; the fastest for loop off/on rows) leaves the run-to-run spread of "
-        "the stored runs' values (median and MAD, floor {}%; normal score, "
+        "the stored runs' values (median and MAD, floor {}%, {}% for ref_units rows; normal score, "
         "Holm-adjusted p < {} over all gated rows) AND moves >= {}%; needs >= {} stored runs; a "
         "shift of most rows together is reported once and removed",
-        r.baseline_runs, metric, o.min_spread_pct, o.alpha, o.min_change_pct, o.min_runs);
+        r.baseline_runs, metric, o.min_spread_pct, std::max(o.min_spread_pct, o.min_spread_ref_pct), o.alpha,
+        o.min_change_pct, o.min_runs);
   else
     timing = fmt::format(
         "one document against another: median {} of every repetition, gates when two-sided "
@@ -344,6 +346,7 @@ nlohmann::json format_json(const RegressReport& r) {
                 {"min_repetitions", r.options.min_repetitions},
                 {"min_runs", r.options.min_runs},
                 {"min_spread_pct", r.options.min_spread_pct},
+                {"min_spread_ref_pct", r.options.min_spread_ref_pct},
                 {"insns_threshold_pct", r.options.insns_threshold_pct}}},
               {"run_shift_pct", number(r.run_shift_pct)},
               {"host_shift", r.host_shift},

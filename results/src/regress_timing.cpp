@@ -17,8 +17,7 @@ MetricChoice choose_metric(const ResultDocument& current, const std::string& ben
   if (o.metric.empty()) return default_metric(current, benchmark);
   if (family_of(benchmark) == Family::sync)
     return {o.metric, false, "environment: shown, gated only in A/B (pokebench ab)"};
-  if (family_of(benchmark) == Family::loop_steady)
-    return {o.metric, true, "--metric " + o.metric, Statistic::fastest};
+  if (family_of(benchmark) == Family::loop_steady) return {o.metric, true, "--metric " + o.metric, Statistic::fastest};
   return {o.metric, true, "--metric " + o.metric};
 }
 
@@ -155,7 +154,9 @@ void compare_timings_history(const std::vector<ResultDocument>& runs, const Resu
     row.change_pct = change_pct(c.model.location, value);
     // The spread of one new run around the location: the model's scale, floored
     // (five runs can agree by chance), widened by the location's own uncertainty.
-    const double scale = std::max(c.model.spread, o.min_spread_pct / 100 * std::fabs(c.model.location));
+    const double floor_pct =
+        row.metric == kReferenceCounter ? std::max(o.min_spread_pct, o.min_spread_ref_pct) : o.min_spread_pct;
+    const double scale = std::max(c.model.spread, floor_pct / 100 * std::fabs(c.model.location));
     row.spread_pct = scale / std::fabs(c.model.location) * 100;
     const double z = (value - c.model.location) / (scale * std::sqrt(1 + 1.0 / static_cast<double>(c.model.runs)));
     p.push_back(normal_two_sided_p(z));
