@@ -101,7 +101,11 @@ void add_regress(CLI::App& app) {
       ->check(CLI::Range(3, 100000))
       ->capture_default_str();
   cmd->add_option("--min-spread", o->gate.min_spread_pct,
-                  "Against history: floor of the run-to-run spread, in percent of the stored median")
+                  "Against history: floor of the run-to-run spread, in percent of the stored runs' location")
+      ->check(finite_range(0.0, 100.0, "a percentage"))
+      ->capture_default_str();
+  cmd->add_option("--min-spread-ref", o->gate.min_spread_ref_pct,
+                  "Against history: the floor for rows judged on ref_units (patch, flipping), in percent")
       ->check(finite_range(0.0, 100.0, "a percentage"))
       ->capture_default_str();
   cmd->add_option("--insns-threshold", o->gate.insns_threshold_pct,

@@ -16,17 +16,7 @@ case_name=$2
 dir=$(mktemp -d)
 trap 'umount "$dir/mnt" 2>/dev/null; rm -rf "$dir"' EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# expect CODE REGEX COMMAND...: runs the command, checks exit code and stderr.
-expect() {
-  want=$1 regex=$2
-  shift 2
-  "$@" >"$dir/out" 2>"$dir/err"
-  got=$?
-  [ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want; stderr: $(cat "$dir/err")"
-  [ -z "$regex" ] || grep -Eq -- "$regex" "$dir/err" || fail "'$*': stderr lacks /$regex/: $(cat "$dir/err")"
-}
+. "$(dirname "$0")/../../tests/lib/expect.sh"
 
 case $case_name in
 dev_full)

@@ -1,3 +1,13 @@
+# Each source is one module, named as Kbuild names it: KBUILD_MODNAME is the
+# file's name without extension.
+function(_pokebench_kbuild_modnames target)
+  foreach(src IN LISTS ARGN)
+    get_filename_component(modname ${src} NAME_WE)
+    set_property(SOURCE ${src} TARGET_DIRECTORY ${target} APPEND PROPERTY COMPILE_DEFINITIONS
+                 "KBUILD_MODNAME=\"${modname}\"")
+  endforeach()
+endfunction()
+
 # pokebench_add_kernel_module(NAME SOURCES src...)
 #
 # Builds kernel modules into one program, NAME, whose main() runs every
@@ -10,11 +20,7 @@ function(pokebench_add_kernel_module name)
     message(FATAL_ERROR "pokebench_add_kernel_module(${name}): no SOURCES; list the module's .c files after SOURCES")
   endif()
   add_executable(${name} ${arg_SOURCES})
-  foreach(src IN LISTS arg_SOURCES)
-    get_filename_component(modname ${src} NAME_WE)
-    set_property(SOURCE ${src} TARGET_DIRECTORY ${name} APPEND PROPERTY COMPILE_DEFINITIONS
-                 "KBUILD_MODNAME=\"${modname}\"")
-  endforeach()
+  _pokebench_kbuild_modnames(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE pokebench::kernel_main)
 endfunction()
 
@@ -37,10 +43,6 @@ function(pokebench_add_scenario name)
   add_library(${name} MODULE ${arg_SOURCES})
   set_target_properties(${name} PROPERTIES PREFIX "")
   target_compile_options(${name} PRIVATE -O2)
-  foreach(src IN LISTS arg_SOURCES)
-    get_filename_component(modname ${src} NAME_WE)
-    set_property(SOURCE ${src} TARGET_DIRECTORY ${name} APPEND PROPERTY COMPILE_DEFINITIONS
-                 "KBUILD_MODNAME=\"${modname}\"")
-  endforeach()
+  _pokebench_kbuild_modnames(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE pokebench::kernel)
 endfunction()

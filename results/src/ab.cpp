@@ -2,6 +2,7 @@
 // interval on the log scale, exact counters compared exactly.
 #include <pokebench/results/ab.hpp>
 #include <pokebench/results/hodges_lehmann.hpp>
+#include <pokebench/results/metric.hpp>
 
 #include <fmt/format.h>
 
@@ -128,14 +129,6 @@ ProcessSample to_process_sample(const ResultDocument& doc) {
   for (auto& [name, f] : fields)
     for (auto& [k, v] : f) p.rows[name][k] = median(std::move(v));
   return p;
-}
-
-std::string ab_metric(std::string_view name) {
-  if (name.starts_with("patch/")) return "ref_units";
-  if (name.starts_with("loop/")) return name.ends_with("/flipping") ? "ref_units" : "cycles_per_iter";
-  // Timed on the writer vCPU; real_time also holds each batch's hand-off.
-  if (name.starts_with("write/")) return "cycles_per_iter";
-  return "real_time";
 }
 
 const char* to_string(AbVerdict v) noexcept {

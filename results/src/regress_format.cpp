@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -67,11 +68,13 @@ std::string gate_description(const RegressReport& r) {
   std::string timing;
   if (r.mode == GateMode::history)
     timing = fmt::format(
-        "against {} stored run(s), each run one sample: a row gates when its median {} leaves the "
-        "run-to-run spread of the stored runs' medians (median and MAD, floor {}%; normal score, "
+        "against {} stored run(s), each run one sample: a row gates when the run's value of {} (the "
+        "median of its repetitions; the fastest for loop off/on rows) leaves the run-to-run spread of "
+        "the stored runs' values (median and MAD, floor {}%, {}% for ref_units rows; normal score, "
         "Holm-adjusted p < {} over all gated rows) AND moves >= {}%; needs >= {} stored runs; a "
         "shift of most rows together is reported once and removed",
-        r.baseline_runs, metric, o.min_spread_pct, o.alpha, o.min_change_pct, o.min_runs);
+        r.baseline_runs, metric, o.min_spread_pct, std::max(o.min_spread_pct, o.min_spread_ref_pct), o.alpha,
+        o.min_change_pct, o.min_runs);
   else
     timing = fmt::format(
         "one document against another: median {} of every repetition, gates when two-sided "
@@ -136,7 +139,13 @@ std::vector<std::string> headline(const RegressReport& r) {
 }
 
 std::string n_base_label(const RegressReport& r) { return r.mode == GateMode::history ? "runs" : "n base"; }
-std::string base_label(const RegressReport& r) { return r.mode == GateMode::history ? "stored median" : "base median"; }
+std::string base_label(const RegressReport& r) { return r.mode == GateMode::history ? "stored" : "base median"; }
+std::string cur_label(const RegressReport& r) { return r.mode == GateMode::history ? "current" : "cur median"; }
+// The metric as the row is judged: in history mode, with how a run's repetitions are summarised.
+std::string judged_on(const RegressReport& r, const TimingRow& t) {
+  if (r.mode != GateMode::history || t.statistic == Statistic::median) return t.metric;
+  return fmt::format("{} ({})", t.metric, to_string(t.statistic));
+}
 
 }  // namespace
 
@@ -151,17 +160,19 @@ std::string format_text(const RegressReport& r) {
   line("");
   if (!r.timings.empty()) {
     line("timings");
-    line(fmt::format("   {:<36} {:<15} {:>6} {:>6} {:>13} {:>12} {:>8} {:>7} {:>8}  {}", "benchmark", "metric",
-                     n_base_label(r), "n cur", base_label(r), "cur median", "change", "spread", "p-value", "verdict"));
+    const int metric_width = r.mode == GateMode::history ? 25 : 15;
+    line(fmt::format("   {:<36} {:<{}} {:>6} {:>6} {:>13} {:>12} {:>8} {:>7} {:>8}  {}", "benchmark", "metric",
+                     metric_width, n_base_label(r), "n cur", base_label(r), cur_label(r), "change", "spread", "p-value",
+                     "verdict"));
     for (const TimingRow& t : r.timings) {
       const bool cmp = has_comparison(t.verdict);
       const bool spread = r.mode == GateMode::history && cmp;
       std::string verdict = to_string(t.verdict);
       if (t.verdict == Verdict::shown || t.verdict == Verdict::unreliable) verdict += ": " + t.rule;
-      line(fmt::format("{} {:<36} {:<15} {:>6} {:>6} {:>13} {:>12} {:>8} {:>7} {:>8}  {}", marker(t.verdict),
-                       t.benchmark, t.metric, t.n_baseline, t.n_current, format_value(t.median_baseline, t.metric),
-                       format_value(t.median_current, t.metric), cmp ? format_change(t.change_pct) : "-",
-                       spread ? fmt::format("{:.1f}%", t.spread_pct) : "-",
+      line(fmt::format("{} {:<36} {:<{}} {:>6} {:>6} {:>13} {:>12} {:>8} {:>7} {:>8}  {}", marker(t.verdict),
+                       t.benchmark, judged_on(r, t), metric_width, t.n_baseline, t.n_current,
+                       format_value(t.median_baseline, t.metric), format_value(t.median_current, t.metric),
+                       cmp ? format_change(t.change_pct) : "-", spread ? fmt::format("{:.1f}%", t.spread_pct) : "-",
                        cmp && t.verdict != Verdict::unreliable ? fmt::format("{:.2g}", t.p_value) : "-", verdict));
     }
     line("");
@@ -218,8 +229,8 @@ std::string format_markdown(const RegressReport& r) {
   if (!r.timings.empty()) {
     line("### Timings");
     line("");
-    line(fmt::format("| | benchmark | metric | {} | n cur | {} | cur median | change | spread | p-value | verdict |",
-                     n_base_label(r), base_label(r)));
+    line(fmt::format("| | benchmark | metric | {} | n cur | {} | {} | change | spread | p-value | verdict |",
+                     n_base_label(r), base_label(r), cur_label(r)));
     line("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for (const TimingRow& t : r.timings) {
       const bool cmp = has_comparison(t.verdict);
@@ -229,8 +240,9 @@ std::string format_markdown(const RegressReport& r) {
                        t.verdict == Verdict::regression    ? ":red_circle:"
                        : t.verdict == Verdict::improvement ? ":green_circle:"
                                                            : "",
-                       t.benchmark, t.metric, t.n_baseline, t.n_current, format_value(t.median_baseline, t.metric),
-                       format_value(t.median_current, t.metric), cmp ? format_change(t.change_pct) : "-",
+                       t.benchmark, judged_on(r, t), t.n_baseline, t.n_current,
+                       format_value(t.median_baseline, t.metric), format_value(t.median_current, t.metric),
+                       cmp ? format_change(t.change_pct) : "-",
                        r.mode == GateMode::history && cmp ? fmt::format("{:.1f}%", t.spread_pct) : "-",
                        cmp && t.verdict != Verdict::unreliable ? fmt::format("{:.2g}", t.p_value) : "-", verdict));
     }
@@ -287,6 +299,7 @@ nlohmann::json format_json(const RegressReport& r) {
   for (const TimingRow& t : r.timings)
     timings.push_back({{"benchmark", t.benchmark},
                        {"metric", t.metric},
+                       {"statistic", r.mode == GateMode::history ? json(to_string(t.statistic)) : json("median")},
                        {"rule", t.rule},
                        {"n_baseline", t.n_baseline},
                        {"n_current", t.n_current},
@@ -333,6 +346,7 @@ nlohmann::json format_json(const RegressReport& r) {
                 {"min_repetitions", r.options.min_repetitions},
                 {"min_runs", r.options.min_runs},
                 {"min_spread_pct", r.options.min_spread_pct},
+                {"min_spread_ref_pct", r.options.min_spread_ref_pct},
                 {"insns_threshold_pct", r.options.insns_threshold_pct}}},
               {"run_shift_pct", number(r.run_shift_pct)},
               {"host_shift", r.host_shift},

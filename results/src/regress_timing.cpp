@@ -17,6 +17,7 @@ MetricChoice choose_metric(const ResultDocument& current, const std::string& ben
   if (o.metric.empty()) return default_metric(current, benchmark);
   if (family_of(benchmark) == Family::sync)
     return {o.metric, false, "environment: shown, gated only in A/B (pokebench ab)"};
+  if (family_of(benchmark) == Family::loop_steady) return {o.metric, true, "--metric " + o.metric, Statistic::fastest};
   return {o.metric, true, "--metric " + o.metric};
 }
 
@@ -106,25 +107,26 @@ void compare_timings_history(const std::vector<ResultDocument>& runs, const Resu
     row.benchmark = name;
     row.metric = choice.metric;
     row.rule = choice.why;
-    std::vector<double> run_medians;
+    row.statistic = choice.statistic;
+    std::vector<double> run_values;
     bool in_history = false;
     for (const RowsByBenchmark& rows : run_rows) {
       const ResultDocument& r = rows[name];
       in_history = in_history || !r.samples.empty();
       const std::vector<double> v = metric_values(r, name, row.metric);
-      if (!v.empty()) run_medians.push_back(median(v));
+      if (!v.empty()) run_values.push_back(run_value(choice.statistic, v));
     }
-    const RunSpread model = run_spread(run_medians);
+    const RunSpread model = run_spread(run_values);
     const std::vector<double> cur = metric_values(cur_doc, name, row.metric);
     row.n_baseline = model.runs;
     row.n_current = cur.size();
     row.median_baseline = model.location;
-    row.median_current = median(cur);
+    row.median_current = run_value(choice.statistic, cur);
     if (cur_doc.samples.empty()) {
       row.verdict = Verdict::only_baseline;
     } else if (!in_history) {
       row.verdict = Verdict::only_current;
-    } else if (cur.empty() || run_medians.empty()) {
+    } else if (cur.empty() || run_values.empty()) {
       row.verdict = Verdict::no_data;
     } else {
       row.change_pct = change_pct(model.location, row.median_current);
@@ -152,7 +154,9 @@ void compare_timings_history(const std::vector<ResultDocument>& runs, const Resu
     row.change_pct = change_pct(c.model.location, value);
     // The spread of one new run around the location: the model's scale, floored
     // (five runs can agree by chance), widened by the location's own uncertainty.
-    const double scale = std::max(c.model.spread, o.min_spread_pct / 100 * std::fabs(c.model.location));
+    const double floor_pct =
+        row.metric == kReferenceCounter ? std::max(o.min_spread_pct, o.min_spread_ref_pct) : o.min_spread_pct;
+    const double scale = std::max(c.model.spread, floor_pct / 100 * std::fabs(c.model.location));
     row.spread_pct = scale / std::fabs(c.model.location) * 100;
     const double z = (value - c.model.location) / (scale * std::sqrt(1 + 1.0 / static_cast<double>(c.model.runs)));
     p.push_back(normal_two_sided_p(z));

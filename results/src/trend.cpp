@@ -28,6 +28,7 @@ std::vector<TrendSeries> trends(const std::vector<HistoryRun>& runs, const std::
   for (const std::string& name : names) {
     TrendSeries series;
     series.benchmark = name;
+    Statistic statistic = family_of(name) == Family::loop_steady ? Statistic::fastest : Statistic::median;
     if (!metric_override.empty()) {
       series.metric = metric_override;
     } else {
@@ -39,12 +40,13 @@ std::vector<TrendSeries> trends(const std::vector<HistoryRun>& runs, const std::
       const MetricChoice choice = default_metric(newest->doc, name);
       if (!choice.gated) continue;
       series.metric = choice.metric;
+      statistic = choice.statistic;
     }
     std::vector<double> values;
     for (const HistoryRun& h : runs) {
       const std::vector<double> v = metric_values(h.doc, name, series.metric);
       if (v.empty()) continue;
-      series.points.push_back({h.id, h.doc.context.git_sha, h.doc.context.date, median(v)});
+      series.points.push_back({h.id, h.doc.context.git_sha, h.doc.context.date, run_value(statistic, v)});
       values.push_back(series.points.back().value);
     }
     if (series.points.empty()) continue;

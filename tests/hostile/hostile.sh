@@ -23,18 +23,7 @@ dir=$(mktemp -d)
 chmod 755 "$dir"
 trap 'rm -rf "$dir"' EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# expect CODE REGEX COMMAND...: runs the command, checks exit code and stderr.
-expect() {
-  want=$1 regex=$2
-  shift 2
-  "$@" >"$dir/out" 2>"$dir/err"
-  got=$?
-  [ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want; stderr: $(tail -5 "$dir/err")"
-  [ -z "$regex" ] || grep -Eq -- "$regex" "$dir/err" || fail "'$*': stderr lacks /$regex/: $(tail -5 "$dir/err")"
-  ! grep -q "Aborted\|core dumped\|terminate called" "$dir/err" || fail "'$*' aborted: $(tail -5 "$dir/err")"
-}
+. "$(dirname "$0")/../lib/expect.sh"
 
 one_row="--benchmark_filter=^loop/cookie/off\$ --benchmark_min_time=0.01"
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <pokebench/results/document.hpp>
+#include <pokebench/results/metric.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -28,14 +29,8 @@ struct ProcessSample {
 // rows are left out there, with a warning in doc.warnings).
 ProcessSample to_process_sample(const ResultDocument& doc);
 
-// The metric a benchmark is judged on: loop/*/off|on|writer:* and write/*
-// cycles_per_iter, loop/*/flipping and patch/* ref_units, sync/* and
-// anything else real_time.
-std::string ab_metric(std::string_view benchmark);
-
-// Counters that are exact for a configuration: any difference is a change.
-inline const std::vector<std::string> kExactCounters = {"syncs_per_flip", "ipis_per_flip", "write_windows_per_flip",
-                                                        "bytes_written_per_flip"};
+// The metric each row is judged on is ab_metric() (metric.hpp); the exact
+// counters compared per process are kExactCounters there.
 
 struct AbOptions {
   double alpha = 0.05;          // family-wise over the benchmarks judged (Bonferroni)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <pokebench/results/document.hpp>
+#include <pokebench/results/metric.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -14,11 +15,16 @@
 namespace pokebench::results {
 
 struct GateOptions {
-  double alpha = 0.01;               // history: family-wise over the gated rows (Holm); file: per-row U test
-  double min_change_pct = 5.0;       // and the median must move at least this much
-  int min_repetitions = 9;           // file against file: fewer on either side is unreliable, never gates
-  int min_runs = 5;                  // history: fewer stored runs of a benchmark is unreliable, never gates
-  double min_spread_pct = 1.0;       // history: floor of the run-to-run spread, in percent of the location
+  double alpha = 0.01;          // history: family-wise over the gated rows (Holm); file: per-row U test
+  double min_change_pct = 5.0;  // and the median must move at least this much
+  int min_repetitions = 9;      // file against file: fewer on either side is unreliable, never gates
+  int min_runs = 5;             // history: fewer stored runs of a benchmark is unreliable, never gates
+  double min_spread_pct = 1.0;  // history: floor of the run-to-run spread, in percent of the location
+  // History: the floor for rows judged on ref_units (patch, flipping). Their
+  // cost is system calls and IPIs, and five stored runs of it agree by chance
+  // more often than they repeat: on the project's VM they move 10-30% between
+  // runs (docs/nightly.md, results/tests/calibration).
+  double min_spread_ref_pct = 10.0;
   double insns_threshold_pct = 0.0;  // either direction; 0: any change of an exact count gates
   std::string metric;                // "" = each family's default (metric.hpp); else this metric for every row
 };
@@ -45,10 +51,13 @@ struct TimingRow {
   std::string rule;    // why that metric, and why it is not gated when it is not
   // File mode: repetitions per side. History mode: n_baseline = stored runs with the row.
   std::size_t n_baseline = 0, n_current = 0;
-  double median_baseline = 0, median_current = 0;  // history: location of the run medians
-  double change_pct = 0;                           // history: after removing a whole-run shift
-  double spread_pct = 0;                           // history: run-to-run spread used, percent of the location
-  double p_value = 1;                              // file: U test; history: Holm-adjusted
+  // History: the location of the stored runs' values and the current run's
+  // value, each run's value being `statistic` of its repetitions.
+  double median_baseline = 0, median_current = 0;
+  Statistic statistic = Statistic::median;
+  double change_pct = 0;  // history: after removing a whole-run shift
+  double spread_pct = 0;  // history: run-to-run spread used, percent of the location
+  double p_value = 1;     // file: U test; history: Holm-adjusted
   bool exact = false;
   Verdict verdict = Verdict::same;
 };
