@@ -205,7 +205,9 @@ TEST(Calibration, RefUnitsRowsCatchLargeChanges) {
       }
     }
     fmt::print("ref_units x{:.2f} on one patch or flipping row: caught {} of {}\n", factor, caught, tries);
-    if (factor >= 2.0) EXPECT_EQ(caught, tries) << "a doubled ref_units cost is caught every time here";
+    if (factor >= 2.0) {
+      EXPECT_EQ(caught, tries) << "a doubled ref_units cost is caught every time here";
+    }
   }
 }
 
