@@ -186,6 +186,13 @@ std::string LockDep::find_deadlock_locked(std::thread::id me) const {
   return r;
 }
 
+bool LockDep::has_waiter(const LockBase& l) const {
+  std::lock_guard g(m_);
+  for (const auto& [tid, st] : threads_)
+    if (st.waiting_for == static_cast<int>(l.id())) return true;
+  return false;
+}
+
 std::string LockDep::held_locks_report() const {
   std::lock_guard g(m_);
   std::string r;

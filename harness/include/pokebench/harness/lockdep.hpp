@@ -79,6 +79,9 @@ class LockDep {
   std::vector<std::string> deadlocks() const;
   // Does the calling thread hold `l` (lockdep_assert_held)?
   bool held_by_me(const LockBase& l) const;
+  // Is some thread blocked waiting for `l` right now (deterministic
+  // scenarios wait for a thread to reach a lock it cannot take)?
+  bool has_waiter(const LockBase& l) const;
   // What every thread holds and waits for right now (for hang reports).
   std::string held_locks_report() const;
 
