@@ -29,7 +29,9 @@ struct ReproOptions : ScenarioOptions {
 };
 
 void warn_about_cpus(const hh::ScenarioConfig& cfg) {
-  const unsigned others = hh::scenario_of(cfg).other_vcpus(cfg);
+  const hh::Scenario& sc = hh::scenario_of(cfg);
+  if (!sc.patches_code()) return;  // its vCPUs idle in short sleeps: sharing host CPUs is what hotplug races need
+  const unsigned others = sc.other_vcpus(cfg);
   const unsigned vcpus = cfg.readers + others;
   const int host = hh::Machine::host_cpus();
   if (static_cast<int>(vcpus) > host)
@@ -66,7 +68,11 @@ int run_repro(ReproOptions& o, bool trials_given, bool duration_given) {
   if (!environment_usable(cfg)) return 2;
 
   fmt::print("pokebench repro: {}\n", hh::describe(cfg));
-  if (cfg.mode == hh::Mode::deterministic)
+  if (!hh::scenario_of(cfg).patches_code())
+    fmt::print("  {}: nothing is patched (--order, --int3, --readers do not apply); {}\n", hh::to_string(cfg.mode),
+               cfg.mode == hh::Mode::deterministic ? "the hotplug operation is forced into the scenario's race window"
+                                                   : "the hotplug operation starts after a random delay, free-running");
+  else if (cfg.mode == hh::Mode::deterministic)
     fmt::print(
         "  deterministic: every protocol step is written while each reader sits in an IRQ-off section; a "
         "reader leaves it (and acknowledges the sync) after {} complete passes of its loops\n",
@@ -92,6 +98,9 @@ int run_repro(ReproOptions& o, bool trials_given, bool duration_given) {
                  r.hung_trials - 1, r.hangs.size());
     fmt::print("\n");
   }
+  if (r.oracles.violation[0] != 0)
+    fmt::print("first failure ({} in all, {} lock-order inversion(s)):\n{}\n\n", r.oracles.violations,
+               r.oracles.lock_inversions, r.oracles.violation);
   for (const std::string& e : r.errors) error("{}", e);
   if (r.oracles.stray_sigtraps > 0)
     error("{} SIGTRAP(s) that were not the patcher's int3: something else traps in this process",
@@ -117,7 +126,10 @@ int run_repro(ReproOptions& o, bool trials_given, bool duration_given) {
   } else if (v == hh::Verdict::error) {
     code = 2;
   } else if (!o.expect.empty()) {
-    const char* got = v == hh::Verdict::hang ? "hang" : v == hh::Verdict::torn ? "torn" : "ok";
+    const char* got = v == hh::Verdict::hang   ? "hang"
+                      : v == hh::Verdict::torn ? "torn"
+                      : v == hh::Verdict::fail ? "fail"
+                                               : "ok";
     if (o.expect != got) {
       error("expected {}, got {}", o.expect, got);
       code = 1;
@@ -147,7 +159,7 @@ void add_repro(CLI::App& app) {
                               ->check(seconds_validator(false));
   cmd->add_option("--json", o->json, "also write the result as JSON to FILE");
   cmd->add_option("--expect", o->expect, "exit 1 unless the verdict is this")
-      ->check(CLI::IsMember({"hang", "torn", "ok"}));
+      ->check(CLI::IsMember({"hang", "torn", "fail", "ok"}));
   cmd->callback([o, trials, duration] {
     const bool t = trials->count() > 0, d = duration->count() > 0;
     set_action([o, t, d] { return run_repro(*o, t, d); });

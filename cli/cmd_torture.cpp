@@ -51,11 +51,14 @@ int run_torture(TortureOptions& o) {
   if (!environment_usable(base)) return 2;
   const hh::Scenario& sc = hh::scenario_of(base);
   const std::vector<hh::ScenarioConfig> cells = hh::torture_matrix(base, o.duration);
-  fmt::print(
-      "pokebench torture: scenario {}, {} cells ({} strategies x 2 directions x {} orders x 2 int3 policies), "
-      "stress mode, {:.0f} s budget ({:.2f} s per cell); {}\n",
-      sc.name(), cells.size(), sc.listed_strategies().size(), sc.orders().size(), o.duration,
-      o.duration / static_cast<double>(cells.size()), hh::describe(cells.front()));
+  const std::string shape =
+      sc.patches_code()
+          ? fmt::format("{} strategies x 2 directions x {} orders x 2 int3 policies", sc.listed_strategies().size(),
+                        sc.orders().size())
+          : fmt::format("{} strategies x 2 directions; nothing is patched", sc.listed_strategies().size());
+  fmt::print("pokebench torture: scenario {}, {} cells ({}), stress mode, {:.0f} s budget ({:.2f} s per cell); {}\n",
+             sc.name(), cells.size(), shape, o.duration, o.duration / static_cast<double>(cells.size()),
+             hh::describe(cells.front()));
   fmt::print("{}\n", hh::torture_header());
   std::fflush(stdout);
   const hh::TortureResult tr = hh::run_torture(

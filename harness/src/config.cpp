@@ -102,7 +102,9 @@ std::string validate(const ScenarioConfig& c) {
     for (const StrategyInfo* s : sc->listed_strategies()) known += (known.empty() ? "" : ", ") + std::string(s->name);
     return fmt::format("scenario {} has no strategy '{}' (its strategies: {})", sc->name(), c.strategy, known);
   }
-  if (c.order.order == pp::Order::tag_first) {
+  if (!sc->patches_code()) {
+    // --order, --int3, --batch-size do not apply: nothing is patched.
+  } else if (c.order.order == pp::Order::tag_first) {
     bool known = false;
     std::string tags;
     for (const std::string& t : sc->site_tags()) {

@@ -2,6 +2,7 @@
 #include <pokebench/harness/scenario.hpp>
 
 #include "c_scenario.hpp"
+#include "cpu_notifier.hpp"
 #include "slub.hpp"
 
 #include <fmt/format.h>
@@ -14,7 +15,7 @@ namespace {
 
 std::vector<const Scenario*>& registry() {
   // The built-in scenarios first; users' own are appended.
-  static std::vector<const Scenario*> all{&slub::scenario()};
+  static std::vector<const Scenario*> all{&slub::scenario(), &cpu_notifier::scenario()};
   detail::adopt_c_scenarios(all);  // kernel C ones, from the executable or --load
   return all;
 }

@@ -41,6 +41,7 @@ std::string machine_limit_advice(int err, const char* what) {
 Verdict ScenarioResult::verdict() const noexcept {
   if (hung_trials > 0) return Verdict::hang;
   if (oracles.torn_reads > 0) return Verdict::torn;
+  if (oracles.violations > 0 || oracles.lock_inversions > 0) return Verdict::fail;
   if (!errors.empty() || oracles.stray_sigtraps > 0 || ran_nothing()) return Verdict::error;
   return Verdict::ok;
 }
@@ -172,6 +173,8 @@ ScenarioResult run_scenario(const ScenarioConfig& cfg, const ProgressFn& progres
     if (progress && !stress) progress(res.trials, planned, res.hung_trials);
   }
   res.seconds = static_cast<double>(now_ns() - start) / 1e9;
+  if (res.oracles.first_violation_ns != 0)
+    res.first_violation_s = static_cast<double>(res.oracles.first_violation_ns - start) / 1e9;
   sup.destroy(shared);
   return res;
 }
@@ -189,6 +192,9 @@ std::string verdict_line(const ScenarioResult& r) {
       o.max_retries, o.int3_hits, o.stray_sigtraps, o.transitions);
   if (r.config.mode == Mode::stress) counts += fmt::format(" transitions/s={:.0f}", r.transitions_per_s());
   if (r.first_hang_s >= 0) counts += fmt::format(" first-hang-after={:.2f}s", r.first_hang_s);
+  if (o.violations > 0 || o.lock_inversions > 0)
+    counts += fmt::format(" violations={} lock-inversions={}", o.violations, o.lock_inversions);
+  if (r.first_violation_s >= 0) counts += fmt::format(" first-failure-after={:.3f}s", r.first_violation_s);
   if (!r.errors.empty()) counts += fmt::format(" errors={}", r.errors.size());
   if (r.ran_nothing()) counts += " NOTHING-RAN";
   if (r.interrupted) counts += " INTERRUPTED";
@@ -208,6 +214,8 @@ std::string result_json(const ScenarioResult& r) {
   j["hangs"] = r.hung_trials;
   j["seconds"] = r.seconds;
   j["first_hang_s"] = r.first_hang_s < 0 ? nlohmann::json() : nlohmann::json(r.first_hang_s);
+  j["first_violation_s"] = r.first_violation_s < 0 ? nlohmann::json() : nlohmann::json(r.first_violation_s);
+  if (o.violation[0] != 0) j["first_violation"] = std::string(o.violation);
   j["transitions_per_s"] = r.transitions_per_s();
   j["interrupted"] = r.interrupted;
   j["ran_nothing"] = r.ran_nothing();
@@ -218,6 +226,8 @@ std::string result_json(const ScenarioResult& r) {
                   {"max_retries", o.max_retries},
                   {"int3_hits", o.int3_hits},
                   {"stray_sigtraps", o.stray_sigtraps},
+                  {"violations", o.violations},
+                  {"lock_inversions", o.lock_inversions},
                   {"reader_loops", o.reader_loops},
                   {"writes", o.writes},
                   {"transitions", o.transitions},

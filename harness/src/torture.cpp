@@ -17,10 +17,15 @@ std::vector<ScenarioConfig> torture_matrix(const ScenarioConfig& base, double du
   ScenarioConfig with_defaults = base;
   for (const auto& [name, value] : sc.torture_params()) with_defaults.params.emplace(name, value);  // keeps the user's
   std::vector<ScenarioConfig> cells;
+  // A scenario that patches nothing has one order and one int3 policy: the base's.
+  const std::vector<PatchOrder> orders = sc.patches_code() ? sc.orders() : std::vector<PatchOrder>{base.order};
+  std::vector<pp::Int3Policy> policies;
+  for (const auto& [p, pname] : pp::kInt3PolicyNames)
+    if (sc.patches_code() || p == base.int3) policies.push_back(p);
   for (const StrategyInfo* s : sc.listed_strategies())
     for (const auto& [d, dname] : kDirectionNames)
-      for (const PatchOrder& o : sc.orders())
-        for (const auto& [p, pname] : pp::kInt3PolicyNames) {
+      for (const PatchOrder& o : orders)
+        for (const pp::Int3Policy p : policies) {
           ScenarioConfig c = with_defaults;
           c.strategy = s->name;
           c.direction = d;
@@ -39,10 +44,12 @@ std::vector<ScenarioConfig> torture_matrix(const ScenarioConfig& base, double du
 namespace {
 
 std::string cell_name(const ScenarioConfig& c) {
+  if (!scenario_of(c).patches_code()) return fmt::format("{}/{}", c.strategy, to_string(c.direction));
   return fmt::format("{}/{}/{}/{}", c.strategy, to_string(c.direction), to_string(c.order), pp::to_string(c.int3));
 }
 
 bool is_cell(const ScenarioConfig& c, const Cell& k) {
+  if (!scenario_of(c).patches_code()) return c.strategy == k.strategy && c.direction == k.direction;
   return c.strategy == k.strategy && c.direction == k.direction && c.order == k.order && c.int3 == k.int3;
 }
 
@@ -78,7 +85,7 @@ TortureResult run_torture(double duration_s,
     } else if (cell.expected_ok && v != Verdict::ok) {
       failures += fmt::format("{}{}: {}", failures.empty() ? "" : "; ", cell_name(cell.config), to_string(v));
     }
-    if (bug && is_cell(cell.config, *bug) && v == Verdict::hang) bug_reproduced = true;
+    if (bug && is_cell(cell.config, *bug) && (v == Verdict::hang || v == Verdict::fail)) bug_reproduced = true;
     tr.interrupted = cell.result.interrupted;
     tr.cells.push_back(std::move(cell));
     if (on_cell) on_cell(tr.cells.back(), i, cells.size());
@@ -100,7 +107,7 @@ TortureResult run_torture(double duration_s,
         "nothing: give the matrix more time (--duration) or see the errors above",
         tr.error_cells, cells.size(), first_error);
   } else if (bug && !bug_reproduced) {
-    tr.why = fmt::format("the known bug ({}) did not hang: the harness cannot see the bug", cell_name([&] {
+    tr.why = fmt::format("the known bug ({}) neither hung nor failed: the harness cannot see the bug", cell_name([&] {
                            ScenarioConfig c = base;
                            c.strategy = bug->strategy;
                            c.direction = bug->direction;
@@ -152,10 +159,14 @@ std::string torture_row(const TortureCell& c) {
   const char* mark = v == Verdict::error                 ? "  <-- NO VERDICT"
                      : c.expected_ok && v != Verdict::ok ? "  <-- FIX FAILED"
                                                          : "";
-  return fmt::format("{:<9} {:<8} {:<12} {:<12} {:>11} {:>6} {:>9} {:>8} {:>9} {:>8.0f}  {}{}", c.config.strategy,
-                     to_string(c.config.direction), to_string(c.config.order), pp::to_string(c.config.int3),
-                     fmt::format("{}/{}", r.hung_trials, r.trials), r.oracles.torn_reads, r.oracles.unchecked_inflight,
-                     r.oracles.max_retries, r.oracles.int3_hits, r.transitions_per_s(), to_string(v), mark);
+  return fmt::format(
+      "{:<9} {:<8} {:<12} {:<12} {:>11} {:>6} {:>9} {:>8} {:>9} {:>8.0f}  {}{}", c.config.strategy,
+      to_string(c.config.direction), to_string(c.config.order), pp::to_string(c.config.int3),
+      fmt::format("{}/{}", r.hung_trials, r.trials), r.oracles.torn_reads, r.oracles.unchecked_inflight,
+      r.oracles.max_retries, r.oracles.int3_hits, r.transitions_per_s(), to_string(v),
+      r.oracles.violations + r.oracles.lock_inversions > 0
+          ? fmt::format(" (violations {}, lock inversions {}){}", r.oracles.violations, r.oracles.lock_inversions, mark)
+          : std::string(mark));
 }
 
 }  // namespace pokebench::harness

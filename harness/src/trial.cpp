@@ -68,28 +68,35 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
   const std::int64_t timeout_ns = static_cast<std::int64_t>(cfg.timeout_ms) * 1'000'000;
   const Scenario& sc = scenario_of(cfg);
   const StrategyInfo& st = *sc.find_strategy(cfg.strategy);  // validated by run_scenario
+  MachineConfig mc;
+  mc.csd_timeout = std::chrono::milliseconds(cfg.timeout_ms);
+  Machine m(mc);
   const std::unique_ptr<TrialWorld> world = sc.make_world(cfg);
 
   Holds holds;
   holds.irqoff_loops = cfg.irqoff_loops;
   std::vector<std::unique_ptr<ReaderSlot>> readers;
-  for (unsigned i = 0; i < cfg.readers; ++i) {
+  const unsigned nreaders = sc.patches_code() ? cfg.readers : 0;  // a hotplug race has no key readers
+  for (unsigned i = 0; i < nreaders; ++i) {
     readers.push_back(std::make_unique<ReaderSlot>());
     readers.back()->index = i;
     readers.back()->holds = &holds;
   }
-
-  MachineConfig mc;
-  mc.csd_timeout = std::chrono::milliseconds(cfg.timeout_ms);
-  Machine m(mc);
+  // Every vCPU stops before the world, the readers and the holds go, however
+  // this function is left: the vCPUs' bodies use them (a hotplug world's
+  // vCPUs use its CpuHotplug).
+  struct JoinFirst {
+    Machine& m;
+    ~JoinFirst() { m.join_all(); }
+  } join_first{m};
 
   PatcherPosition pos;
   HangContext hctx{&cfg, &st, world.get(), &m, &readers, world->keys(), world->functions(), &pos, start};
 
   const pp::Stats stats0 = pp::stats();
-  auto report_hang = [&](const CsdStall& stall, const char* what) {
+  // Hands a hang report and the oracles so far to the parent, once.
+  auto publish_hang = [&](const std::string& text) {
     if (shared.status.load(std::memory_order_relaxed) != kRunning) return;
-    const std::string text = format_hang_report(hctx, stall, what);
     SharedTrialState::put(shared.report, sizeof shared.report, text.c_str());
     Oracles o = collect(*world, stats0, readers);
     o.hangs = 1;
@@ -101,6 +108,12 @@ int run_trial_child(const ScenarioConfig& cfg, SharedTrialState& shared, std::ui
     // the oracles above are complete when it sees kHang.
     shared.status.store(kHang, std::memory_order_release);
   };
+  auto report_hang = [&](const CsdStall& stall, const char* what) {
+    if (shared.status.load(std::memory_order_relaxed) != kRunning) return;
+    publish_hang(format_hang_report(hctx, stall, what));
+  };
+  // A deadlock the world's own watchdog found: its report is the hang report.
+  world->report_hang = [&](const std::string& text) { publish_hang(text + "configuration: " + describe(cfg) + "\n"); };
   // The kernel's csd_lock_wait_toolong(): report, then keep waiting (the
   // supervisor kills us once it has the report).
   m.on_csd_stall = [&](const CsdStall& s) {

@@ -166,6 +166,22 @@ bool irqs_disabled() noexcept {
   return v && v->irqs_masked.load(std::memory_order_relaxed);
 }
 
+void set_vcpu_online() noexcept {
+  // Release pairs with the acquire load in on_each_cpu.
+  if (Vcpu* v = tls_vcpu) v->online.store(true, std::memory_order_release);
+}
+
+void smpcfd_dying_cpu() noexcept {
+  Vcpu* v = tls_vcpu;
+  if (!v) return;
+  // Dekker with on_each_cpu: it raises `senders` then reads `online`; we
+  // clear `online` then read `senders` (both seq_cst). Either it sees us
+  // offline and sends nothing, or we see it and wait until its push is done.
+  v->online.store(false, std::memory_order_seq_cst);
+  while (v->senders.load(std::memory_order_seq_cst) != 0) cpu_relax();
+  flush_smp_call_function_queue(v);
+}
+
 void sync_core() noexcept {
   if (have_serialize()) {
     asm volatile(".byte 0x0f, 0x01, 0xe8" ::: "memory");  // SERIALIZE
@@ -326,8 +342,14 @@ bool Machine::on_each_cpu(smp_call_func_t func, void* info, const char* func_nam
   const std::int64_t t0 = now_ns();
   for (std::size_t i = 0; i < n; ++i) {
     Vcpu& v = *vcpus_[i];
-    // Acquire pairs with the release that sets online once tid is known.
-    if (&v == self || !v.online.load(std::memory_order_acquire)) continue;
+    if (&v == self) continue;
+    // seq_cst: the Dekker pair with smpcfd_dying_cpu (see there). The load
+    // also pairs with the release that sets online once tid is known.
+    v.senders.fetch_add(1, std::memory_order_seq_cst);
+    if (!v.online.load(std::memory_order_seq_cst)) {
+      v.senders.fetch_sub(1, std::memory_order_relaxed);
+      continue;
+    }
     call_single_data& csd = csds[i];
     csd.func = func;
     csd.info = info;
@@ -342,6 +364,8 @@ bool Machine::on_each_cpu(smp_call_func_t func, void* info, const char* func_nam
     do {
       csd.next = old;
     } while (!v.call_queue.compare_exchange_weak(old, &csd, std::memory_order_release, std::memory_order_relaxed));
+    // Release: the push is done before a dying vCPU's flush may run.
+    v.senders.fetch_sub(1, std::memory_order_release);
     // The IPI. The push above is ordered before the signal by the syscall.
     ipis_sent_.fetch_add(1, std::memory_order_relaxed);
     // EAGAIN: the per-user queue of real-time signals is full; try again.

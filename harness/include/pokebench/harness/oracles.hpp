@@ -4,15 +4,21 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace pokebench::harness {
 
 struct Oracles {
   // Must be zero.
-  std::uint64_t hangs = 0;           // a sync not acknowledged within the timeout
-  std::uint64_t torn_reads = 0;      // checked exit (begin's sequence validated by
-                                     // retry) holding a nodemask whose words disagree
-  std::uint64_t stray_sigtraps = 0;  // SIGTRAPs the patcher did not recognise
+  std::uint64_t hangs = 0;              // a sync not acknowledged within the timeout
+  std::uint64_t torn_reads = 0;         // checked exit (begin's sequence validated by
+                                        // retry) holding a nodemask whose words disagree
+  std::uint64_t stray_sigtraps = 0;     // SIGTRAPs the patcher did not recognise
+  std::uint64_t violations = 0;         // a scenario's own invariant broke (a CPU left
+                                        // uninitialised, a mask that reached a worker empty)
+  std::uint64_t lock_inversions = 0;    // the lock-order checker saw a cycle
+  std::int64_t first_violation_ns = 0;  // CLOCK_MONOTONIC of the first violation, 0 if none
+  char violation[240] = {};             // what the first violation was
   // Counted and reported, not failures.
   std::uint64_t checked_exits = 0;
   std::uint64_t unchecked_exits = 0;     // left the loop without a seqcount check
@@ -22,13 +28,20 @@ struct Oracles {
   std::uint64_t int3_hits = 0;           // traps on the patcher's int3s
   std::uint64_t reader_loops = 0;        // completed begin/retry loops
   std::uint64_t writes = 0;              // set_mems_allowed updates
-  std::uint64_t transitions = 0;         // key transitions under test that completed
+  std::uint64_t transitions = 0;         // transitions under test that completed (key
+                                         // changes, or a scenario's hotplug races)
   std::uint64_t syncs = 0;               // patcher syncs (membarrier + on_each_cpu)
 
   void merge(const Oracles& o) noexcept {
     hangs += o.hangs;
     torn_reads += o.torn_reads;
     stray_sigtraps += o.stray_sigtraps;
+    violations += o.violations;
+    lock_inversions += o.lock_inversions;
+    if (o.first_violation_ns != 0 && (first_violation_ns == 0 || o.first_violation_ns < first_violation_ns)) {
+      first_violation_ns = o.first_violation_ns;
+      std::memcpy(violation, o.violation, sizeof violation);
+    }
     checked_exits += o.checked_exits;
     unchecked_exits += o.unchecked_exits;
     unchecked_inflight += o.unchecked_inflight;

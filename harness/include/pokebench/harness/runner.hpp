@@ -22,9 +22,14 @@
 
 namespace pokebench::harness {
 
-enum class Verdict { ok, torn, hang, error };
-inline constexpr std::pair<Verdict, const char*> kVerdictNames[] = {
-    {Verdict::ok, "OK"}, {Verdict::torn, "TORN"}, {Verdict::hang, "HANG"}, {Verdict::error, "ERROR"}};
+// FAIL: a scenario's own oracle (Oracles::violations) or the lock-order
+// checker (Oracles::lock_inversions) fired.
+enum class Verdict { ok, torn, hang, fail, error };
+inline constexpr std::pair<Verdict, const char*> kVerdictNames[] = {{Verdict::ok, "OK"},
+                                                                    {Verdict::torn, "TORN"},
+                                                                    {Verdict::hang, "HANG"},
+                                                                    {Verdict::fail, "FAIL"},
+                                                                    {Verdict::error, "ERROR"}};
 inline const char* to_string(Verdict v) noexcept { return patcher::name_of(kVerdictNames, v); }
 
 struct HangEvent {
@@ -43,14 +48,15 @@ struct ScenarioResult {
   std::vector<HangEvent> hangs;     // first few reports (all counted in hung_trials)
   std::vector<std::string> errors;  // children that failed otherwise (crash, exit code)
   double seconds = 0;
-  double first_hang_s = -1;  // time to first hang, -1 if none
-  bool interrupted = false;  // SIGINT/SIGTERM: stopped early
+  double first_hang_s = -1;       // time to first hang, -1 if none
+  double first_violation_s = -1;  // time to the first violation, -1 if none
+  bool interrupted = false;       // SIGINT/SIGTERM: stopped early
   std::string pinning_warning;
   // Set when trials could not start for a reason of this machine (the
   // process and thread limit, fork refused): what failed and what to change.
   // The verdict is then ERROR, never a statement about the code.
   std::string environment_error;
-  // HANG, TORN, ERROR (a child failed, a stray SIGTRAP, or nothing ran), OK.
+  // HANG, TORN, FAIL, ERROR (a child failed, a stray SIGTRAP, or nothing ran), OK.
   Verdict verdict() const noexcept;
   // True when no trial (deterministic) or no transition (stress) completed:
   // such a run shows nothing and its verdict is never OK.

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -104,6 +105,11 @@ class TrialWorld {
   virtual std::vector<NamedFunction> functions() const = 0;
   // Hang report lines for reader `r` (each "      ...\n").
   virtual std::string describe_reader(const ReaderSlot& r) const = 0;
+
+  // Set by the trial child before start_other_vcpus: a world that detects a
+  // hang itself (its lock watchdog found a deadlock) hands the report here;
+  // the trial then ends as HANG with that report.
+  std::function<void(const std::string& report)> report_hang;
 };
 
 class Scenario {
@@ -116,9 +122,13 @@ class Scenario {
   virtual std::span<const ParamInfo> params() const = 0;
   // The tags its sites carry: "<tag>-first" is an order of this scenario.
   virtual std::vector<std::string> site_tags() const = 0;
-  // The cell that must hang (torture fails if it does not: the harness would
+  // The cell that must hang or fail (torture fails if it does not: the harness would
   // not see the bug), if the scenario has a known bug.
   virtual std::optional<Cell> known_bug() const = 0;
+  // False for a scenario whose transition is no key change (a hotplug race):
+  // no reader vCPUs are started, --order, --int3 and --batch-size do not
+  // apply (not validated, one cell each in torture), keys() may be empty.
+  virtual bool patches_code() const { return true; }
   // vCPUs besides the readers that a run starts (the writer, ...).
   virtual unsigned other_vcpus(const ScenarioConfig&) const = 0;
   // Parameter values the torture matrix uses where the user set none (e.g. a

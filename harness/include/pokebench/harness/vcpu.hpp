@@ -77,6 +77,9 @@ struct Vcpu {
   clockid_t cpu_clock{};  // the thread's CPU-time clock (watchdog)
   // Serving IPIs: set once the thread is ready, cleared when it has stopped.
   std::atomic<bool> online{false};
+  // Senders between their check of `online` and their queue push: a dying
+  // vCPU waits for them before its last flush (smpcfd_dying_cpu).
+  std::atomic<unsigned> senders{0};
 
   // The soft interrupt mask. Written only by this vCPU (thread and its signal
   // handler), read by others for reports.
@@ -109,6 +112,13 @@ void local_irq_enable() noexcept;
 unsigned long local_irq_save() noexcept;  // returns 1 if IRQs were masked
 void local_irq_restore(unsigned long flags) noexcept;
 bool irqs_disabled() noexcept;
+
+// CPU hotplug on the calling vCPU (harness/src/hotplug.cpp), with its IRQs
+// masked. set_vcpu_online: IPIs reach it from now on. smpcfd_dying_cpu
+// (kernel/smp.c's CPUHP_AP_SMPCFD_DYING step): IPIs stop reaching it, and
+// every call already queued runs now, so no sender waits on a dead vCPU.
+void set_vcpu_online() noexcept;
+void smpcfd_dying_cpu() noexcept;
 
 // A serializing instruction on the calling CPU (SERIALIZE where the CPU has
 // it, CPUID otherwise): the kernel's sync_core().

@@ -1,0 +1,311 @@
+// The cpu-notifier scenario (the 2014 thread "CPU hotplug: Fix issues with
+// callback registration", docs/scenario-cpu-notifier.md). A subsystem keeps
+// per-CPU state: its notifier initialises a CPU at CPU_ONLINE and frees it
+// at CPU_DEAD, and at registration it initialises the CPUs already online:
+//
+//   unlocked:        for_each_online_cpu(cpu) init_cpu(cpu);
+//                    register_cpu_notifier(&nb);
+//   register-first:  register_cpu_notifier(&nb);
+//                    for_each_online_cpu(cpu) init_cpu(cpu);
+//   maps-locked:     cpu_maps_update_begin();
+//                    for_each_online_cpu(cpu) init_cpu(cpu);
+//                    __register_cpu_notifier(&nb);
+//                    cpu_maps_update_done();
+//
+// One transition under test is one registration racing with one hotplug
+// operation on cpu1: cpu_up (direction enable) or cpu_down (disable). The
+// oracle, once both settled: every online CPU initialised exactly once, no
+// offline CPU initialised. Deterministic mode starts the operation at the
+// point between the two steps and waits until it has finished or blocks on
+// cpu_add_remove_lock; stress mode starts it after a random delay.
+//
+// The POST_DEAD rule (wait-in-dead, wait-in-post-dead; maps-locked
+// registration): at cpu_down the notifier waits for a worker that calls
+// get_online_cpus(). In CPU_DEAD the hotplug lock is held for writing, the
+// worker cannot get it, and the two wait for each other; in CPU_POST_DEAD it
+// has been dropped and the wait completes.
+#include "cpu_notifier.hpp"
+
+#include <pokebench/harness/hotplug.hpp>
+#include <pokebench/harness/lockdep.hpp>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace pokebench::harness::cpu_notifier {
+namespace {
+
+namespace pp = pokebench::patcher;
+
+enum class Kind { maps_locked, wait_in_post_dead, unlocked, register_first, wait_in_dead };
+
+struct Strategy {
+  StrategyInfo info;
+  Kind kind;
+};
+
+const Strategy kStrategies[] = {
+    {{"maps-locked",
+      "cpu_maps_update_begin(); for_each_online_cpu(init_cpu); __register_cpu_notifier(); cpu_maps_update_done()",
+      true},
+     Kind::maps_locked},
+    {{"wait-in-post-dead", "maps-locked; at cpu_down the notifier waits for a get_online_cpus() user in CPU_POST_DEAD",
+      true},
+     Kind::wait_in_post_dead},
+    {{"unlocked", "for_each_online_cpu(init_cpu); register_cpu_notifier(): misses a CPU onlined in between", false},
+     Kind::unlocked},
+    {{"register-first", "register_cpu_notifier(); for_each_online_cpu(init_cpu): initialises such a CPU twice", false},
+     Kind::register_first},
+    {{"wait-in-dead", "maps-locked; the notifier waits for a get_online_cpus() user in CPU_DEAD: deadlock", false},
+     Kind::wait_in_dead},
+};
+const std::array<StrategyInfo, 5> kInfos{kStrategies[0].info, kStrategies[1].info, kStrategies[2].info,
+                                         kStrategies[3].info, kStrategies[4].info};
+
+constexpr ParamInfo kParams[] = {
+    {"cpus", "hotpluggable CPUs (cpu1 comes and goes, the others stay online)", 4, 2, 16},
+    {"init-us", "how long init_cpu() works per CPU (the race window of stress mode)", 50, 0, 100'000},
+};
+
+constexpr unsigned kTarget = 1;  // the CPU that comes and goes: CPUs above it are initialised after it
+
+Kind kind_of(const std::string& name) {
+  for (const Strategy& s : kStrategies)
+    if (name == s.info.name) return s.kind;
+  return Kind::maps_locked;  // validated before: unreachable
+}
+
+void spin_for_ns(std::int64_t ns) {
+  const std::int64_t until = now_ns() + ns;
+  while (now_ns() < until) cpu_relax();
+}
+
+class World final : public TrialWorld {
+ public:
+  explicit World(const ScenarioConfig& cfg)
+      : kind_(kind_of(cfg.strategy)),
+        ncpus_(static_cast<unsigned>(cfg.param("cpus"))),
+        init_ns_(static_cast<std::int64_t>(cfg.param("init-us")) * 1000),
+        enable_(cfg.direction == Direction::enable),
+        deterministic_(cfg.mode == Mode::deterministic),
+        timeout_ms_(cfg.timeout_ms),
+        dep_(LockDep::Config{std::chrono::milliseconds(cfg.timeout_ms), false}),
+        helper_done_(dep_, "(work_completion)(&helper_work)"),
+        rng_(cfg.seed) {
+    nb_.name = "foobar_cpu_notifier";
+    nb_.online = [this](unsigned cpu) { init_cpu(cpu); };
+    nb_.dead = [this](unsigned cpu) {
+      if (kind_ == Kind::wait_in_dead && armed_.load()) wait_for_helper();
+      free_cpu(cpu);
+    };
+    nb_.post_dead = [this](unsigned) {
+      if (kind_ == Kind::wait_in_post_dead && armed_.load()) wait_for_helper();
+    };
+    dep_.on_deadlock = [this](const std::string& r) { on_deadlock(r); };
+  }
+
+  ~World() override {
+    helper_stop_.store(true);
+    if (helper_.joinable()) helper_.join();
+  }
+
+  std::vector<NamedKey> keys() const override { return {}; }
+  std::vector<NamedFunction> functions() const override { return {}; }
+  void reader_pass(ReaderSlot&) override {}
+  std::string describe_reader(const ReaderSlot&) const override { return {}; }
+
+  void start_other_vcpus(Machine& m) override {
+    const std::uint64_t all = (std::uint64_t{1} << ncpus_) - 1;
+    hp_ = std::make_unique<CpuHotplug>(m, dep_, ncpus_, enable_ ? all & ~(1u << kTarget) : all);
+    helper_ = std::thread([this] { helper_main(); });
+    LockDep::name_thread("registrar");
+  }
+
+  // The transition under test (the tested direction) or the reset to its
+  // starting state (the other one).
+  void toggle(bool enable, const pp::Config&) override {
+    if (enable == enable_)
+      race();
+    else
+      reset();
+  }
+
+  void collect(Oracles& o) const override {
+    std::lock_guard g(m_);
+    o.violations = violations_;
+    o.first_violation_ns = first_violation_ns_;
+    std::snprintf(o.violation, sizeof o.violation, "%s", first_violation_.c_str());
+    o.lock_inversions = dep_.inversions().size();
+  }
+
+ private:
+  void init_cpu(unsigned cpu) {
+    spin_for_ns(init_ns_);  // the allocation and setup a real init_cpu does
+    inited_[cpu].fetch_add(1);
+  }
+  void free_cpu(unsigned cpu) { inited_[cpu].fetch_sub(1); }
+
+  // The registration of the strategy; `between` runs between its two steps.
+  void register_notifier(const std::function<void()>& between) {
+    auto init = [this](unsigned c) { init_cpu(c); };
+    switch (kind_) {
+      case Kind::unlocked:
+        hp_->for_each_online_cpu(init);
+        between();
+        hp_->register_cpu_notifier(&nb_);
+        break;
+      case Kind::register_first:
+        hp_->register_cpu_notifier(&nb_);
+        between();
+        hp_->for_each_online_cpu(init);
+        break;
+      default:
+        hp_->cpu_maps_update_begin();
+        hp_->for_each_online_cpu(init);
+        between();
+        hp_->__register_cpu_notifier(&nb_);
+        hp_->cpu_maps_update_done();
+        break;
+    }
+  }
+
+  void race() {
+    const std::uint64_t n = ++races_;
+    std::atomic<bool> go{false}, op_done{false};
+    std::uniform_int_distribution<std::int64_t> delay(0, (ncpus_ + 1) * init_ns_ + 20'000);
+    const std::int64_t wait_ns = deterministic_ ? 0 : delay(rng_);
+    armed_.store(true);
+    std::thread control([&] {
+      LockDep::name_thread("hotplug control");
+      if (deterministic_)
+        while (!go.load()) cpu_relax();
+      else
+        spin_for_ns(wait_ns);
+      if (enable_)
+        hp_->cpu_up(kTarget);
+      else
+        hp_->cpu_down(kTarget);
+      op_done.store(true);
+    });
+    register_notifier([&] {
+      if (!deterministic_) return;
+      // The forced interleaving: the hotplug operation runs here, to its end
+      // or until it blocks on the maps lock this registration holds.
+      go.store(true);
+      while (!op_done.load() && !dep_.has_waiter(hp_->cpu_add_remove_lock())) cpu_relax();
+    });
+    control.join();
+    armed_.store(false);
+    check(n);
+  }
+
+  void check(std::uint64_t n) {
+    for (unsigned c = 0; c < ncpus_; ++c) {
+      const bool online = hp_->cpu_online(c);
+      const int got = inited_[c].load(), want = online ? 1 : 0;
+      if (got == want) continue;
+      const char* why = online ? (got < want ? "missed: it came online between for_each_online_cpu and the "
+                                               "registration, and neither initialised it"
+                                             : "initialised twice: by its CPU_ONLINE callback and by the loop")
+                               : (got > 0 ? "left initialised: it went offline before the notifier was registered"
+                                          : "freed by CPU_DEAD before the loop ever initialised it");
+      std::lock_guard g(m_);
+      if (violations_++ == 0) {
+        first_violation_ns_ = now_ns();
+        first_violation_ =
+            fmt::format("registration #{} ({} of cpu{}): cpu{} is {} and initialised {} time(s): {}", n,
+                        enable_ ? "cpu_up" : "cpu_down", kTarget, c, online ? "online" : "offline", got, why);
+      }
+    }
+  }
+
+  // Back to the starting state: unregistered (the correct way), the per-CPU
+  // state cleared, cpu1 offline (enable) or online (disable).
+  void reset() {
+    if (hp_->cpu_online(kTarget) == enable_) enable_ ? hp_->cpu_down(kTarget) : hp_->cpu_up(kTarget);
+    hp_->cpu_maps_update_begin();
+    hp_->__unregister_cpu_notifier(&nb_);
+    hp_->cpu_maps_update_done();
+    for (auto& i : inited_) i.store(0);
+  }
+
+  // A kworker whose work calls get_online_cpus(); the notifier waits for it.
+  void helper_main() {
+    LockDep::name_thread("kworker (helper_work: get_online_cpus)");
+    while (!helper_stop_.load()) {
+      if (!helper_req_.exchange(false)) {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+        continue;
+      }
+      helper_done_.begin_work();
+      hp_->cpus_read_lock();
+      hp_->cpus_read_unlock();
+      helper_done_.end_work();
+    }
+  }
+  void wait_for_helper() {
+    helper_done_.reinit();
+    helper_req_.store(true);
+    helper_done_.wait();  // flush_work(&helper_work)
+  }
+
+  void on_deadlock(const std::string& r) {
+    std::string text = fmt::format(
+        "pokebench: hang report: deadlock: the lock watchdog found threads waiting for each other (for over {} "
+        "ms)\n{}every emulated lock held or waited for:\n{}CPUs:\n{}",
+        timeout_ms_, r, dep_.held_locks_report(), hp_ ? hp_->describe() : "");
+    const std::vector<std::string> inv = dep_.inversions();
+    if (!inv.empty()) text += "the lock-order checker had reported, before anything blocked:\n" + inv.front();
+    if (report_hang) report_hang(text);
+  }
+
+  Kind kind_;
+  unsigned ncpus_;
+  std::int64_t init_ns_;
+  bool enable_, deterministic_;
+  unsigned timeout_ms_;
+  LockDep dep_;
+  std::unique_ptr<CpuHotplug> hp_;
+  CpuhpCallbacks nb_;
+  std::array<std::atomic<int>, 16> inited_{};
+  std::atomic<bool> armed_{false};
+  std::thread helper_;
+  std::atomic<bool> helper_stop_{false}, helper_req_{false};
+  Completion helper_done_;
+  std::mt19937_64 rng_;
+  std::uint64_t races_ = 0;
+  mutable std::mutex m_;  // guards the violation fields
+  std::uint64_t violations_ = 0;
+  std::int64_t first_violation_ns_ = 0;
+  std::string first_violation_;
+};
+
+class CpuNotifierScenario final : public Scenario {
+ public:
+  const char* name() const override { return "cpu-notifier"; }
+  const char* summary() const override {
+    return "registering a CPU hotplug notifier while CPUs come and go, and the CPU_POST_DEAD rule (2014)";
+  }
+  std::span<const StrategyInfo> strategies() const override { return kInfos; }
+  std::span<const ParamInfo> params() const override { return kParams; }
+  std::vector<std::string> site_tags() const override { return {}; }
+  std::optional<Cell> known_bug() const override {
+    return Cell{"unlocked", Direction::enable, ScenarioConfig{}.order, pp::Int3Policy::skip};
+  }
+  bool patches_code() const override { return false; }
+  unsigned other_vcpus(const ScenarioConfig& c) const override { return static_cast<unsigned>(c.param("cpus")); }
+  std::unique_ptr<TrialWorld> make_world(const ScenarioConfig& c) const override { return std::make_unique<World>(c); }
+};
+
+}  // namespace
+
+const Scenario& scenario() {
+  static const CpuNotifierScenario s;
+  return s;
+}
+
+}  // namespace pokebench::harness::cpu_notifier

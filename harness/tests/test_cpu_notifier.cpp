@@ -1,0 +1,98 @@
+// The cpu-notifier scenario run through run_scenario (forked trials): each
+// bug shows in the first deterministic trial, each fix never fails, and the
+// CPU_POST_DEAD rule deadlocks (reported by both checkers) or completes.
+#include <pokebench/harness/runner.hpp>
+
+#include <gtest/gtest.h>
+
+namespace pokebench::harness {
+namespace {
+
+ScenarioConfig notifier(const char* strategy, Direction d) {
+  ScenarioConfig c;
+  c.scenario = "cpu-notifier";
+  c.strategy = strategy;
+  c.direction = d;
+  c.mode = Mode::deterministic;
+  c.trials = 1;
+  c.timeout_ms = 300;
+  return c;
+}
+
+struct BugCase {
+  const char* strategy;
+  Direction direction;
+  const char* says;
+};
+
+TEST(CpuNotifier, EachBugFailsTheFirstDeterministicTrial) {
+  const BugCase cases[] = {
+      {"unlocked", Direction::enable, "cpu1 is online and initialised 0 time(s): missed"},
+      {"unlocked", Direction::disable, "cpu1 is offline and initialised 1 time(s): left initialised"},
+      {"register-first", Direction::enable, "cpu1 is online and initialised 2 time(s): initialised twice"},
+      {"register-first", Direction::disable, "cpu1 is offline and initialised -1 time(s): freed by CPU_DEAD"},
+  };
+  for (const BugCase& bc : cases) {
+    const ScenarioResult r = run_scenario(notifier(bc.strategy, bc.direction));
+    EXPECT_EQ(r.verdict(), Verdict::fail) << verdict_line(r);
+    EXPECT_EQ(r.trials, 1u);
+    EXPECT_GE(r.oracles.violations, 1u) << verdict_line(r);
+    EXPECT_NE(std::string(r.oracles.violation).find(bc.says), std::string::npos) << r.oracles.violation;
+    EXPECT_GE(r.first_violation_s, 0.0);
+  }
+}
+
+TEST(CpuNotifier, TheMapsLockedRegistrationNeverFails) {
+  for (const Direction d : {Direction::enable, Direction::disable}) {
+    ScenarioConfig c = notifier("maps-locked", d);
+    c.trials = 3;
+    const ScenarioResult r = run_scenario(c);
+    EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << " " << r.oracles.violation;
+    EXPECT_EQ(r.oracles.violations, 0u);
+    EXPECT_EQ(r.oracles.lock_inversions, 0u);
+    EXPECT_EQ(r.trials, 3u);
+  }
+}
+
+TEST(CpuNotifier, WaitingInCpuDeadDeadlocksAndBothCheckersSayWhy) {
+  const ScenarioResult r = run_scenario(notifier("wait-in-dead", Direction::disable));
+  ASSERT_EQ(r.verdict(), Verdict::hang) << verdict_line(r);
+  ASSERT_FALSE(r.hangs.empty());
+  const std::string& rep = r.hangs.front().report;
+  EXPECT_NE(rep.find("hotplug control holds [cpu_add_remove_lock, cpu_hotplug_lock] and waits for "
+                     "(work_completion)(&helper_work)"),
+            std::string::npos)
+      << rep;
+  EXPECT_NE(rep.find("holds [(work_completion)(&helper_work)] and waits for cpu_hotplug_lock"), std::string::npos)
+      << rep;
+  EXPECT_NE(rep.find("possible circular locking dependency"), std::string::npos) << rep;
+  EXPECT_GE(r.oracles.lock_inversions, 1u);
+}
+
+TEST(CpuNotifier, WaitingInCpuPostDeadCompletes) {
+  ScenarioConfig c = notifier("wait-in-post-dead", Direction::disable);
+  c.trials = 2;
+  const ScenarioResult r = run_scenario(c);
+  EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << (r.hangs.empty() ? "" : "\n" + r.hangs[0].report);
+  EXPECT_EQ(r.oracles.lock_inversions, 0u);
+}
+
+TEST(CpuNotifier, StressCountsFailuresOfTheBugAndNoneOfTheFix) {
+  for (const char* s : {"unlocked", "maps-locked"}) {
+    ScenarioConfig c = notifier(s, Direction::enable);
+    c.mode = Mode::stress;
+    c.trials = 300;
+    const ScenarioResult r = run_scenario(c);
+    EXPECT_EQ(r.oracles.transitions, 300u) << verdict_line(r);
+    if (std::string(s) == "unlocked") {
+      EXPECT_EQ(r.verdict(), Verdict::fail) << verdict_line(r);
+      EXPECT_GT(r.oracles.violations, 0u);
+      EXPECT_GE(r.first_violation_s, 0.0);
+    } else {
+      EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << " " << r.oracles.violation;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace pokebench::harness
