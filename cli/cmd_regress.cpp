@@ -81,7 +81,8 @@ void add_regress(CLI::App& app) {
       "does the v4.12 per-site strategy no longer reproducing its hang.");
   cmd->add_option("--baseline", o->baseline, "Baseline: FILE or history selector")->required();
   cmd->add_option("--current", o->current, "Current run: FILE or history selector")->required();
-  cmd->add_option("--history", o->history, "History database for selectors (or $POKEBENCH_HISTORY)")
+  cmd->add_option("--history", o->history,
+                  "History for selectors: an SQLite file or a postgresql:// URL (or $POKEBENCH_HISTORY)")
       ->envname("POKEBENCH_HISTORY")
       ->capture_default_str();
   cmd->add_option("--alpha", o->gate.alpha,

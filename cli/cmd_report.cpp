@@ -34,12 +34,12 @@ struct ReportCmdOptions {
 
 int run_report(const ReportCmdOptions& o) {
   const pr::Gnuplot probe(o.report.gnuplot);  // fail before any work when gnuplot is missing
-  const bool use_history = o.history_given || std::filesystem::exists(o.history);
+  const bool use_history = o.history_given || pr::is_postgres_url(o.history) || std::filesystem::exists(o.history);
   if (o.result.empty() && !use_history) {
     error(
         "nothing to report: no --result FILE and no history database at '{}' (pass --history DB or --result "
         "FILE)",
-        o.history);
+        pr::redact_url(o.history));
     return 2;
   }
   std::optional<pr::ResultDocument> run;
@@ -58,7 +58,7 @@ int run_report(const ReportCmdOptions& o) {
     for (std::int64_t id : history.select(sel, "")) trend.push_back({id, history.load(id)});
     if (!run) {
       if (trend.empty()) {
-        error("history '{}' holds no run{}: nothing to report", o.history, host.empty() ? "" : " of host " + host);
+        error("history '{}' holds no run{}: nothing to report", history.path(), host.empty() ? "" : " of host " + host);
         return 2;
       }
       run = trend.back().doc;
@@ -89,9 +89,9 @@ void add_report(CLI::App& app) {
       "order x int3 policy) and trends over the history with change points marked. The first screen is the gate's "
       "verdict on the run against the stored runs before it (history:last=5) and what gated.");
   auto* hist = cmd->add_option("--history", o->history,
-                               "History database for the trends; the newest run is reported when --result is not "
-                               "given. Default results/history.db relative to the current directory (or "
-                               "$POKEBENCH_HISTORY), used when it exists")
+                               "History for the trends (an SQLite file or a postgresql:// URL); the newest run is "
+                               "reported when --result is not given. Default results/history.db relative to the "
+                               "current directory (or $POKEBENCH_HISTORY), used when it exists")
                    ->envname("POKEBENCH_HISTORY")
                    ->capture_default_str();
   cmd->add_option("--result", o->result, "Result document (or Google Benchmark JSON) to report on")

@@ -1,4 +1,5 @@
-// pokebench results add|list|show|bundle: the run history (results/history.hpp).
+// pokebench results add|list|show|remove|trend|push|bundle: the run history
+// (results/history.hpp), an SQLite file or a PostgreSQL server.
 #include "commands.hpp"
 #include "diagnostics.hpp"
 #include "validators.hpp"
@@ -23,7 +24,9 @@ namespace pr = pokebench::results;
 
 struct ResultsOptions {
   std::string history = pr::kDefaultHistoryPath;
+  std::string local = pr::kDefaultHistoryPath;  // where add keeps runs the server cannot take
   std::vector<std::string> add_files;
+  std::string push_from = pr::kDefaultHistoryPath, push_to;
   std::string list_host;
   int list_last = 0;
   std::string format = "text";
@@ -41,6 +44,15 @@ void print_warnings(const pr::ResultDocument& doc) {
   for (const std::string& w : doc.warnings) warning("{}", w);
 }
 
+void print_stored(pr::History& history, std::int64_t id, const std::string& file, const pr::ResultDocument& doc) {
+  const auto s = history.summary(id);
+  fmt::print(
+      "stored run {} from {} in {}: {} benchmarks, {} samples, {} correctness rows, {} matrix cells, {} "
+      "instruction counts\n",
+      id, file, history.path(), s ? s->benchmarks : 0, s ? s->samples : 0, doc.correctness.size(), doc.matrix.size(),
+      doc.insns.size());
+}
+
 int run_add(const ResultsOptions& o) {
   // Read every file before storing any: one bad file leaves the history untouched.
   std::vector<pr::ResultDocument> docs;
@@ -48,20 +60,46 @@ int run_add(const ResultsOptions& o) {
     docs.push_back(pr::read_result_file(file));
     print_warnings(docs.back());
     pr::check_unique_repetitions(docs.back(), file);
+    if (docs.back().context.git_sha.empty())
+      warning("{}: no git_sha in its context: the report's trend plot cannot name this run's commit", file);
   }
-  pr::History history(o.history, pr::History::Mode::create);
-  for (std::size_t i = 0; i < docs.size(); ++i) {
-    const pr::ResultDocument& doc = docs[i];
-    if (doc.context.git_sha.empty())
-      warning("{}: no git_sha in its context: the report's trend plot cannot name this run's commit", o.add_files[i]);
-    const std::int64_t id = history.add(doc, o.add_files[i]);
-    const auto s = history.summary(id);
-    fmt::print(
-        "stored run {} from {} in {}: {} benchmarks, {} samples, {} correctness rows, {} matrix cells, {} "
-        "instruction counts\n",
-        id, o.add_files[i], o.history, s ? s->benchmarks : 0, s ? s->samples : 0, doc.correctness.size(),
-        doc.matrix.size(), doc.insns.size());
+  std::size_t next = 0;
+  try {
+    pr::History history(o.history, pr::History::Mode::create);
+    for (; next < docs.size(); ++next)
+      print_stored(history, history.add(docs[next], o.add_files[next]), o.add_files[next], docs[next]);
+    return 0;
+  } catch (const pr::UnreachableError& e) {
+    if (!pr::is_postgres_url(o.history)) throw;
+    // A runner keeps its run when the fleet's server is down: locally, to be pushed later.
+    warning("{}", e.what());
+    pr::History local(o.local, pr::History::Mode::create);
+    for (; next < docs.size(); ++next)
+      print_stored(local, local.add(docs[next], o.add_files[next]), o.add_files[next], docs[next]);
+    warning("kept the run{} in {} instead of {}: upload {} later with 'pokebench results push --from {} --to URL'",
+            docs.size() == 1 ? "" : "s", o.local, pr::redact_url(o.history), docs.size() == 1 ? "it" : "them", o.local);
+    return 0;
   }
+}
+
+int run_push(const ResultsOptions& o) {
+  if (!pr::is_postgres_url(o.push_to) && o.push_to == o.push_from) {
+    error("results push: --from and --to are the same history '{}'; pass the server's URL as --to", o.push_from);
+    return 2;
+  }
+  const pr::History from(o.push_from, pr::History::Mode::read_only);
+  pr::History to(o.push_to, pr::History::Mode::create);
+  const std::vector<pr::RunSummary> runs = from.list();
+  std::size_t pushed = 0;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const pr::RunSummary& r = runs[i];
+    const auto id = to.add_if_absent(from.load(r.id), r.source, r.added_at);
+    pushed += id.has_value();
+    fmt::print("[{}/{}] run {} of {}: {}\n", i + 1, runs.size(), r.id, r.host,
+               id ? fmt::format("stored as run {}", *id) : std::string("already there"));
+  }
+  fmt::print("pushed {} of {} run(s) from {} to {} ({} already there)\n", pushed, runs.size(), from.path(), to.path(),
+             runs.size() - pushed);
   return 0;
 }
 
@@ -96,7 +134,7 @@ int run_list(const ResultsOptions& o) {
     return 0;
   }
   if (runs.empty()) {  // on stderr: scripts test "any runs?" with `results list | grep -q .`
-    note("no runs in {}{}", o.history, o.list_host.empty() ? "" : " for host " + o.list_host);
+    note("no runs in {}{}", history.path(), o.list_host.empty() ? "" : " for host " + o.list_host);
     return 0;
   }
   fmt::print("{:>5}  {:<25}  {:<12}  {:<16}  {:>6}  {:>7}  {:<28}  {}\n", "run", "date", "git", "host", "bench",
@@ -119,7 +157,7 @@ int run_remove(const ResultsOptions& o) {
   pr::History history(o.history, pr::History::Mode::read_only);
   pr::History writable(o.history, pr::History::Mode::create);
   writable.remove(o.remove_runs);
-  for (const std::int64_t id : o.remove_runs) fmt::print("removed run {} from {}\n", id, o.history);
+  for (const std::int64_t id : o.remove_runs) fmt::print("removed run {} from {}\n", id, history.path());
   return 0;
 }
 
@@ -186,7 +224,7 @@ int run_trend(const ResultsOptions& o) {
   std::vector<pr::HistoryRun> runs;
   for (std::int64_t id : history.select(sel, "")) runs.push_back({id, history.load(id)});
   if (runs.empty()) {
-    error("no runs in {}{}: nothing to trend (store runs with 'pokebench results add')", o.history,
+    error("no runs in {}{}: nothing to trend (store runs with 'pokebench results add')", history.path(),
           o.trend_host.empty() ? "" : " for host " + o.trend_host);
     return 2;
   }
@@ -215,7 +253,7 @@ int run_trend(const ResultsOptions& o) {
     return 0;
   }
   fmt::print("change points over the last {} run(s) of {} (E-Divisive means, permutation p < {}, steps >= {}%)\n",
-             runs.size(), o.history, cp.alpha, cp.min_change_pct);
+             runs.size(), history.path(), cp.alpha, cp.min_change_pct);
   if (series.empty()) note("no gated benchmark matches '{}'", o.trend_regex);
   for (const auto& s : series) {
     if (s.change_points.empty()) {
@@ -260,12 +298,13 @@ void add_results(CLI::App& app) {
   auto o = std::make_shared<ResultsOptions>();
   auto* cmd =
       app.add_subcommand("results",
-                         "The run history: an SQLite database with one row per run, benchmark and repetition, plus the "
-                         "correctness table, torture matrix and instruction counts of each run.");
+                         "The run history: an SQLite file or a PostgreSQL database with one row per run, benchmark and "
+                         "repetition, plus the correctness table, torture matrix and instruction counts of each run.");
   cmd->require_subcommand(1);
   cmd->add_option("--history", o->history,
-                  "History database (created by 'add' with its directory). Default results/history.db relative to "
-                  "the current directory, or $POKEBENCH_HISTORY")
+                  "History: an SQLite file (created by 'add' with its directory) or a PostgreSQL URL "
+                  "postgresql://USER[:PASSWORD]@HOST[:PORT]/DB (the database must exist; 'add' creates the schema). "
+                  "Default results/history.db relative to the current directory, or $POKEBENCH_HISTORY")
       ->envname("POKEBENCH_HISTORY")
       ->capture_default_str();
   cmd->footer("Exit codes: 0 ok, 2 unusable input (file, place and problem are named) or database.");
@@ -277,6 +316,10 @@ void add_results(CLI::App& app) {
   add->add_option("FILE", o->add_files, "Result document or Google Benchmark JSON")
       ->required()
       ->check(CLI::ExistingFile);
+  add->add_option("--local", o->local,
+                  "When --history is a server that cannot be reached: keep the runs in this SQLite file instead "
+                  "(and say so); 'results push' uploads them later")
+      ->capture_default_str();
   add->fallthrough();  // --history may follow the action
   add->callback([o] { set_action([o] { return run_add(*o); }); });
 
@@ -325,6 +368,15 @@ void add_results(CLI::App& app) {
       ->capture_default_str();
   trend->fallthrough();  // --history may follow the action
   trend->callback([o] { set_action([o] { return run_trend(*o); }); });
+
+  auto* push = cmd->add_subcommand(
+      "push",
+      "Upload the runs of one history that another lacks (a runner's local file to the fleet's server), each "
+      "with its source and time stored; a run is known by its content, so pushing twice stores it once.");
+  push->add_option("--from", o->push_from, "History to read (a file or URL)")->capture_default_str();
+  push->add_option("--to", o->push_to, "History to store into (a PostgreSQL URL or a file)")->required();
+  push->fallthrough();
+  push->callback([o] { set_action([o] { return run_push(*o); }); });
 
   auto* bundle = cmd->add_subcommand(
       "bundle",

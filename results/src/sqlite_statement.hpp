@@ -1,5 +1,5 @@
-// A small RAII layer over the sqlite3 C API: prepared statements that finalize
-// themselves and errors that carry sqlite's own message.
+// A small RAII layer over the sqlite3 C API for history_sqlite.cpp: prepared
+// statements that finalize themselves and errors that carry sqlite's own message.
 #pragma once
 
 #include <pokebench/results/document.hpp>
@@ -7,8 +7,11 @@
 #include <fmt/core.h>
 #include <sqlite3.h>
 
+#include "history_db.hpp"
+
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace pokebench::results::detail {
 
@@ -57,11 +60,30 @@ class Statement {
     if (rc == SQLITE_DONE) return false;
     throw_sqlite(db_, "step");
   }
-  void run() {
-    while (step()) {
-    }
+  void reset() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
+  }
+  // The current row, each column as SQLite typed it.
+  std::vector<Value> values() const {
+    std::vector<Value> out;
+    for (int col = 0, n = sqlite3_column_count(stmt_); col < n; ++col) {
+      switch (sqlite3_column_type(stmt_, col)) {
+        case SQLITE_NULL:
+          out.emplace_back(std::monostate{});
+          break;
+        case SQLITE_INTEGER:
+          out.emplace_back(integer(col));
+          break;
+        case SQLITE_FLOAT:
+          out.emplace_back(real(col));
+          break;
+        default:
+          out.emplace_back(text(col));
+          break;
+      }
+    }
+    return out;
   }
   std::string text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
@@ -78,25 +100,6 @@ class Statement {
   }
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
-};
-
-// Rolls back unless committed: a failed add leaves the history as it was.
-class Transaction {
- public:
-  explicit Transaction(sqlite3* db) : db_(db) { exec(db_, "BEGIN IMMEDIATE"); }
-  ~Transaction() {
-    if (!committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  void commit() {
-    exec(db_, "COMMIT");
-    committed_ = true;
-  }
-
- private:
-  sqlite3* db_;
-  bool committed_ = false;
 };
 
 }  // namespace pokebench::results::detail

@@ -1,5 +1,6 @@
 // End to end: the built `pokebench` binary on the golden files, checking exit
 // codes (0 / 1 / 2) and the lines users and ci/nightly grep for.
+#include "cli_runner.hpp"
 #include "golden_path.hpp"
 
 #include <sqlite3.h>
@@ -22,10 +23,7 @@ using testing::golden;
 using testing::slurp;
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out, err;
-};
+using testing::Outcome;
 
 class Cli : public ::testing::Test {
  protected:
@@ -36,20 +34,8 @@ class Cli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // `args` is shell text; `env` is prefixed (e.g. "PATH=/nonexistent").
   Outcome pokebench(const std::string& args, const std::string& env = "") const {
-    const std::string err_file = (dir_ / "stderr").string();
-    const std::string command =
-        "cd '" + dir_.string() + "' && " + env + " '" + POKEBENCH_EXE + "' " + args + " 2>'" + err_file + "'";
-    Outcome r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (!pipe) return r;
-    char buf[8192];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
-    const int status = ::pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = slurp(err_file);
-    return r;
+    return testing::run_pokebench(dir_, args, env);
   }
   static std::string g(const std::string& name) { return "'" + golden(name) + "'"; }
   std::string db() const { return "'" + (dir_ / "hist" / "history.db").string() + "'"; }

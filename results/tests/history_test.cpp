@@ -1,11 +1,13 @@
-// The SQLite history: add, list, load, selectors, pooling, refusal of foreign files.
+// The history on both backends (SQLite file, PostgreSQL server): add, list,
+// load, selectors, pooling, refusal of foreign and newer databases, writers at
+// once. Every TEST_P runs once per backend.
 #include <pokebench/results/document_io.hpp>
 #include <pokebench/results/history.hpp>
 
 #include "golden_path.hpp"
+#include "history_fixture.hpp"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -19,25 +21,20 @@ namespace pokebench::results {
 namespace {
 
 using testing::golden;
+using testing::HistoryFixture;
 using testing::slurp;
 
-class HistoryTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("pokebench-history-" + std::to_string(::getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string db() const { return (dir_ / "sub" / "history.db").string(); }
-  static ResultDocument load(const std::string& name) { return parse_result_json(slurp(golden(name)), name); }
+ResultDocument load(const std::string& name) { return parse_result_json(slurp(golden(name)), name); }
 
-  std::filesystem::path dir_;
+class HistoryTest : public testing::HistoryTest {};
+class SqliteHistoryTest : public ::testing::Test, protected HistoryFixture {
+ protected:
+  void SetUp() override { open("sqlite"); }
+  void TearDown() override { close(); }
 };
 
-TEST_F(HistoryTest, AddListLoadRoundTrip) {
-  History h(db(), History::Mode::create);  // creates the missing directory too
+TEST_P(HistoryTest, AddListLoadRoundTrip) {
+  History h(db(), History::Mode::create);  // creates the missing directory too (SQLite)
   const ResultDocument doc = load("report_run.json");
   const auto id = h.add(doc, "report_run.json");
   EXPECT_EQ(id, 1);
@@ -53,7 +50,7 @@ TEST_F(HistoryTest, AddListLoadRoundTrip) {
   EXPECT_EQ(to_json(back), to_json(doc));
 }
 
-TEST_F(HistoryTest, OneRowPerRunBenchmarkAndRepetition) {
+TEST_P(HistoryTest, OneRowPerRunBenchmarkAndRepetition) {
   History h(db(), History::Mode::create);
   const ResultDocument doc = load("baseline.json");
   h.add(doc, "a");
@@ -63,7 +60,7 @@ TEST_F(HistoryTest, OneRowPerRunBenchmarkAndRepetition) {
   EXPECT_EQ(h.list().size(), 1u) << "a rejected document must leave nothing behind";
 }
 
-TEST_F(HistoryTest, SelectorsPickRunsNewestLastAndPool) {
+TEST_P(HistoryTest, SelectorsPickRunsNewestLastAndPool) {
   History h(db(), History::Mode::create);
   ResultDocument a = load("baseline.json");
   ResultDocument b = load("aa_current.json");
@@ -105,39 +102,79 @@ TEST(HistorySelector, ParsesAndRejects) {
   EXPECT_FALSE(is_history_selector("history.json"));
 }
 
-TEST_F(HistoryTest, RefusesMissingForeignAndNewerDatabases) {
-  EXPECT_THROW(History(db(), History::Mode::read_only), EnvironmentError);
-  const std::string text = (dir_ / "not-a-db").string();
-  std::ofstream(text) << "hello, I am not SQLite, but I am long enough to have a header of sorts......";
-  EXPECT_THROW(History(text, History::Mode::create), EnvironmentError);
+TEST_P(HistoryTest, RefusesMissingForeignAndNewerDatabases) {
+  EXPECT_THROW(History(db(), History::Mode::read_only), EnvironmentError);  // no file / no schema yet
+  if (backend_ == "sqlite") {
+    const std::string text = (dir_ / "not-a-db").string();
+    std::ofstream(text) << "hello, I am not SQLite, but I am long enough to have a header of sorts......";
+    EXPECT_THROW(History(text, History::Mode::create), EnvironmentError);
+  }
   { History h(db(), History::Mode::create); }
   // Pretend a newer pokebench migrated it.
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(db().c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 7", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(raw);
+  raw_exec(db(), "UPDATE history_meta SET schema_version = 7");
   try {
     History h(db(), History::Mode::read_only);
     ADD_FAILURE() << "opened a history of schema version 7";
   } catch (const EnvironmentError& e) {
     EXPECT_NE(std::string(e.what()).find("schema version 7"), std::string::npos) << e.what();
   }
-  // A non-empty SQLite database that is not ours is refused, not taken over.
-  const std::string foreign = (dir_ / "foreign.db").string();
-  ASSERT_EQ(sqlite3_open(foreign.c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw, "CREATE TABLE t(x)", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(raw);
+  // A non-empty database that is not ours is refused, not taken over.
+  const std::string foreign = fresh("foreign");
+  raw_exec(foreign, "CREATE TABLE t(x INTEGER)");
   EXPECT_THROW(History(foreign, History::Mode::create), EnvironmentError);
+  // Another application that happens to keep a history_meta table.
+  const std::string other = fresh("other");
+  raw_exec(other, "CREATE TABLE history_meta(application TEXT, schema_version INTEGER)");
+  raw_exec(other, "INSERT INTO history_meta VALUES('conbench', 3)");
+  try {
+    History h(other, History::Mode::create);
+    ADD_FAILURE() << "took over another application's database";
+  } catch (const EnvironmentError& e) {
+    EXPECT_NE(std::string(e.what()).find("another application ('conbench'"), std::string::npos) << e.what();
+  }
 }
 
-}  // namespace
+// Version 2 existed only as SQLite files. A version-2 file (the schema before history_meta, seq and
+// content_id) is upgraded in place by a read-only open; its runs read back
+// in their order and get their content ids (push finds them).
+TEST_F(SqliteHistoryTest, UpgradesAVersion2File) {
+  const ResultDocument doc = load("report_run.json");
+  {
+    History h(db(), History::Mode::create);
+    h.add(doc, "a");
+  }
+  // Back to version 2: what the upgrade adds, removed again.
+  raw_exec(db(),
+           "DROP TABLE history_meta; DROP INDEX runs_by_content; ALTER TABLE runs DROP COLUMN content_id; "
+           "ALTER TABLE samples DROP COLUMN seq; ALTER TABLE correctness DROP COLUMN seq; "
+           "ALTER TABLE matrix DROP COLUMN seq; ALTER TABLE insns DROP COLUMN seq; PRAGMA user_version = 2");
+  History h(db(), History::Mode::read_only);
+  EXPECT_EQ(to_json(h.load(1)), to_json(doc));
+  EXPECT_FALSE(h.add_if_absent(doc, "again", "").has_value()) << "the upgrade must fill in content ids";
+}
+
+// Pushing the same run twice stores it once: runs are known by their content.
+TEST_P(HistoryTest, AddIfAbsentStoresARunOnce) {
+  History h(db(), History::Mode::create);
+  const ResultDocument doc = load("baseline.json");
+  const auto first = h.add_if_absent(doc, "a", "2026-01-01T00:00:00Z");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(h.add_if_absent(doc, "b", "").has_value());
+  ResultDocument other = doc;
+  other.context.git_sha = "another";
+  EXPECT_TRUE(h.add_if_absent(other, "c", "").has_value());
+  EXPECT_EQ(h.list().size(), 2u);
+  EXPECT_EQ(h.summary(*first)->added_at, "2026-01-01T00:00:00Z") << "a pushed run keeps when it was stored";
+  EXPECT_EQ(content_id(h.load(*first)), content_id(doc));
+}
+
 // Runners sharing one new database: ten processes open it (creating it) and
 // add a run at the same moment, five times over; every run is stored and no
 // process fails (the schema is created once, under the write lock).
-TEST_F(HistoryTest, TenConcurrentWritersOnANewDatabaseLoseNothing) {
+TEST_P(HistoryTest, TenConcurrentWritersOnANewDatabaseLoseNothing) {
   const ResultDocument doc = load("baseline.json");
   for (int round = 0; round < 5; ++round) {
-    const std::string path = (dir_ / ("round" + std::to_string(round)) / "history.db").string();
+    const std::string path = fresh("round" + std::to_string(round));
     int go[2];
     ASSERT_EQ(::pipe(go), 0);
     std::vector<pid_t> kids;
@@ -173,4 +210,8 @@ TEST_F(HistoryTest, TenConcurrentWritersOnANewDatabaseLoseNothing) {
   }
 }
 
+INSTANTIATE_TEST_SUITE_P(Backends, HistoryTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const ::testing::TestParamInfo<const char*>& p) { return std::string(p.param); });
+
+}  // namespace
 }  // namespace pokebench::results

@@ -1,6 +1,7 @@
-// The run history: an SQLite database, one row per run, benchmark and
-// repetition, plus the correctness table, the torture matrix and the
-// instruction counts of each run.
+// The run history: one row per run, benchmark and repetition, plus the
+// correctness table, the torture matrix and the instruction counts of each
+// run, in an SQLite file or on a PostgreSQL server (one schema, the same
+// queries; see results/src/history_db.hpp).
 #pragma once
 
 #include <pokebench/results/document.hpp>
@@ -12,11 +13,28 @@
 #include <string>
 #include <vector>
 
-struct sqlite3;
-
 namespace pokebench::results {
 
+namespace detail {
+class Database;
+}
+
 inline constexpr const char* kDefaultHistoryPath = "results/history.db";
+
+// No history server answered (as opposed to one that refused): a runner may
+// keep its run locally and push it later.
+class UnreachableError : public EnvironmentError {
+ public:
+  using EnvironmentError::EnvironmentError;
+};
+
+// "postgresql://..." or "postgres://..." names a server; anything else is an SQLite file.
+bool is_postgres_url(const std::string& location);
+// The location as messages show it: a URL's password replaced by "***".
+std::string redact_url(const std::string& location);
+// What identifies a run by its content (not where or when it was stored): a
+// hash of its canonical JSON. Pushing a run twice stores it once.
+std::string content_id(const ResultDocument& doc);
 
 struct RunSummary {
   std::int64_t id = 0;
@@ -39,17 +57,24 @@ void check_unique_repetitions(const ResultDocument& doc, const std::string& sour
 class History {
  public:
   enum class Mode { read_only, create };
-  // Throws EnvironmentError when the database cannot be opened or is not a
-  // pokebench history (or one of a newer schema).
-  History(const std::string& path, Mode mode);
+  // `location`: an SQLite file, or a postgresql:// URL. Throws
+  // EnvironmentError when the database cannot be opened or is not a pokebench
+  // history (or one of a newer schema), UnreachableError when no server answers.
+  History(const std::string& location, Mode mode);
   ~History();
   History(const History&) = delete;
   History& operator=(const History&) = delete;
 
-  const std::string& path() const { return path_; }
+  // The file, or the URL without its password.
+  const std::string& path() const;
 
   // Stores the document in one transaction; returns the new run id.
-  std::int64_t add(const ResultDocument& doc, const std::string& source);
+  // `added_at` empty: now.
+  std::int64_t add(const ResultDocument& doc, const std::string& source, const std::string& added_at = "");
+  // The same, unless a run of the same content_id is stored (checked and
+  // stored under one exclusive transaction): nullopt then.
+  std::optional<std::int64_t> add_if_absent(const ResultDocument& doc, const std::string& source,
+                                            const std::string& added_at);
   std::vector<RunSummary> list(const std::optional<std::string>& host = std::nullopt) const;
   std::optional<RunSummary> summary(std::int64_t run) const;
   // Throws InputError when the run does not exist.
@@ -66,13 +91,12 @@ class History {
   ResultDocument load_pooled(const std::string& selector_text, const std::vector<std::int64_t>& runs) const;
 
  private:
-  void migrate_from_1();
-  std::string path_;
-  sqlite3* db_ = nullptr;
+  std::int64_t add_locked(const ResultDocument& doc, const std::string& source, const std::string& added_at);
+  std::unique_ptr<detail::Database> db_;
 };
 
 // A regress input: a result document, a Google Benchmark JSON file, or a
-// history selector resolved against `history_path` (opened read-only).
+// history selector resolved against `history_path` (a file or URL, opened read-only).
 struct ResolvedInput {
   ResultDocument doc;              // a file, one stored run, or the selected runs pooled
   std::vector<std::int64_t> runs;  // history runs it pools; empty for a file

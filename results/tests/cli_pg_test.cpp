@@ -1,0 +1,132 @@
+// End to end on a PostgreSQL history: the built `pokebench` with
+// --history postgresql://... and $POKEBENCH_HISTORY, a runner that cannot
+// reach the server, `results push`, and the refusals (exit 2, no password shown).
+#include "cli_runner.hpp"
+#include "golden_path.hpp"
+#include "pg_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <stdlib.h>
+
+namespace pokebench::results {
+namespace {
+
+using testing::golden;
+using testing::Outcome;
+namespace fs = std::filesystem;
+
+class CliPostgres : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "pokebench-clipg-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    std::string why;
+    server_ = testing::pg_server(why);
+    if (!server_) {
+      if (!why.empty()) GTEST_SKIP() << "no PostgreSQL server: " << why;
+      return;
+    }
+    name_ = "cli_" + std::to_string(::getpid());
+    url_ = testing::pg_create_database(*server_, name_);
+  }
+  void TearDown() override {
+    if (server_) testing::pg_drop_database(*server_, name_);
+    fs::remove_all(dir_);
+  }
+  Outcome pokebench(const std::string& args, const std::string& env = "") const {
+    return testing::run_pokebench(dir_, args, env);
+  }
+  static std::string g(const std::string& name) { return "'" + golden(name) + "'"; }
+  std::string h() const { return " --history '" + url_ + "'"; }
+
+  fs::path dir_;
+  std::optional<testing::PgServer> server_;
+  std::string name_, url_;
+};
+
+TEST_F(CliPostgres, EveryCommandReadsAndWritesTheServer) {
+  Outcome r = pokebench("results add" + h() + " " + g("baseline.json") + " " + g("aa_current.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("stored run 2 from"), std::string::npos) << r.out;
+  r = pokebench("results list --format json", "POKEBENCH_HISTORY='" + url_ + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"id\": 2"), std::string::npos) << r.out;
+  r = pokebench("results show 1" + h());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("run 1 (added"), std::string::npos) << r.out;
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(pokebench("results add" + h() + " " + g("baseline.json")).exit_code, 0);
+  r = pokebench("regress --baseline history:last=5 --current " + g("aa_current.json"),
+                "POKEBENCH_HISTORY='" + url_ + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("verdict: OK"), std::string::npos) << r.out;
+  r = pokebench("results trend --last 7" + h());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = pokebench("results remove 2" + h());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = pokebench("results remove 2" + h());
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+}
+
+TEST_F(CliPostgres, AnUnreachableServerKeepsTheRunLocallyAndPushStoresItOnce) {
+  const std::string down = "postgresql://pokebench:hunter2@%2Fnonexistent-socket-dir:5432/fleet";
+  Outcome r = pokebench("results add --history '" + down + "' --local local/history.db " + g("baseline.json"));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("pokebench: warning: cannot reach the history server at "
+                       "postgresql://pokebench:***@%2Fnonexistent-socket-dir:5432/fleet"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("kept the run in local/history.db"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << "a password is never shown: " << r.err;
+  ASSERT_TRUE(fs::exists(dir_ / "local" / "history.db"));
+  ASSERT_EQ(pokebench("results add --history local/history.db " + g("aa_current.json")).exit_code, 0);
+
+  r = pokebench("results push --from local/history.db --to '" + url_ + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("pushed 2 of 2 run(s)"), std::string::npos) << r.out;
+  r = pokebench("results push --from local/history.db --to '" + url_ + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("pushed 0 of 2 run(s)"), std::string::npos) << r.out;
+  EXPECT_EQ(testing::pg_exec(url_, "SELECT count(*) FROM runs"), "2");
+}
+
+TEST_F(CliPostgres, RefusalsExitTwoNamingTheUrlWithoutItsPassword) {
+  const std::string wrong = server_->password_url.substr(0, server_->password_url.find(':', 13) + 1) + "wrong-one" +
+                            server_->password_url.substr(server_->password_url.find('@'));
+  Outcome r = pokebench("results list --history '" + wrong + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("refused the connection"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("password authentication failed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pwuser:***@"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("wrong-one"), std::string::npos) << r.err;
+  // Negative control: the right password opens it (an empty history).
+  r = pokebench("results add --history '" + server_->password_url + "' " + g("baseline.json"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("right-password"), std::string::npos) << r.err;
+
+  r = pokebench("regress --baseline history:last=5 --current " + g("baseline.json") +
+                " --history 'postgresql://u:pw@%2Fnonexistent-socket-dir:5432/db'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("pokebench: error: cannot reach the history server at postgresql://u:***@"), std::string::npos)
+      << r.err;
+
+  testing::pg_exec(url_, "CREATE TABLE builds(id INTEGER)");
+  r = pokebench("results add" + h() + " " + g("baseline.json"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is not a pokebench history database"), std::string::npos) << r.err;
+
+  r = pokebench("results list" + h());
+  EXPECT_EQ(r.exit_code, 2);
+  testing::pg_exec(url_, "DROP TABLE builds");
+  ASSERT_EQ(pokebench("results add" + h() + " " + g("baseline.json")).exit_code, 0);
+  testing::pg_exec(url_, "UPDATE history_meta SET schema_version = 9");
+  r = pokebench("report --out r.html" + h());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("has history schema version 9; this pokebench reads version 3"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace pokebench::results
