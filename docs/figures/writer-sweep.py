@@ -6,7 +6,9 @@
         --benchmark_out=sweep.json --benchmark_out_format=json
     docs/figures/writer-sweep.py sweep.json docs/figures/writer-sweep.svg > table.md
 
-For every variant and writer period: cycles per successful read as a ratio
+For every variant and writer period, and the kernel's neighbours
+(loop/<seqlock|latch|rwlock>/writer:*, over loop/load-test/on: they have
+no /on row): cycles per successful read as a ratio
 to the same run's loop/<variant>/on (medians over the repetitions; the
 spread is the smallest and largest repetition over that median), the
 retried fraction and retries per read (medians). Writes the SVG with
@@ -20,6 +22,11 @@ import sys
 import tempfile
 
 PERIODS = ["1ms", "100us", "10us", "1us", "0"]
+# The kernel's neighbours (loop/<name>/writer:*) have no /on row of their
+# own: their lines are over loop/<NEIGHBOUR_REFERENCE>/on, the unpatched
+# seqcount read with nobody writing.
+NEIGHBOURS = ["seqlock", "latch", "rwlock"]
+NEIGHBOUR_REFERENCE = "load-test"
 
 
 def main(argv):
@@ -39,27 +46,34 @@ def main(argv):
             variants.append(parts[1])
     if not variants:
         sys.exit(f"pokebench: error: {argv[1]} holds no loop/<variant>/on rows; run the filter in this script's help")
+    lines = [(v, v) for v in variants]
+    if NEIGHBOUR_REFERENCE in variants:
+        lines += [(n, NEIGHBOUR_REFERENCE) for n in NEIGHBOURS if f"loop/{n}/writer:0" in reps]
 
     def med(name, counter):
         return statistics.median(r[counter] for r in reps[name])
 
     table = []
-    for v in variants:
-        on = med(f"loop/{v}/on", "cycles_per_iter")
+    for v, ref in lines:
+        on = med(f"loop/{ref}/on", "cycles_per_iter")
         for p in PERIODS:
             name = f"loop/{v}/writer:{p}"
             if name not in reps:
                 continue
             cyc = [r["cycles_per_iter"] for r in reps[name]]
-            table.append(dict(variant=v, period=p, on=on, cycles=statistics.median(cyc), lo=min(cyc), hi=max(cyc),
-                              n=len(cyc), retried=med(name, "retried_fraction"),
-                              retries=med(name, "retries_per_read"), max_retries=max(r["max_retries"] for r in reps[name]),
+            retries = "retried_fraction" in reps[name][0]  # an rwlock waits instead: waited_fraction
+            table.append(dict(variant=v if ref == v else f"{v} (/{ref} on)", period=p, on=on,
+                              cycles=statistics.median(cyc), lo=min(cyc), hi=max(cyc), n=len(cyc),
+                              retried=med(name, "retried_fraction" if retries else "waited_fraction"),
+                              retries=med(name, "retries_per_read") if retries else 0.0,
+                              max_retries=max(r["max_retries"] for r in reps[name]) if retries else 0.0,
                               writes=med(name, "writes_per_s"), torn=sum(r["torn_reads"] for r in reps[name])))
 
     with tempfile.TemporaryDirectory() as tmp:
         data = f"{tmp}/sweep.dat"
         with open(data, "w") as f:
-            for v in variants:
+            labels = list(dict.fromkeys(r["variant"] for r in table))
+            for v in labels:
                 f.write(f'"{v}"\n')
                 for row in (r for r in table if r["variant"] == v):
                     x = PERIODS.index(row["period"])
@@ -70,18 +84,18 @@ def main(argv):
 set output '{argv[2]}'
 set title 'cycles per successful read with a set\\_mems\\_allowed() writer on the other CPU'
 set xlabel 'writer period (0: back to back)'
-set ylabel 'ratio to loop/<variant>/on, same run'
+set ylabel 'ratio to loop/<variant>/on (neighbours: loop/{NEIGHBOUR_REFERENCE}/on), same run'
 set logscale y
 set xtics ({xtics})
 set xrange [-0.3:{len(PERIODS) - 0.7}]
 set key left top
 set grid ytics
-plot for [i=0:{len(variants) - 1}] '{data}' index i using 1:2:3:4 with yerrorlines title columnheader(1)
+plot for [i=0:{len(labels) - 1}] '{data}' index i using 1:2:3:4 with yerrorlines title columnheader(1)
 """
         subprocess.run(["gnuplot"], input=script, text=True, check=True)
 
     print("| variant | writer period | cycles/read (median) | ratio to on | spread (min..max)/on | reps | "
-          "retried fraction | retries/read | max retries | writes/s | torn (validated) |")
+          "retried (rwlock: waited) fraction | retries/read | max retries | writes/s | torn (validated) |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in table:
         print(f'| {r["variant"]} | {r["period"]} | {r["cycles"]:.1f} | {r["cycles"] / r["on"]:.1f} | '
