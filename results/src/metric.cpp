@@ -49,8 +49,7 @@ struct FamilyRule {
   const char* missing = "";  // why, when the current run lacks the counter
 };
 constexpr FamilyRule kFamilyRules[] = {
-    {Family::loop_steady, "loop off/on", "cycles_per_iter", true, Statistic::fastest,
-     "loop off/on: cycles",
+    {Family::loop_steady, "loop off/on", "cycles_per_iter", true, Statistic::fastest, "loop off/on: cycles",
      "no cycles_per_iter counter: shown, not gated (wall time never gates a loop)"},
     {Family::loop_flipping, "loop flipping", kReferenceCounter, true, Statistic::median,
      "cost in units of the run's own sync round trip", "no reference: shown, not gated"},
