@@ -73,6 +73,8 @@ const FamilyRule& rule_of(Family f) {
 
 const char* to_string(Family f) { return rule_of(f).name; }
 
+Statistic statistic_of(const std::string& benchmark) { return rule_of(family_of(benchmark)).statistic; }
+
 const char* to_string(Statistic s) { return s == Statistic::fastest ? "fastest" : "median"; }
 
 double run_value(Statistic s, const std::vector<double>& repetitions) {

@@ -17,8 +17,7 @@ MetricChoice choose_metric(const ResultDocument& current, const std::string& ben
   if (o.metric.empty()) return default_metric(current, benchmark);
   if (family_of(benchmark) == Family::sync)
     return {o.metric, false, "environment: shown, gated only in A/B (pokebench ab)"};
-  if (family_of(benchmark) == Family::loop_steady) return {o.metric, true, "--metric " + o.metric, Statistic::fastest};
-  return {o.metric, true, "--metric " + o.metric};
+  return {o.metric, true, "--metric " + o.metric, statistic_of(benchmark)};
 }
 
 TimingRow compare_timing_files(const std::string& name, const ResultDocument& baseline, const ResultDocument& current,

@@ -28,7 +28,7 @@ std::vector<TrendSeries> trends(const std::vector<HistoryRun>& runs, const std::
   for (const std::string& name : names) {
     TrendSeries series;
     series.benchmark = name;
-    Statistic statistic = family_of(name) == Family::loop_steady ? Statistic::fastest : Statistic::median;
+    Statistic statistic = statistic_of(name);
     if (!metric_override.empty()) {
       series.metric = metric_override;
     } else {

@@ -39,6 +39,9 @@ struct MetricChoice {
   Statistic statistic = Statistic::median;
 };
 
+// How the family of `benchmark` summarises a run's repetitions (whatever the metric).
+Statistic statistic_of(const std::string& benchmark);
+
 // One run's value of a row: the median or the fastest of its repetitions (NaN when empty).
 double run_value(Statistic s, const std::vector<double>& repetitions);
 
