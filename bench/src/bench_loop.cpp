@@ -25,11 +25,46 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include <x86intrin.h>
 
 namespace pokebench::bench::detail {
 namespace {
 
 constexpr std::uint64_t kBatch = 1024;
+
+#ifndef POKEBENCH_AB_TEST_SLOWDOWN
+#define POKEBENCH_AB_TEST_SLOWDOWN 0
+#endif
+// Only for measuring `pokebench ab` (bench/README.md, "How sensitive is
+// pokebench ab"): with -DPOKEBENCH_AB_TEST_SLOWDOWN=N (per mille), every
+// batch of loop/cookie/off and /on is stretched by a spin on the TSC to
+// (1000 + N) / 1000 of its own time, inside the measured lap. The loop's
+// code is untouched: extra instructions in it moved the row by 2-8% from one
+// build to the next, depending on where the loop landed. In every real build
+// N is 0 and this compiles to nothing.
+class TestSlowdown {
+ public:
+  explicit TestSlowdown(const LoopVariant& v, int mode) : on_(std::string_view(v.name) == "cookie" && mode != 2) {}
+  void begin() noexcept {
+    if constexpr (kPerMille != 0)
+      if (on_) t0_ = __rdtsc();
+  }
+  void end() noexcept {
+    if constexpr (kPerMille != 0)
+      if (on_) {
+        const std::uint64_t until = t0_ + (__rdtsc() - t0_) * (1000 + kPerMille) / 1000;
+        while (__rdtsc() < until) {
+        }
+      }
+  }
+
+ private:
+  static constexpr std::uint64_t kPerMille = POKEBENCH_AB_TEST_SLOWDOWN;
+  bool on_;
+  std::uint64_t t0_ = 0;
+};
 
 void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1 on, 2 flipping */) {
   namespace pp = pokebench::patcher;
@@ -65,9 +100,12 @@ void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1
       toggler->wait_running();
     }
     BatchCounters c;
+    TestSlowdown slowdown(*v, mode);
     c.start();
     while (state.KeepRunningBatch(kBatch)) {
+      slowdown.begin();
       v->run(kBatch);
+      slowdown.end();
       c.lap(kBatch);
     }
     c.stop();

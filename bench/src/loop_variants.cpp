@@ -11,7 +11,6 @@
 
 #include <array>
 #include <atomic>
-#include <string_view>
 
 namespace pokebench::bench {
 namespace {
@@ -38,22 +37,6 @@ using Keys = cs::CpusetKeys<Tag>;
 std::atomic<std::uint64_t> g_nodes[2] = {{0x3}, {0x3}};
 harness::seqcount_t g_seq;
 
-#ifdef POKEBENCH_AB_TEST_SLOWDOWN
-// Only for measuring `pokebench ab` (bench/README.md, "How sensitive is
-// pokebench ab"): a chain of 16 dependent adds every
-// POKEBENCH_AB_TEST_SLOWDOWN-th pass (a power of two) of loop/cookie/*.
-// bench/CMakeLists.txt sets it only on request; without it this code does
-// not exist.
-template <class S>
-[[gnu::always_inline]] inline void ab_test_extra_work(std::uint64_t i, std::uint64_t& acc) {
-  static_assert((POKEBENCH_AB_TEST_SLOWDOWN & (POKEBENCH_AB_TEST_SLOWDOWN - 1)) == 0, "a power of two");
-  if constexpr (std::string_view(S::name) == "cookie") {
-    if ((i & (POKEBENCH_AB_TEST_SLOWDOWN - 1)) == 0)
-      for (int k = 0; k < 16; ++k) asm volatile("add $1, %0" : "+r"(acc));
-  }
-}
-#endif
-
 template <class S>
 [[gnu::noinline]] void run(std::uint64_t n) {
   cs::NoProbe probe;
@@ -62,9 +45,6 @@ template <class S>
     cs::mems_allowed_loop<S>(&g_seq, probe, [&acc] {
       acc += g_nodes[0].load(std::memory_order_relaxed) & g_nodes[1].load(std::memory_order_relaxed);
     });
-#ifdef POKEBENCH_AB_TEST_SLOWDOWN
-    ab_test_extra_work<S>(i, acc);
-#endif
   }
   // Keeps the body's arithmetic: acc must exist in a register.
   asm volatile("" ::"r"(acc));

@@ -29,6 +29,21 @@ TEST(AbMetric, EachFamilyIsJudgedOnItsOwnMetric) {
   EXPECT_EQ(pr::ab_metric("sync/ipi"), "real_time");
 }
 
+// A process's repetitions are summarised as the nightly gate summarises a
+// run's: a loop off/on row by its fastest repetition, other rows by the median.
+TEST(AbProcessSample, LoopRowsTakeTheFastestRepetitionOthersTheMedian) {
+  pr::ResultDocument doc;
+  for (const double cycles : {12.0, 10.0, 19.0}) {
+    doc.samples.push_back({"loop/x/off", 0, 1024, cycles * 10, cycles * 10, {{"cycles_per_iter", cycles}}});
+    doc.samples.push_back({"patch/y/sites:4", 0, 1, cycles * 100, cycles * 100, {{"ref_units", cycles}}});
+  }
+  const pr::ProcessSample p = pr::to_process_sample(doc);
+  EXPECT_EQ(p.rows.at("loop/x/off").at("cycles_per_iter"), 10.0);
+  EXPECT_EQ(p.rows.at("loop/x/off").at("real_time"), 100.0);
+  EXPECT_EQ(p.rows.at("patch/y/sites:4").at("ref_units"), 12.0);
+  EXPECT_EQ(p.rows.at("patch/y/sites:4").at("real_time"), 1200.0);
+}
+
 TEST(HodgesLehmann, TenAndTenAtFivePercentUseTheTwentyFourthDifference) {
   // Critical U for m = n = 10, two-sided 0.05, is 23 (tables of the
   // Mann-Whitney U): the interval is [D(24), D(77)] of the 100 differences.

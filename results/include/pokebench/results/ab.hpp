@@ -1,9 +1,10 @@
 // A/B of two builds on one machine at one time (`pokebench ab`): each
-// separately started process is one sample per benchmark (the median of its
-// repetitions); per benchmark, the ratio B/A of the family's metric is
-// estimated on those process samples with a distribution-free confidence
-// interval (Hodges-Lehmann on the logarithms, hodges_lehmann.hpp), and the
-// structural counters are compared exactly.
+// separately started process is one sample per benchmark (its repetitions
+// summarised as the nightly gate does: statistic_of in metric.hpp); per
+// benchmark, the ratio B/A of the family's metric is estimated on those
+// process samples with a distribution-free confidence interval
+// (Hodges-Lehmann on the logarithms, hodges_lehmann.hpp), and the structural
+// counters are compared exactly.
 #pragma once
 
 #include <pokebench/results/document.hpp>
@@ -18,7 +19,8 @@
 
 namespace pokebench::results {
 
-// One process: benchmark name -> field -> median over its repetitions.
+// One process: benchmark name -> field -> its repetitions summarised by the
+// row's family (the fastest for loop off/on rows, else the median).
 // Fields are real_time and cpu_time (nanoseconds) and every user counter.
 struct ProcessSample {
   std::string origin;  // where it came from, for messages
