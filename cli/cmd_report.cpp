@@ -28,6 +28,7 @@ struct ReportCmdOptions {
   std::string result;
   std::string out;
   std::string host;
+  std::vector<std::string> hosts;
   int last = 30;
   pr::ReportOptions report;
 };
@@ -48,9 +49,22 @@ int run_report(const ReportCmdOptions& o) {
     for (const std::string& w : run->warnings) warning("{}", w);
   }
 
+  if (!o.hosts.empty() && !use_history) {
+    error("report --hosts needs a history (--history FILE|URL) to take the hosts' runs from");
+    return 2;
+  }
   std::vector<pr::HistoryRun> trend;
+  std::vector<pr::HostHistory> hosts;
   if (use_history) {
     const pr::History history(o.history, pr::History::Mode::read_only);
+    for (const std::string& name : o.hosts) {
+      pr::HistorySelector sel;
+      sel.last = o.last;
+      sel.host = name;
+      pr::HostHistory& h = hosts.emplace_back(pr::HostHistory{name, {}});
+      for (std::int64_t id : history.select(sel, "")) h.runs.push_back({id, history.load(id)});
+      if (h.runs.empty()) warning("history '{}' holds no run of host '{}'", history.path(), name);
+    }
     const std::string host = !o.host.empty() ? o.host : run ? run->context.host : "";
     pr::HistorySelector sel;
     sel.last = o.last;
@@ -70,7 +84,9 @@ int run_report(const ReportCmdOptions& o) {
   std::vector<const pr::ResultDocument*> docs{&*run};
   for (const auto& h : trend) docs.push_back(&h.doc);
   pr::validate_metric(o.report.gate.metric, pr::known_metrics(docs));
-  const std::string html = pr::render_report(*run, trend, o.report);
+  for (pr::HostHistory& h : hosts)  // the reported run, if not stored yet, ends its own host's trend
+    if (h.host == run->context.host && !trend.empty() && trend.back().id == 0) h.runs.push_back(trend.back());
+  const std::string html = pr::render_report(*run, trend, o.report, hosts);
   pokebench::support::write_file_atomically(o.out, html);
   fmt::print("wrote {} ({} KiB; run from {}, {} run(s) in the trend)\n", o.out, html.size() / 1024, run->origin,
              trend.size());
@@ -99,6 +115,9 @@ void add_report(CLI::App& app) {
   cmd->add_option("--out", o->out, "HTML file to write (atomically)")->required();
   cmd->add_option("--host", o->host,
                   "Trend over runs of this host (default: the reported run's host; '*' for every host)");
+  cmd->add_option("--hosts", o->hosts,
+                  "Trends of these hosts side by side, each over its own last runs (comma-separated: --hosts a,b)")
+      ->delimiter(',');
   cmd->add_option("--last", o->last, "Number of history runs in the trend")
       ->check(CLI::Range(2, 10000))
       ->capture_default_str();

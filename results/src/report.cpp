@@ -35,8 +35,9 @@ Spread spread(const std::vector<double>& v) {
 
 class Page {
  public:
-  Page(const ResultDocument& run, const std::vector<HistoryRun>& history, const ReportOptions& o)
-      : run_(run), history_(history), o_(o), gnuplot_(o.gnuplot) {}
+  Page(const ResultDocument& run, const std::vector<HistoryRun>& history, const ReportOptions& o,
+       const std::vector<HostHistory>& hosts)
+      : run_(run), history_(history), hosts_(hosts), o_(o), gnuplot_(o.gnuplot) {}
 
   std::string render() {
     html_ += "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n";
@@ -54,6 +55,7 @@ td.expected { background: #fde9c4; } td.unknown { background: #e4e4e4; }
 .banner.good { background: #e3f4e3; } .banner.bad { background: #f8c9c9; }
 figure { margin: 1em 0; } figcaption { font-size: .9em; color: #555; }
 .note { color: #555; font-style: italic; }
+.hosts { display: flex; flex-wrap: wrap; gap: 1em; } .host { flex: 1 1 500px; min-width: 0; }
 </style>
 </head>
 <body>
@@ -337,6 +339,7 @@ plot $bars using 2:3:4:xtic(1) title 'off' lc rgb '#4c72b0', \
   }
 
   void trend_section() {
+    if (!hosts_.empty()) return host_trend_section();
     html_ += "<h2>Trends over the history</h2>\n";
     if (history_.size() < 2) {
       note(history_.empty() ? "No history given (pass --history DB with stored runs)."
@@ -346,8 +349,23 @@ plot $bars using 2:3:4:xtic(1) title 'off' lc rgb '#4c72b0', \
     html_ += render_trend(history_, o_, gnuplot_);
   }
 
+  void host_trend_section() {
+    html_ += "<h2>Trends over the history, host by host</h2>\n<div class='hosts'>\n";
+    for (std::size_t i = 0; i < hosts_.size(); ++i) {
+      const HostHistory& h = hosts_[i];
+      html_ += fmt::format("<div class='host' id='host-{}'>\n<h3>{}</h3>\n", i, escape(h.host));
+      if (h.runs.size() < 2)
+        note(h.runs.empty() ? "No stored run of this host." : "Only one run of this host: a trend needs two.");
+      else
+        html_ += render_trend(h.runs, o_, gnuplot_, fmt::format("plot-trends-{}", i), 520);
+      html_ += "</div>\n";
+    }
+    html_ += "</div>\n";
+  }
+
   const ResultDocument& run_;
   const std::vector<HistoryRun>& history_;
+  const std::vector<HostHistory>& hosts_;
   const ReportOptions& o_;
   Gnuplot gnuplot_;
   std::string html_;
@@ -356,8 +374,8 @@ plot $bars using 2:3:4:xtic(1) title 'off' lc rgb '#4c72b0', \
 }  // namespace
 
 std::string render_report(const ResultDocument& run, const std::vector<HistoryRun>& history,
-                          const ReportOptions& options) {
-  return Page(run, history, options).render();
+                          const ReportOptions& options, const std::vector<HostHistory>& hosts) {
+  return Page(run, history, options, hosts).render();
 }
 
 }  // namespace pokebench::results

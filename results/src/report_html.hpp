@@ -87,7 +87,9 @@ inline std::string prefix_ids(std::string svg, const std::string& prefix) {
 }
 
 // The trend section: per-run medians of the gated benchmarks matching the
-// trend pattern, change points marked (change_points.hpp).
-std::string render_trend(const std::vector<HistoryRun>& history, const ReportOptions& o, const Gnuplot& gnuplot);
+// trend pattern, change points marked (change_points.hpp). `id` names the
+// figure (and its change-point list); `width` is the plot's, in pixels.
+std::string render_trend(const std::vector<HistoryRun>& history, const ReportOptions& o, const Gnuplot& gnuplot,
+                         const std::string& id = "plot-trends", int width = 1060);
 
 }  // namespace pokebench::results::detail

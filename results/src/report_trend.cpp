@@ -9,7 +9,8 @@
 
 namespace pokebench::results::detail {
 
-std::string render_trend(const std::vector<HistoryRun>& history, const ReportOptions& o, const Gnuplot& gnuplot) {
+std::string render_trend(const std::vector<HistoryRun>& history, const ReportOptions& o, const Gnuplot& gnuplot,
+                         const std::string& id, int width) {
   const std::vector<TrendSeries> series = trends(history, o.trend_regex, o.gate.metric, o.change_points);
   if (series.empty())
     return "<p class='note'>" +
@@ -54,10 +55,9 @@ std::string render_trend(const std::vector<HistoryRun>& history, const ReportOpt
       "set logscale y\nset grid\nset key outside right top\nset xlabel "
       "'run (commit)'\nset ylabel {}\nset xrange [-0.5:{}]\n{}{}\n",
       gp_title("median per run (each row's gated metric)"), static_cast<double>(history.size()) - 0.5, xtics, plot);
-  const std::string id = "plot-trends";
   std::string html = fmt::format(
       "<figure id='{}'>\n{}\n<figcaption>{}</figcaption>\n</figure>\n", id,
-      prefix_ids(gnuplot.render_svg(script, data, 1060, 460), id + "-"),
+      prefix_ids(gnuplot.render_svg(script, data, width, 460), id + "-"),
       escape(fmt::format("Per-run median of the gated benchmarks matching {} over the last {} runs, one line each, "
                          "on each row's gated metric; red circles mark change points (E-Divisive means, permutation "
                          "test at p < {}, steps of at least {}%).",
@@ -65,7 +65,7 @@ std::string render_trend(const std::vector<HistoryRun>& history, const ReportOpt
   if (listed.empty()) {
     html += "<p class='note'>No change point in these runs.</p>\n";
   } else {
-    html += "<ul id='trend-change-points'>";
+    html += fmt::format("<ul id='{}'>", id == "plot-trends" ? "trend-change-points" : id + "-change-points");
     for (const std::string& l : listed) html += "<li>" + escape(l) + "</li>";
     html += "</ul>\n";
   }

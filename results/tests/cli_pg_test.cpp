@@ -93,6 +93,35 @@ TEST_F(CliPostgres, AnUnreachableServerKeepsTheRunLocallyAndPushStoresItOnce) {
   EXPECT_EQ(testing::pg_exec(url_, "SELECT count(*) FROM runs"), "2");
 }
 
+// Selectors are per host in a shared history, and the report shows hosts side by side.
+TEST_F(CliPostgres, SelectorsArePerHostAndTheReportShowsHostsSideBySide) {
+  ASSERT_EQ(pokebench("results bundle --benchmarks " + g("baseline.json") + " --context host=other --out other.json")
+                .exit_code,
+            0);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(pokebench("results add" + h() + " " + g("baseline.json")).exit_code, 0);
+    ASSERT_EQ(pokebench("results add" + h() + " other.json").exit_code, 0);
+  }
+  // Runs 1, 3, 5 are golden-host's, 2, 4, 6 other's.
+  Outcome r = pokebench("regress --baseline history:last=2 --current other.json" + h());
+  EXPECT_NE(r.out.find("runs 4,6"), std::string::npos) << r.out << r.err;
+  r = pokebench("regress --baseline history:last=2 --current " + g("baseline.json") + h());
+  EXPECT_NE(r.out.find("runs 3,5"), std::string::npos) << r.out << r.err;
+
+  if (std::system("command -v gnuplot >/dev/null") != 0)
+    GTEST_SKIP() << "gnuplot missing (apt-get install gnuplot-nox)";
+  r = pokebench("report --out r.html --hosts golden-host,other" + h());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string html = testing::slurp((dir_ / "r.html").string());
+  EXPECT_NE(html.find("<h3>golden-host</h3>"), std::string::npos);
+  EXPECT_NE(html.find("<h3>other</h3>"), std::string::npos);
+  EXPECT_NE(html.find("id='plot-trends-0'"), std::string::npos);
+  EXPECT_NE(html.find("id='plot-trends-1'"), std::string::npos);
+  r = pokebench("report --out r.html --hosts golden-host,nobody-here" + h());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("holds no run of host 'nobody-here'"), std::string::npos) << r.err;
+}
+
 TEST_F(CliPostgres, RefusalsExitTwoNamingTheUrlWithoutItsPassword) {
   const std::string wrong = server_->password_url.substr(0, server_->password_url.find(':', 13) + 1) + "wrong-one" +
                             server_->password_url.substr(server_->password_url.find('@'));

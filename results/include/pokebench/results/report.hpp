@@ -17,6 +17,12 @@ struct HistoryRun {
   ResultDocument doc;
 };
 
+// One host's stored runs, oldest first, for trends side by side (report --hosts).
+struct HostHistory {
+  std::string host;
+  std::vector<HistoryRun> runs;
+};
+
 struct ReportOptions {
   std::string gnuplot = "gnuplot";
   // Benchmarks drawn in the trend plot, one line each, on their family's metric (gate.metric overrides).
@@ -28,8 +34,9 @@ struct ReportOptions {
 
 // `run` is the run at the top of the page; `history` (oldest first, may be
 // empty; when not, its last entry is `run`) feeds the gate and the trend plot. Throws EnvironmentError when gnuplot is
-// missing or fails.
+// missing or fails. `hosts` not empty: the trend section shows each of them
+// side by side instead of `history` alone.
 std::string render_report(const ResultDocument& run, const std::vector<HistoryRun>& history,
-                          const ReportOptions& options);
+                          const ReportOptions& options, const std::vector<HostHistory>& hosts = {});
 
 }  // namespace pokebench::results
