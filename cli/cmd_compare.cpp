@@ -109,7 +109,9 @@ int run_compare(CompareCli& c) {
     error("{}: nothing written{}", report.no_verdict, c.out.empty() ? "" : ", " + c.out + " untouched");
     return 2;
   }
-  if (!c.no_model && report.scenario == "slub") {
+  if (!c.no_model && c.no_correctness)
+    report.notes.push_back("model column left out: --no-correctness leaves no stress counts to check it against");
+  if (!c.no_model && !c.no_correctness && report.scenario == "slub") {
     o.progress(fmt::format("model: exploring every configuration up to {} readers and {} site pairs", kModelReaders,
                            kModelSites));
     add_model_verdicts(report);
