@@ -5,6 +5,8 @@
 #include "validators.hpp"
 
 #include <pokebench/bench/compare.hpp>
+#include <pokebench/explore/model.hpp>
+#include <pokebench/explore/search.hpp>
 #include <pokebench/harness/scenario.hpp>
 #include <pokebench/support/output.hpp>
 
@@ -23,7 +25,55 @@ struct CompareCli : ScenarioOptions {
   std::string out;
   bool no_correctness = false;
   bool no_insns = false;
+  bool no_model = false;
 };
+
+namespace ex = pokebench::explore;
+
+// The explorer's bound in compare: every configuration up to these, which
+// finishes in 0.6 to 2.3 s per strategy in a dev build (docs/explore.md).
+constexpr unsigned kModelReaders = 1, kModelSites = 2;
+
+// The explorer's verdict on each modelled strategy over its bounded matrix,
+// and whether this run's stress counts say the same.
+void add_model_verdicts(bench::CompareReport& report) {
+  for (bench::StrategyRow& row : report.strategies) {
+    const ex::StrategyModel* sm = ex::find_strategy(row.name);
+    if (sm == nullptr) {
+      report.notes.push_back(fmt::format("{}: not modelled by pokebench explore", row.name));
+      continue;
+    }
+    ex::ModelConfig base;
+    base.strategy = sm;
+    base.apply = sm->apply;
+    ex::MatrixAxes axes;
+    axes.readers = {};
+    axes.functions = {};
+    for (unsigned r = 1; r <= kModelReaders; ++r) axes.readers.push_back(r);
+    for (unsigned f = 1; f <= kModelSites; ++f) axes.functions.push_back(f);
+    bench::ModelVerdict mv;
+    mv.max_readers = kModelReaders;
+    mv.max_sites = kModelSites;
+    bool hang = false, unsafe = false, incomplete = false;
+    for (const ex::ModelConfig& c : ex::matrix(base, axes)) {
+      const ex::Result r = ex::explore(ex::make_model(c));
+      ++mv.configurations;
+      mv.states += r.states;
+      mv.seconds += r.seconds;
+      hang = hang || r.verdict == ex::Verdict::hang;
+      unsafe = unsafe || r.verdict == ex::Verdict::unsafe;
+      incomplete = incomplete || r.verdict == ex::Verdict::incomplete;
+      mv.failing += r.verdict == ex::Verdict::hang || r.verdict == ex::Verdict::unsafe;
+    }
+    mv.verdict = hang ? "HANG" : unsafe ? "UNSAFE" : incomplete ? "INCOMPLETE" : "OK";
+    mv.agrees = bench::stress_agrees(mv.verdict, row);
+    if (row.enable && row.disable && !mv.agrees)
+      report.notes.push_back(fmt::format("{}: the model says {} but the stress matrix saw {} hang(s), {} torn read(s)",
+                                         row.name, mv.verdict, row.enable->hangs + row.disable->hangs,
+                                         row.enable->torn_reads + row.disable->torn_reads));
+    row.model = mv;
+  }
+}
 
 int run_compare(CompareCli& c) {
   if (c.list) {
@@ -50,7 +100,7 @@ int run_compare(CompareCli& c) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     note("compare [{:5.1f} s] {}", s, line);
   };
-  const bench::CompareReport report = bench::run_compare(o);
+  bench::CompareReport report = bench::run_compare(o);
   if (report.interrupted) {
     error("interrupted in the correctness phase: nothing written{}", c.out.empty() ? "" : ", " + c.out + " untouched");
     return 2;
@@ -58,6 +108,13 @@ int run_compare(CompareCli& c) {
   if (!report.no_verdict.empty()) {
     error("{}: nothing written{}", report.no_verdict, c.out.empty() ? "" : ", " + c.out + " untouched");
     return 2;
+  }
+  if (!c.no_model && c.no_correctness)
+    report.notes.push_back("model column left out: --no-correctness leaves no stress counts to check it against");
+  if (!c.no_model && !c.no_correctness && report.scenario == "slub") {
+    o.progress(fmt::format("model: exploring every configuration up to {} readers and {} site pairs", kModelReaders,
+                           kModelSites));
+    add_model_verdicts(report);
   }
   std::string text;
   if (c.format == "json")
@@ -96,6 +153,9 @@ void add_compare(CLI::App& app) {
       ->check(whole_number(1, 1000));
   cmd->add_flag("--no-correctness", c->no_correctness, "Skip the stress matrix (cost only)");
   cmd->add_flag("--no-insns", c->no_insns, "Skip the callgrind instruction counts");
+  cmd->add_flag("--no-model", c->no_model,
+                "Skip the explorer's column (proved or refuted for every configuration up to 1 reader and 2 site "
+                "pairs, next to the stress counts)");
   cmd->callback([c] { set_action([c] { return run_compare(*c); }); });
 }
 

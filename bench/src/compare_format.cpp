@@ -35,6 +35,23 @@ json cost_json(const StrategyCost& c) {
         {"retries_per_read", opt(c.retries_writer)}}}};
 }
 
+json model_json(const std::optional<ModelVerdict>& m) {
+  if (!m) return nullptr;
+  return {{"verdict", m->verdict},         {"proved", m->proved()},     {"agrees_with_stress", m->agrees},
+          {"max_readers", m->max_readers}, {"max_sites", m->max_sites}, {"configurations", m->configurations},
+          {"failing", m->failing},         {"states", m->states},       {"seconds", m->seconds}};
+}
+
+// "proved up to 2 readers, 2 site pairs", "HANG in 54/96", ...
+std::string model_cell(const std::optional<ModelVerdict>& m) {
+  if (!m) return "-";
+  if (m->proved()) return fmt::format("proved up to {} readers, {} site pairs", m->max_readers, m->max_sites);
+  std::string s = m->verdict == "OK" ? "OK" : m->verdict;
+  if (m->failing) s += fmt::format(" in {}/{}", m->failing, m->configurations);
+  if (!m->agrees) s += " (stress disagrees)";
+  return s;
+}
+
 std::string num(const std::optional<double>& v, int decimals) {
   return v ? fmt::format("{:.{}f}", *v, decimals) : std::string("-");
 }
@@ -63,7 +80,8 @@ const std::vector<std::string> kHeader = {"strategy",
                                           "flip us (64 sites)",
                                           "syncs/flip",
                                           "with writer 10us: cycles/read",
-                                          "retries/read"};
+                                          "retries/read",
+                                          "model (explore)"};
 
 std::vector<std::string> cells(const StrategyRow& r) {
   return {r.name,
@@ -79,7 +97,8 @@ std::vector<std::string> cells(const StrategyRow& r) {
           num(r.cost.flip_us_median, 0),
           num(r.cost.syncs_per_flip, 0),
           num(r.cost.cycles_writer, 2),
-          num(r.cost.retries_writer, 4)};
+          num(r.cost.retries_writer, 4),
+          model_cell(r.model)};
 }
 
 std::string context_line(const CompareContext& c) {
@@ -91,6 +110,16 @@ std::string context_line(const CompareContext& c) {
 }
 
 }  // namespace
+
+bool stress_agrees(const std::string& verdict, const StrategyRow& row) noexcept {
+  if (!row.enable || !row.disable) return false;
+  const std::uint64_t hangs = row.enable->hangs + row.disable->hangs;
+  const std::uint64_t torn = row.enable->torn_reads + row.disable->torn_reads;
+  if (verdict == "OK") return hangs == 0 && torn == 0;
+  if (verdict == "HANG") return hangs > 0;
+  if (verdict == "UNSAFE") return torn > 0;
+  return false;
+}
 
 nlohmann::ordered_json to_json(const CompareReport& r) {
   const auto& c = r.context;
@@ -115,7 +144,8 @@ nlohmann::ordered_json to_json(const CompareReport& r) {
         {{"name", s.name},
          {"is_fix", s.is_fix},
          {"correctness", {{"enable", correctness_json(s.enable)}, {"disable", correctness_json(s.disable)}}},
-         {"cost", cost_json(s.cost)}});
+         {"cost", cost_json(s.cost)},
+         {"model", model_json(s.model)}});
   j["baselines"] = json::array();
   for (const auto& b : r.baselines) j["baselines"].push_back({{"name", b.name}, {"cost", cost_json(b.cost)}});
   j["notes"] = r.notes;

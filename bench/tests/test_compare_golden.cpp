@@ -1,4 +1,4 @@
-// The JSON shape of `pokebench compare` is a contract (schema 2, compare.hpp):
+// The JSON shape of `pokebench compare` is a contract (schema 4, compare.hpp):
 // a canned report must serialise byte for byte as golden/compare.json.
 // Regenerate deliberately with POKEBENCH_UPDATE_GOLDEN=1 after a reviewed
 // schema change (and bump kCompareSchemaVersion if a key moves or goes).
@@ -45,6 +45,10 @@ pb::CompareReport canned() {
     s.cost.syncs_per_flip = i == 1 ? 3.0 : 192.0;
     s.cost.cycles_writer = 250.0;
     s.cost.retries_writer = 0.125;
+    // per-site refuted, cookie proved, ordered OK where the stress counts disagree, the rest unexplored.
+    if (i == 0) s.model = pb::ModelVerdict{"HANG", 2, 2, 96, 24, 5000, 0.5, true};
+    if (i == 2) s.model = pb::ModelVerdict{"OK", 2, 2, 96, 0, 9000, 0.75, false};
+    if (i == 4) s.model = pb::ModelVerdict{"OK", 2, 2, 96, 0, 8000, 0.25, true};
     r.strategies.push_back(s);
   }
   pb::StrategyRow plain;
@@ -79,7 +83,7 @@ TEST(CompareGolden, JsonShapeIsPinned) {
 
 TEST(CompareGolden, IssueKeysArePresent) {
   const auto j = pb::to_json(canned());
-  EXPECT_EQ(j.at("schema_version"), 3);
+  EXPECT_EQ(j.at("schema_version"), 4);
   EXPECT_EQ(j.at("scenario"), "slub");
   for (const char* k :
        {"git_sha", "compiler", "flags", "kernel", "cpu_model", "cpus", "vm", "counters", "tsc_ghz", "date"})
@@ -102,6 +106,11 @@ TEST(CompareGolden, IssueKeysArePresent) {
   EXPECT_EQ(cost.at("with_writer").at("cycles_per_read"), 250.0);
   EXPECT_EQ(cost.at("with_writer").at("retries_per_read"), 0.125);
   EXPECT_TRUE(j.at("baselines").at(0).at("cost").at("cycles_per_iter").at("on").is_null());
+  EXPECT_EQ(s.at("model").at("verdict"), "HANG");
+  EXPECT_EQ(s.at("model").at("proved"), false);
+  EXPECT_EQ(j.at("strategies").at(4).at("model").at("proved"), true);
+  EXPECT_EQ(j.at("strategies").at(2).at("model").at("proved"), false);  // OK, but the stress counts disagree
+  EXPECT_TRUE(j.at("strategies").at(1).at("model").is_null());
 }
 
 TEST(CompareGolden, TextAndMarkdownHaveOneRowPerStrategy) {
@@ -113,4 +122,28 @@ TEST(CompareGolden, TextAndMarkdownHaveOneRowPerStrategy) {
   }
   EXPECT_NE(text.find("7/100"), std::string::npos) << text;  // per-site: hangs/trials enable
   EXPECT_NE(md.find("| strategy | hangs/trials enable |"), std::string::npos) << md;
+  // "proved" only where the model's OK and the stress counts agree.
+  EXPECT_NE(text.find("proved up to 2 readers, 2 site pairs"), std::string::npos) << text;
+  EXPECT_NE(text.find("HANG in 24/96"), std::string::npos) << text;
+  EXPECT_NE(text.find("OK (stress disagrees)"), std::string::npos) << text;
+  std::size_t proved = 0;
+  for (std::size_t at = text.find("proved up to"); at != std::string::npos; at = text.find("proved up to", at + 1))
+    ++proved;
+  EXPECT_EQ(proved, 1u) << text;
+}
+
+TEST(CompareGolden, TheModelAgreesOnlyWithWhatTheStressCountsSay) {
+  pb::StrategyRow row;
+  EXPECT_FALSE(pb::stress_agrees("OK", row));  // no stress counts: nothing checked
+  row.enable = pb::DirectionCorrectness{10, 0, 0, 0, 1};
+  row.disable = pb::DirectionCorrectness{10, 0, 0, 0, 1};
+  EXPECT_TRUE(pb::stress_agrees("OK", row));
+  EXPECT_FALSE(pb::stress_agrees("HANG", row));
+  EXPECT_FALSE(pb::stress_agrees("INCOMPLETE", row));
+  row.disable->hangs = 1;
+  EXPECT_FALSE(pb::stress_agrees("OK", row));
+  EXPECT_TRUE(pb::stress_agrees("HANG", row));
+  EXPECT_FALSE(pb::stress_agrees("UNSAFE", row));
+  row.enable->torn_reads = 2;
+  EXPECT_TRUE(pb::stress_agrees("UNSAFE", row));
 }

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace pokebench::explore {
 namespace {
 
@@ -21,15 +23,23 @@ bool in_subset(const hh::ScenarioConfig& c) { return c.strategy != "batched" || 
 
 TEST(ExploreCrossCheck, ModelAndDeterministicHarnessAgreeOnTheTortureMatrix) {
   std::size_t cells = 0, hangs = 0, oks = 0;
+  std::uint64_t states = 0;
+  double model_s = 0, real_s = 0;
   for (const hh::ScenarioConfig& real : deterministic_cells({}, hh::kTortureTimeoutMs)) {
     if (!in_subset(real)) continue;
     const CellCheck c = check_cell(real, model_of(real));
     EXPECT_TRUE(c.agree) << "DISAGREEMENT\n" << c.both();
     EXPECT_NE(c.model_result.verdict, Verdict::incomplete) << describe(c.model);
     ++cells;
+    states += c.model_result.states;
+    model_s += c.model_result.seconds;
+    real_s += c.real.seconds;
     hangs += c.model_result.verdict == Verdict::hang;
     oks += c.model_result.verdict == Verdict::ok;
   }
+  // The figures docs/explore.md quotes (from a release build).
+  std::printf("crosscheck: %zu cells; model %llu states in %.2f s; deterministic harness %.2f s; ratio %.3f\n", cells,
+              static_cast<unsigned long long>(states), model_s, real_s, real_s > 0 ? model_s / real_s : 0.0);
   EXPECT_EQ(cells, 4u * 24 + 8);
   // Both verdicts occur, so agreement is not agreement on one constant.
   EXPECT_GT(hangs, 0u) << "the known bug must be among the cells";

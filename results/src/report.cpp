@@ -278,18 +278,50 @@ plot $bars using 2:3:4:xtic(1) title 'off' lc rgb '#4c72b0', \
     return std::nullopt;
   }
 
+  // What `pokebench explore` said of a strategy, as compare stored it next to
+  // the stress counts (bench/include/pokebench/bench/compare.hpp, ModelVerdict):
+  // "proved up to R readers, S site pairs" only where compare marked it proved,
+  // which it does only when this run's stress cells agree.
+  std::pair<std::string, std::string> model_cell(const StrategyCorrectness& sc) const {
+    for (const nlohmann::json& s : run_.compare) {
+      const auto name = s.find("name");
+      if (!s.is_object() || name == s.end() || *name != sc.strategy) continue;
+      const auto m = s.find("model");
+      if (m == s.end() || !m->is_object()) break;
+      auto number = [&](const char* key) {
+        const auto v = m->find(key);
+        return v != m->end() && v->is_number_unsigned() ? v->get<std::uint64_t>() : std::uint64_t{0};
+      };
+      const auto verdict = m->find("verdict");
+      const auto proved = m->find("proved");
+      const auto agrees = m->find("agrees_with_stress");
+      if (proved != m->end() && *proved == true)
+        return {"ok",
+                fmt::format("proved up to {} readers, {} site pairs", number("max_readers"), number("max_sites"))};
+      std::string text = verdict != m->end() && verdict->is_string() ? verdict->get<std::string>() : "?";
+      if (number("failing")) text += fmt::format(" in {}/{}", number("failing"), number("configurations"));
+      const bool agreed = agrees != m->end() && *agrees == true;
+      if (!agreed) text += " (stress disagrees)";
+      return {agreed && text.rfind("OK", 0) != 0 ? cell_class(sc.is_fix, true) : "unknown", text};
+    }
+    return {"none", "not explored"};
+  }
+
   void matrix_section() {
     html_ += "<h2>Correctness</h2>\n";
     if (!run_.correctness.empty()) {
       html_ +=
           "<table id='compare-correctness'>\n<tr><th>strategy</th><th>direction</th><th>hangs / trials</th>"
-          "<th>torn reads</th><th>unchecked reads</th><th>max retries</th></tr>\n";
-      for (const StrategyCorrectness& sc : run_.correctness)
+          "<th>torn reads</th><th>unchecked reads</th><th>max retries</th><th>model (explore)</th></tr>\n";
+      for (const StrategyCorrectness& sc : run_.correctness) {
+        const auto [model_class, model_text] = model_cell(sc);
         html_ += fmt::format(
             "<tr><td>{}</td><td>{}</td><td class='num {}'>{} / {}</td><td class='num'>{}</td>"
-            "<td class='num'>{}</td><td class='num'>{}</td></tr>\n",
+            "<td class='num'>{}</td><td class='num'>{}</td><td class='{}'>{}</td></tr>\n",
             escape(sc.strategy), escape(sc.direction), cell_class(sc.is_fix, sc.counts.hangs || sc.counts.torn_reads),
-            sc.counts.hangs, sc.counts.trials, sc.counts.torn_reads, sc.counts.unchecked_reads, sc.counts.max_retries);
+            sc.counts.hangs, sc.counts.trials, sc.counts.torn_reads, sc.counts.unchecked_reads, sc.counts.max_retries,
+            model_class, escape(model_text));
+      }
       html_ += "</table>\n";
     }
     if (run_.matrix.empty()) {

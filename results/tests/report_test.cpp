@@ -6,6 +6,7 @@
 
 #include "golden_path.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -128,6 +129,47 @@ TEST(Report, SaysWhatIsMissingInsteadOfDrawingNothing) {
   EXPECT_NE(html.find("No history given"), std::string::npos);
   EXPECT_NE(html.find("No torture matrix"), std::string::npos);
   expect_plot(html, "plot-strategies");
+}
+
+// compare's "model" (what `pokebench explore` proved) is shown next to the stress
+// counts; "proved" only where compare stored it proved, never inferred here.
+TEST(Report, ShowsTheExplorersWordNextToTheStressCounts) {
+  if (find_program("gnuplot").empty()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
+  const std::string counts = R"("correctness": {"enable": {"trials": 9, "hangs": HANGS, "torn_reads": 0,
+                                  "unchecked_reads": 0, "max_retries": 1}})";
+  auto row = [&](const std::string& name, bool fix, int hangs, const std::string& model) {
+    std::string c = counts;
+    c.replace(c.find("HANGS"), 5, std::to_string(hangs));
+    return fmt::format(R"({{"name": "{}", "is_fix": {}, {}{}}})", name, fix, c, model.empty() ? "" : ", " + model);
+  };
+  const std::string doc =
+      "{\"schema_version\": 2, \"context\": {\"date\": \"2026-12-02\"}, \"benchmarks\": [], \"strategies\": [" +
+      row("per-site", false, 3,
+          R"("model": {"verdict": "HANG", "proved": false, "agrees_with_stress": true,
+                                 "max_readers": 1, "max_sites": 2, "configurations": 48, "failing": 26})") +
+      ", " +
+      row("ordered", true, 0,
+          R"("model": {"verdict": "OK", "proved": true, "agrees_with_stress": true,
+                                 "max_readers": 1, "max_sites": 2, "configurations": 48, "failing": 0})") +
+      ", " +
+      row("cached", true, 2,
+          R"("model": {"verdict": "OK", "proved": false, "agrees_with_stress": false,
+                                 "max_readers": 1, "max_sites": 2, "configurations": 48, "failing": 0})") +
+      ", " + row("cookie", true, 0, "") + "]}";
+  const std::string html = render_report(parse_result_json(doc, "compare.json"), {}, {});
+  const auto table = html.find("<table id='compare-correctness'>");
+  ASSERT_NE(table, std::string::npos);
+  const std::string t = html.substr(table, html.find("</table>", table) - table);
+  auto cell_of = [&](const std::string& strategy) {
+    const auto at = t.find("<td>" + strategy + "</td>");
+    return at == std::string::npos ? std::string() : t.substr(at, t.find("</tr>", at) - at);
+  };
+  EXPECT_NE(cell_of("per-site").find("class='expected'>HANG in 26/48<"), std::string::npos) << t;
+  EXPECT_NE(cell_of("ordered").find("class='ok'>proved up to 1 readers, 2 site pairs<"), std::string::npos) << t;
+  // Negative control: a model OK that this run's stress counts contradict is no proof.
+  EXPECT_EQ(cell_of("cached").find("proved"), std::string::npos) << t;
+  EXPECT_NE(cell_of("cached").find("OK (stress disagrees)"), std::string::npos) << t;
+  EXPECT_NE(cell_of("cookie").find("not explored"), std::string::npos) << t;
 }
 
 TEST(Gnuplot, DataNamesThatArePrefixesOfOthersStayApart) {

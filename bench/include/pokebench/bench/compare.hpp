@@ -7,7 +7,9 @@
 //                callgrind instructions per iteration off/on, and the flip of
 //                a 64-site key in the strategy's apply mode
 //                (patch/<per-site|batched>/procmem/sites:64)
-// JSON (schema_version 1): the keys of to_json below, pinned by
+//   model        what `pokebench explore` proved or refuted for the strategy,
+//                and whether the stress counts agree (filled by the CLI)
+// JSON (schema_version 4): the keys of to_json below, pinned by
 // bench/tests/golden/compare.json; unmeasured values are null.
 #pragma once
 
@@ -23,7 +25,8 @@
 
 namespace pokebench::bench {
 
-inline constexpr int kCompareSchemaVersion = 3;  // 2: "scenario", per-row "is_fix"; 3: cost.with_writer
+// 2: "scenario", per-row "is_fix"; 3: cost.with_writer; 4: per-row "model"
+inline constexpr int kCompareSchemaVersion = 4;
 inline constexpr std::size_t kCompareFlipSites = 64;
 // The "with writer" column: loop/<variant>/writer:10us (a set_mems_allowed()
 // every 10 us on the other CPU, bench/src/bench_writer.cpp).
@@ -65,11 +68,27 @@ struct StrategyCost {
   std::optional<double> cycles_writer, retries_writer;
 };
 
+// The explorer's word on a strategy over its bounded configurations
+// (explore/README.md), next to the stress counts.
+struct ModelVerdict {
+  std::string verdict;  // OK, HANG, UNSAFE or INCOMPLETE over every configuration explored
+  unsigned max_readers = 0, max_sites = 0;
+  std::uint64_t configurations = 0, failing = 0;  // failing: HANG or UNSAFE configurations
+  std::uint64_t states = 0;
+  double seconds = 0;
+  // The stress cells of this run say the same: a proof has no hang and no
+  // torn read among them, a refutation at least one.
+  bool agrees = false;
+  // "proved for configurations up to N": OK and agreeing; nothing else is.
+  bool proved() const noexcept { return verdict == "OK" && agrees; }
+};
+
 struct StrategyRow {
   std::string name;
   bool is_fix = false;  // the scenario's word: must never hang nor tear (baselines: false)
   std::optional<DirectionCorrectness> enable, disable;  // nullopt: not run (baselines)
   StrategyCost cost;
+  std::optional<ModelVerdict> model;  // nullopt: not explored (baselines, other scenarios)
 };
 
 struct CompareReport {
@@ -83,6 +102,11 @@ struct CompareReport {
   // limit, or too little time); empty when it did. Nothing after it ran.
   std::string no_verdict;
 };
+
+// Whether a model verdict (OK, HANG, UNSAFE, INCOMPLETE) says what a row's
+// stress counts say: both directions ran, and OK saw no hang and no torn
+// read, HANG a hang, UNSAFE a torn read. INCOMPLETE agrees with nothing.
+bool stress_agrees(const std::string& verdict, const StrategyRow& row) noexcept;
 
 // Keys in this order: schema_version, context, strategies, baselines, notes.
 nlohmann::ordered_json to_json(const CompareReport&);
