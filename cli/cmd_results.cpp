@@ -112,10 +112,9 @@ std::string correctness_summary(const pr::RunSummary& r) {
 
 int run_list(const ResultsOptions& o) {
   pr::History history(o.history, pr::History::Mode::read_only);
-  std::vector<pr::RunSummary> runs =
-      history.list(o.list_host.empty() ? std::nullopt : std::optional<std::string>(o.list_host));
-  if (o.list_last > 0 && runs.size() > static_cast<std::size_t>(o.list_last))
-    runs.erase(runs.begin(), runs.end() - o.list_last);
+  const std::vector<pr::RunSummary> runs =
+      history.list(o.list_host.empty() ? std::nullopt : std::optional<std::string>(o.list_host),
+                   o.list_last > 0 ? std::optional<std::int64_t>(o.list_last) : std::nullopt);
   if (o.format == "json") {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : runs)

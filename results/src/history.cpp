@@ -112,17 +112,30 @@ std::int64_t History::add_locked(const ResultDocument& doc, const std::string& s
 
 namespace {
 
+// One pass over each table, grouped by run: linear in the rows of the runs
+// summarised (a correlated subquery per run and table visited the whole
+// matrix and correctness tables once per run, quadratic in the history).
 constexpr const char* kSummarySelect = R"sql(
 SELECT r.id, r.added_at, r.date, r.git_sha, r.host, r.source,
-  (SELECT count(DISTINCT benchmark) FROM samples s WHERE s.run_id = r.id),
-  (SELECT count(*) FROM samples s WHERE s.run_id = r.id),
-  (SELECT coalesce(sum(hangs + torn_reads), 0) FROM correctness c WHERE c.run_id = r.id AND c.is_fix = 1) +
-  (SELECT coalesce(sum(hangs + torn_reads), 0) FROM matrix m WHERE m.run_id = r.id AND m.expected_ok = 1),
-  (SELECT coalesce(sum(hangs), 0) FROM correctness c WHERE c.run_id = r.id AND c.strategy = 'per-site') +
-  (SELECT coalesce(sum(hangs), 0) FROM matrix m WHERE m.run_id = r.id AND m.strategy = 'per-site'),
-  (SELECT coalesce(sum(trials), 0) FROM correctness c WHERE c.run_id = r.id AND c.strategy = 'per-site') +
-  (SELECT coalesce(sum(trials), 0) FROM matrix m WHERE m.run_id = r.id AND m.strategy = 'per-site')
+  coalesce(s.benchmarks, 0), coalesce(s.samples, 0),
+  coalesce(c.fix_bad, 0) + coalesce(m.fix_bad, 0),
+  coalesce(c.bug_hangs, 0) + coalesce(m.bug_hangs, 0),
+  coalesce(c.bug_trials, 0) + coalesce(m.bug_trials, 0)
 FROM runs r
+LEFT JOIN (SELECT run_id, count(DISTINCT benchmark) AS benchmarks, count(*) AS samples
+  FROM samples WHERE run_id IN ({runs}) GROUP BY run_id) s ON s.run_id = r.id
+LEFT JOIN (SELECT run_id,
+    sum(CASE WHEN is_fix = 1 THEN hangs + torn_reads ELSE 0 END) AS fix_bad,
+    sum(CASE WHEN strategy = 'per-site' THEN hangs ELSE 0 END) AS bug_hangs,
+    sum(CASE WHEN strategy = 'per-site' THEN trials ELSE 0 END) AS bug_trials
+  FROM correctness WHERE run_id IN ({runs}) GROUP BY run_id) c ON c.run_id = r.id
+LEFT JOIN (SELECT run_id,
+    sum(CASE WHEN expected_ok = 1 THEN hangs + torn_reads ELSE 0 END) AS fix_bad,
+    sum(CASE WHEN strategy = 'per-site' THEN hangs ELSE 0 END) AS bug_hangs,
+    sum(CASE WHEN strategy = 'per-site' THEN trials ELSE 0 END) AS bug_trials
+  FROM matrix WHERE run_id IN ({runs}) GROUP BY run_id) m ON m.run_id = r.id
+WHERE r.id IN ({runs})
+ORDER BY r.id
 )sql";
 
 RunSummary read_summary(const Row& st) {
@@ -192,11 +205,23 @@ ResultDocument load_run(detail::Database& db, std::int64_t run) {
 
 }  // namespace
 
-std::vector<RunSummary> History::list(const std::optional<std::string>& host) const {
-  const std::string sql = std::string(kSummarySelect) + (host ? " WHERE r.host = ?1" : "") + " ORDER BY r.id";
+std::string detail::run_summary_query(const std::string& runs) {
+  return fmt::format(fmt::runtime(kSummarySelect), fmt::arg("runs", runs));
+}
+
+std::vector<RunSummary> History::list(const std::optional<std::string>& host, std::optional<std::int64_t> last) const {
+  std::vector<Value> params;
+  std::string runs = "SELECT id FROM runs";
+  if (host) {
+    params.emplace_back(*host);
+    runs += " WHERE host = ?1";
+  }
+  if (last) {
+    params.emplace_back(*last);
+    runs += fmt::format(" ORDER BY id DESC LIMIT ?{}", params.size());
+  }
   std::vector<RunSummary> out;
-  for (const Row& row : db_->query(sql, host ? std::vector<Value>{*host} : std::vector<Value>{}))
-    out.push_back(read_summary(row));
+  for (const Row& row : db_->query(detail::run_summary_query(runs), params)) out.push_back(read_summary(row));
   return out;
 }
 
@@ -210,7 +235,7 @@ void History::remove(const std::vector<std::int64_t>& runs) {
 }
 
 std::optional<RunSummary> History::summary(std::int64_t run) const {
-  const auto rows = db_->query(std::string(kSummarySelect) + " WHERE r.id = ?1", {run});
+  const auto rows = db_->query(detail::run_summary_query("SELECT id FROM runs WHERE id = ?1"), {run});
   if (rows.empty()) return std::nullopt;
   return read_summary(rows[0]);
 }

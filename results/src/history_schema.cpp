@@ -1,4 +1,4 @@
-// The history schema (version 3), created and upgraded the same way on SQLite
+// The history schema (version 4), created and upgraded the same way on SQLite
 // and PostgreSQL: the version lives in the history_meta table on both, with
 // the name of the application that owns the database.
 #include "history_schema.hpp"
@@ -96,7 +96,7 @@ namespace {
 // the document's order (PostgreSQL has no rowid); content_id is content_id().
 constexpr const char* kSchema = R"sql(
 CREATE TABLE history_meta(application TEXT NOT NULL, schema_version {int} NOT NULL);
-INSERT INTO history_meta VALUES('pokebench', 3);
+INSERT INTO history_meta VALUES('pokebench', {version});
 CREATE TABLE runs(
   id {id},
   added_at TEXT NOT NULL, date TEXT NOT NULL, git_sha TEXT NOT NULL, host TEXT NOT NULL,
@@ -117,11 +117,13 @@ CREATE TABLE correctness(
   strategy TEXT NOT NULL, direction TEXT NOT NULL, trials {int} NOT NULL, hangs {int} NOT NULL,
   torn_reads {int} NOT NULL, unchecked_reads {int} NOT NULL, max_retries {int} NOT NULL,
   is_fix {int}, seq {int} NOT NULL DEFAULT 0);
+CREATE INDEX correctness_by_run ON correctness(run_id, seq);
 CREATE TABLE matrix(
   run_id {int} NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   strategy TEXT NOT NULL, direction TEXT NOT NULL, "order" TEXT NOT NULL, int3 TEXT NOT NULL,
   verdict TEXT NOT NULL, trials {int} NOT NULL, hangs {int} NOT NULL, torn_reads {int} NOT NULL,
   expected_ok {int}, seq {int} NOT NULL DEFAULT 0);
+CREATE INDEX matrix_by_run ON matrix(run_id, seq);
 CREATE TABLE insns(
   run_id {int} NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   benchmark TEXT NOT NULL, insns_per_iter {real} NOT NULL, seq {int} NOT NULL DEFAULT 0,
@@ -155,6 +157,14 @@ UPDATE matrix SET seq = rowid;
 ALTER TABLE insns ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 UPDATE insns SET seq = rowid;
 )sql";
+// 3 -> 4 (both backends): a run's correctness rows and matrix cells found by
+// its id. Without them loading one run, and deleting one (the cascade), read
+// the whole table.
+constexpr const char* kMigrate3To4 = R"sql(
+CREATE INDEX correctness_by_run ON correctness(run_id, seq);
+CREATE INDEX matrix_by_run ON matrix(run_id, seq);
+UPDATE history_meta SET schema_version = 4;
+)sql";
 
 std::int64_t table_count(Database& db) { return db.query(dialect(db.backend()).table_count).at(0).integer(0); }
 
@@ -183,7 +193,7 @@ void stamp(Database& db) {
 void create_schema_locked(Database& db) {
   const Dialect& d = dialect(db.backend());
   db.exec_script(fmt::format(fmt::runtime(kSchema), fmt::arg("id", d.id_column), fmt::arg("int", d.integer),
-                             fmt::arg("real", d.real)));
+                             fmt::arg("real", d.real), fmt::arg("version", kHistorySchemaVersion)));
   stamp(db);
 }
 
@@ -192,9 +202,12 @@ void migrate(Database& db, const std::function<std::string(Database&, std::int64
   const int version = stored_version(db);  // again, under the lock: another runner may have upgraded it
   if (version >= kHistorySchemaVersion) return;
   if (version <= 1) db.exec_script(kMigrate1To2);
-  db.exec_script(kMigrate2To3);
-  for (const Row& r : db.query("SELECT id FROM runs"))
-    db.query("UPDATE runs SET content_id = ?1 WHERE id = ?2", {content_of(db, r.integer(0)), r.integer(0)});
+  if (version <= 2) {
+    db.exec_script(kMigrate2To3);
+    for (const Row& r : db.query("SELECT id FROM runs"))
+      db.query("UPDATE runs SET content_id = ?1 WHERE id = ?2", {content_of(db, r.integer(0)), r.integer(0)});
+  }
+  db.exec_script(kMigrate3To4);
   stamp(db);
   tx.commit();
 }
@@ -232,9 +245,9 @@ std::unique_ptr<Database> open_history(const std::string& location, bool create,
         "'{}' has history schema version {}; this pokebench reads version {} (use the newer pokebench that wrote it)",
         db->name(), version, kHistorySchemaVersion));
   if (version < kHistorySchemaVersion) {
-    // A read-only open upgrades the file too: one transaction, so a failure
-    // leaves the old version.
-    if (!create) db = open_sqlite(location, false);
+    // A read-only open upgrades the history too (an SQLite file is opened
+    // writable for it): one transaction, so a failure leaves the old version.
+    if (!create && !remote) db = open_sqlite(location, false);
     try {
       migrate(*db, content_of);
     } catch (const EnvironmentError& e) {

@@ -10,7 +10,13 @@
 
 namespace pokebench::results::detail {
 
-inline constexpr int kHistorySchemaVersion = 3;
+inline constexpr int kHistorySchemaVersion = 4;
+
+// The query behind History::list and summary: the runs whose ids `runs` (a
+// SELECT of runs.id) yields, with their counts, oldest first. It reads each
+// table once, grouped by run (history_cost_test.cpp checks that its work grows
+// linearly with the history).
+std::string run_summary_query(const std::string& runs);
 
 // Opens `location` and makes it a current history: creates the schema in an
 // empty database (when `create`), upgrades an older one in one transaction,

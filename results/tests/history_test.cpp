@@ -145,7 +145,8 @@ TEST_F(SqliteHistoryTest, UpgradesAVersion2File) {
   }
   // Back to version 2: what the upgrade adds, removed again.
   raw_exec(db(),
-           "DROP TABLE history_meta; DROP INDEX runs_by_content; ALTER TABLE runs DROP COLUMN content_id; "
+           "DROP TABLE history_meta; DROP INDEX runs_by_content; DROP INDEX correctness_by_run; "
+           "DROP INDEX matrix_by_run; ALTER TABLE runs DROP COLUMN content_id; "
            "ALTER TABLE samples DROP COLUMN seq; ALTER TABLE correctness DROP COLUMN seq; "
            "ALTER TABLE matrix DROP COLUMN seq; ALTER TABLE insns DROP COLUMN seq; PRAGMA user_version = 2");
   History h(db(), History::Mode::read_only);

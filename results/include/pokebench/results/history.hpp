@@ -75,7 +75,9 @@ class History {
   // stored under one exclusive transaction): nullopt then.
   std::optional<std::int64_t> add_if_absent(const ResultDocument& doc, const std::string& source,
                                             const std::string& added_at);
-  std::vector<RunSummary> list(const std::optional<std::string>& host = std::nullopt) const;
+  // Oldest first; `last`: only the newest N (of `host`).
+  std::vector<RunSummary> list(const std::optional<std::string>& host = std::nullopt,
+                               std::optional<std::int64_t> last = std::nullopt) const;
   std::optional<RunSummary> summary(std::int64_t run) const;
   // Throws InputError when the run does not exist.
   ResultDocument load(std::int64_t run) const;
