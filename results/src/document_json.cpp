@@ -1,6 +1,9 @@
-// Result document <-> JSON, and the import of plain Google Benchmark JSON.
+// The fields of a result document's parts (document_io.hpp lists them),
+// and the import of plain Google Benchmark JSON; the parse that feeds them
+// is document_stream.cpp's.
+#include "document_json_internal.hpp"
+
 #include <pokebench/results/document_io.hpp>
-#include <pokebench/support/output.hpp>
 
 #include <fmt/core.h>
 
@@ -32,89 +35,10 @@ std::optional<double> to_nanoseconds(double value, const std::string& unit) {
   return std::nullopt;
 }
 
+}  // namespace pokebench::results
+
+namespace pokebench::results::detail {
 namespace {
-
-const char* type_name(const json& j) {
-  switch (j.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return "an integer";
-    case json::value_t::number_float:
-      return "a number";
-    default:
-      return "something else";
-  }
-}
-
-// Field access that names the JSON pointer of whatever is wrong.
-class Reader {
- public:
-  explicit Reader(std::string origin) : origin_(std::move(origin)) {}
-
-  [[noreturn]] void fail(const std::string& place, const std::string& problem) const {
-    throw InputError(origin_, place.empty() ? "/" : place, problem);
-  }
-
-  const json* find(const json& obj, const char* key) const {
-    auto it = obj.find(key);
-    return it == obj.end() ? nullptr : &*it;
-  }
-  const json& require(const json& obj, const std::string& ptr, const char* key) const {
-    const json* v = find(obj, key);
-    if (!v) fail(ptr + "/" + key, "missing required field");
-    return *v;
-  }
-  void expect(const json& v, bool ok, const std::string& ptr, const char* wanted) const {
-    if (!ok) fail(ptr, fmt::format("expected {}, found {}", wanted, type_name(v)));
-  }
-  // Every string a document gives (names, context) ends up in tables, HTML and
-  // gnuplot scripts, where a newline or escape ends a quoted string: control
-  // characters are refused here, with the value shown escaped.
-  std::string string_at(const json& v, const std::string& ptr) const {
-    expect(v, v.is_string(), ptr, "a string");
-    std::string s = v.get<std::string>();
-    for (const char c : s)
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-        fail(ptr, fmt::format("the string {} contains a control character (U+{:04X}); names and context values must "
-                              "be printable: fix the file that produced it",
-                              json(s).dump(), static_cast<unsigned>(static_cast<unsigned char>(c))));
-    return s;
-  }
-  double number_at(const json& v, const std::string& ptr) const {
-    expect(v, v.is_number(), ptr, "a number");
-    return v.get<double>();
-  }
-  std::int64_t integer_at(const json& v, const std::string& ptr) const {
-    expect(v, v.is_number_integer() || v.is_number_unsigned(), ptr, "an integer");
-    return v.get<std::int64_t>();
-  }
-  // Optional fields: absent or null is fine, a wrong type is a mistake worth stopping for.
-  void opt_string(const json& obj, const std::string& ptr, const char* key, std::string& out) const {
-    if (const json* v = find(obj, key); v && !v->is_null()) out = string_at(*v, ptr + "/" + key);
-  }
-  void opt_int(const json& obj, const std::string& ptr, const char* key, std::int64_t& out) const {
-    if (const json* v = find(obj, key); v && !v->is_null()) out = integer_at(*v, ptr + "/" + key);
-  }
-  void opt_bool(const json& obj, const std::string& ptr, const char* key, std::optional<bool>& out) const {
-    if (const json* v = find(obj, key); v && !v->is_null()) {
-      expect(*v, v->is_boolean(), ptr + "/" + key, "a boolean");
-      out = v->get<bool>();
-    }
-  }
-
- private:
-  std::string origin_;
-};
 
 // Keys Google Benchmark writes itself; every other numeric key of a row is a user counter.
 const std::set<std::string>& gbench_row_keys() {
@@ -138,13 +62,13 @@ const std::set<std::string>& gbench_row_keys() {
   return keys;
 }
 
-void read_samples(const Reader& r, const json& benchmarks, const std::string& ptr, ResultDocument& doc) {
-  r.expect(benchmarks, benchmarks.is_array(), ptr, "an array");
-  std::map<std::string, int> seen;  // repetitions counted when the producer omits the index
-  std::set<std::string> aggregated;
-  for (std::size_t i = 0; i < benchmarks.size(); ++i) {
-    const json& row = benchmarks[i];
-    const std::string at = fmt::format("{}/{}", ptr, i);
+}  // namespace
+
+void SampleReader::add(const json& row, std::size_t i) {
+  const Reader& r = reader_;
+  ResultDocument& doc = doc_;
+  {
+    const std::string at = fmt::format("/benchmarks/{}", i);
     r.expect(row, row.is_object(), at, "an object");
     const std::string name = r.string_at(r.require(row, at, "name"), at + "/name");
     std::string run_type = "iteration";
@@ -152,15 +76,15 @@ void read_samples(const Reader& r, const json& benchmarks, const std::string& pt
     if (run_type == "aggregate") {  // mean/median/stddev: the U test needs the raw repetitions
       std::string run_name = name;
       r.opt_string(row, at, "run_name", run_name);
-      aggregated.insert(run_name);
-      continue;
+      aggregated_.insert(run_name);
+      return;
     }
     if (const json* err = r.find(row, "error_occurred"); err && err->is_boolean() && err->get<bool>()) {
       std::string message;
       r.opt_string(row, at, "error_message", message);
       doc.warnings.push_back(
           fmt::format("{}: {}: benchmark '{}' reported an error ({}); row skipped", doc.origin, at, name, message));
-      continue;
+      return;
     }
     Sample s;
     s.benchmark = name;
@@ -174,23 +98,29 @@ void read_samples(const Reader& r, const json& benchmarks, const std::string& pt
     s.real_time_ns = *real_ns;
     s.cpu_time_ns = *cpu_ns;
     r.opt_int(row, at, "iterations", s.iterations);
-    std::int64_t rep = seen[s.benchmark];
+    std::int64_t rep = seen_[s.benchmark];
     r.opt_int(row, at, "repetition_index", rep);
     s.repetition = static_cast<int>(rep);
-    seen[s.benchmark] = s.repetition + 1;
+    seen_[s.benchmark] = s.repetition + 1;
     for (const auto& [key, value] : row.items()) {
       if (value.is_number() && !gbench_row_keys().contains(key)) s.counters[key] = value.get<double>();
     }
     doc.samples.push_back(std::move(s));
   }
+}
+
+void SampleReader::finish() {
+  ResultDocument& doc = doc_;
   std::size_t aggregates_only = 0;
-  for (const std::string& name : aggregated) aggregates_only += !seen.contains(name);
+  for (const std::string& name : aggregated_) aggregates_only += !seen_.contains(name);
   if (aggregates_only > 0)
     doc.warnings.push_back(fmt::format(
         "{}: {} benchmark(s) have aggregate rows only, no repetitions to compare; run Google Benchmark with "
         "--benchmark_display_aggregates_only=true instead of --benchmark_report_aggregates_only=true",
         doc.origin, aggregates_only));
 }
+
+namespace {
 
 void read_context(const Reader& r, const json& ctx, const std::string& ptr, Context& c, bool gbench) {
   r.expect(ctx, ctx.is_object(), ptr, "an object");
@@ -315,97 +245,9 @@ void read_insns(const Reader& r, const json& insns, const std::string& ptr, Resu
   }
 }
 
-// Google Benchmark writes non-finite doubles as bare NaN / inf (the cv of an
-// all-zero counter, for one), which is not JSON. They become null, which the
-// reader treats as "no value"; `shifts` maps positions back to the original.
-struct Replacement {
-  std::size_t at;  // position in the rewritten text
-  long delta;      // rewritten length minus original length
-};
-
-std::string replace_non_finite_literals(const std::string& text, std::vector<Replacement>& shifts) {
-  static const char* const tokens[] = {"-Infinity", "Infinity", "-NaN", "NaN",  "-nan",
-                                       "nan",       "-inf",     "inf",  "-INF", "INF"};
-  std::string out;
-  out.reserve(text.size());
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      out += c;
-      if (c == '\\' && i + 1 < text.size())
-        out += text[++i];
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      out += c;
-      continue;
-    }
-    bool replaced = false;
-    if (c == '-' || c == 'N' || c == 'n' || c == 'I' || c == 'i') {
-      for (const char* token : tokens) {
-        const std::size_t len = std::char_traits<char>::length(token);
-        if (text.compare(i, len, token) != 0) continue;
-        const std::size_t end = i + len;
-        if (end < text.size() && std::isalnum(static_cast<unsigned char>(text[end]))) continue;
-        shifts.push_back({out.size(), 4 - static_cast<long>(len)});
-        out += "null";
-        i = end - 1;
-        replaced = true;
-        break;
-      }
-    }
-    if (!replaced) out += c;
-  }
-  return out;
-}
-
-std::size_t original_position(std::size_t pos, const std::vector<Replacement>& shifts) {
-  long delta = 0;
-  for (const Replacement& r : shifts)
-    if (r.at < pos) delta += r.delta;
-  return static_cast<std::size_t>(static_cast<long>(pos) - delta);
-}
-
-std::string line_and_column(const std::string& text, std::size_t byte) {
-  std::size_t line = 1, column = 1;
-  for (std::size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return fmt::format("line {}, column {}", line, column);
-}
-
 }  // namespace
 
-ResultDocument parse_result_json(const std::string& text, const std::string& origin) {
-  json root;
-  std::vector<Replacement> shifts;
-  const std::string cleaned = replace_non_finite_literals(text, shifts);
-  try {
-    root = json::parse(cleaned);
-  } catch (const json::parse_error& e) {
-    // nlohmann's message repeats the position we already give; keep what went wrong.
-    std::string what = e.what();
-    if (auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
-    throw InputError(origin, line_and_column(text, original_position(e.byte, shifts)), "malformed JSON: " + what);
-  } catch (const json::out_of_range& e) {
-    // A number too large for a double (1e999): nlohmann names no position.
-    std::string what = e.what();
-    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    throw InputError(origin, "a number", what + "; numbers must fit a double");
-  }
-  Reader r(origin);
-  r.expect(root, root.is_object(), "/", "an object");
-  ResultDocument doc;
-  doc.origin = origin;
+void read_document_parts(const Reader& r, const json& root, bool has_benchmarks, ResultDocument& doc) {
   if (const json* version = r.find(root, "schema_version")) {
     const std::int64_t v = r.integer_at(*version, "/schema_version");
     if (v < kOldestSchemaVersion || v > kSchemaVersion)
@@ -414,37 +256,23 @@ ResultDocument parse_result_json(const std::string& text, const std::string& ori
     doc.schema_version = static_cast<int>(v);
     r.opt_string(root, "", "scenario", doc.scenario);
     if (doc.scenario.empty()) r.fail("/scenario", "empty scenario name");
-    if (!r.find(root, "benchmarks") && r.find(root, "strategies"))
+    if (!has_benchmarks && r.find(root, "strategies"))
       r.fail("/benchmarks",
              "missing required field (this looks like `pokebench compare` output: wrap it "
              "with `pokebench results bundle --compare FILE --out DOC`)");
     read_context(r, r.require(root, "", "context"), "/context", doc.context, false);
-    read_samples(r, r.require(root, "", "benchmarks"), "/benchmarks", doc);
+    if (!has_benchmarks) r.fail("/benchmarks", "missing required field");
     if (const json* s = r.find(root, "strategies")) read_strategies(r, *s, "/strategies", doc);
     if (const json* m = r.find(root, "correctness_matrix")) read_matrix(r, *m, "/correctness_matrix", doc);
     if (const json* i = r.find(root, "insns")) read_insns(r, *i, "/insns", doc);
-    return doc;
+    return;
   }
-  if (!r.find(root, "benchmarks"))
+  if (!has_benchmarks)
     r.fail("/",
            "neither a pokebench result document (no schema_version) nor Google Benchmark JSON "
            "(no benchmarks array)");
   r.opt_string(root, "", "scenario", doc.scenario);
   if (const json* ctx = r.find(root, "context")) read_context(r, *ctx, "/context", doc.context, true);
-  read_samples(r, root["benchmarks"], "/benchmarks", doc);
-  return doc;
 }
 
-ResultDocument read_result_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw InputError(path, "file", "is a directory; give the result document (a .json file) inside it");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "file", "cannot open for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InputError(path, "file", "read error");
-  return parse_result_json(text.str(), path);
-}
-
-}  // namespace pokebench::results
+}  // namespace pokebench::results::detail

@@ -83,12 +83,24 @@ double run_value(Statistic s, const std::vector<double>& repetitions) {
   return median(repetitions);
 }
 
-MetricChoice default_metric(const ResultDocument& current, const std::string& benchmark) {
+// `carries(counter)`: some current sample of the benchmark has the counter.
+template <class Carries>
+MetricChoice default_metric_by(const std::string& benchmark, Carries carries) {
   const FamilyRule& r = rule_of(family_of(benchmark));
-  if (std::string_view(r.metric) == "real_time" || carries(current, benchmark, r.metric))
-    return {r.metric, r.gated, r.why, r.statistic};
+  if (std::string_view(r.metric) == "real_time" || carries(r.metric)) return {r.metric, r.gated, r.why, r.statistic};
   // Wall time never gates a row whose family has a counter of its own.
   return {"real_time", false, r.missing};
+}
+
+MetricChoice default_metric(const ResultDocument& current, const std::string& benchmark) {
+  return default_metric_by(benchmark, [&](const char* counter) { return carries(current, benchmark, counter); });
+}
+
+MetricChoice default_metric(const SampleRows& current_rows, const std::string& benchmark) {
+  return default_metric_by(benchmark, [&](const char* counter) {
+    return std::any_of(current_rows.begin(), current_rows.end(),
+                       [&](const Sample* s) { return s->counters.contains(counter); });
+  });
 }
 
 std::string ab_metric(const std::string& benchmark) { return rule_of(family_of(benchmark)).metric; }

@@ -64,18 +64,31 @@ double median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
 }
 
+namespace {
+
+void push_metric(const Sample& s, const std::string& metric, std::vector<double>& out) {
+  if (metric == "real_time") {
+    out.push_back(s.real_time_ns);
+  } else if (metric == "cpu_time") {
+    out.push_back(s.cpu_time_ns);
+  } else if (auto it = s.counters.find(metric); it != s.counters.end()) {
+    out.push_back(it->second);
+  }
+}
+
+}  // namespace
+
 std::vector<double> metric_values(const ResultDocument& doc, const std::string& benchmark, const std::string& metric) {
   std::vector<double> out;
-  for (const Sample& s : doc.samples) {
-    if (s.benchmark != benchmark) continue;
-    if (metric == "real_time") {
-      out.push_back(s.real_time_ns);
-    } else if (metric == "cpu_time") {
-      out.push_back(s.cpu_time_ns);
-    } else if (auto it = s.counters.find(metric); it != s.counters.end()) {
-      out.push_back(it->second);
-    }
-  }
+  for (const Sample& s : doc.samples)
+    if (s.benchmark == benchmark) push_metric(s, metric, out);
+  return out;
+}
+
+std::vector<double> metric_values(const SampleRows& rows, const std::string& metric) {
+  std::vector<double> out;
+  out.reserve(rows.size());
+  for (const Sample* s : rows) push_metric(*s, metric, out);
   return out;
 }
 
@@ -98,10 +111,10 @@ bool has_benchmark(const ResultDocument& doc, const std::string& name) {
 }
 
 RowsByBenchmark::RowsByBenchmark(const ResultDocument& doc) {
-  for (const Sample& s : doc.samples) rows_[s.benchmark].samples.push_back(s);
+  for (const Sample& s : doc.samples) rows_[s.benchmark].push_back(&s);
 }
 
-const ResultDocument& RowsByBenchmark::operator[](const std::string& benchmark) const {
+const SampleRows& RowsByBenchmark::operator[](const std::string& benchmark) const {
   const auto it = rows_.find(benchmark);
   return it == rows_.end() ? none_ : it->second;
 }

@@ -13,30 +13,30 @@
 
 namespace pokebench::results::detail {
 
-MetricChoice choose_metric(const ResultDocument& current, const std::string& benchmark, const GateOptions& o) {
+MetricChoice choose_metric(const SampleRows& current, const std::string& benchmark, const GateOptions& o) {
   if (o.metric.empty()) return default_metric(current, benchmark);
   if (family_of(benchmark) == Family::sync)
     return {o.metric, false, "environment: shown, gated only in A/B (pokebench ab)"};
   return {o.metric, true, "--metric " + o.metric, statistic_of(benchmark)};
 }
 
-TimingRow compare_timing_files(const std::string& name, const ResultDocument& baseline, const ResultDocument& current,
+TimingRow compare_timing_files(const std::string& name, const SampleRows& baseline, const SampleRows& current,
                                const GateOptions& o) {
   const MetricChoice choice = choose_metric(current, name, o);
   TimingRow row;
   row.benchmark = name;
   row.metric = choice.metric;
   row.rule = choice.why;
-  const std::vector<double> a = metric_values(baseline, name, row.metric);
-  const std::vector<double> b = metric_values(current, name, row.metric);
+  const std::vector<double> a = metric_values(baseline, row.metric);
+  const std::vector<double> b = metric_values(current, row.metric);
   row.n_baseline = a.size();
   row.n_current = b.size();
-  if (!has_benchmark(current, name)) {
+  if (current.empty()) {
     row.verdict = Verdict::only_baseline;
     row.median_baseline = median(a);
     return row;
   }
-  if (!has_benchmark(baseline, name)) {
+  if (baseline.empty()) {
     row.verdict = Verdict::only_current;
     row.median_current = median(b);
     return row;
@@ -100,7 +100,7 @@ void compare_timings_history(const std::vector<ResultDocument>& runs, const Resu
   run_rows.reserve(runs.size());
   for (const ResultDocument& r : runs) run_rows.emplace_back(r);
   for (const std::string& name : benchmark_names(run_ptrs, current)) {
-    const ResultDocument& cur_doc = cur_rows[name];
+    const SampleRows& cur_doc = cur_rows[name];
     const MetricChoice choice = choose_metric(cur_doc, name, o);
     TimingRow row;
     row.benchmark = name;
@@ -110,18 +110,18 @@ void compare_timings_history(const std::vector<ResultDocument>& runs, const Resu
     std::vector<double> run_values;
     bool in_history = false;
     for (const RowsByBenchmark& rows : run_rows) {
-      const ResultDocument& r = rows[name];
-      in_history = in_history || !r.samples.empty();
-      const std::vector<double> v = metric_values(r, name, row.metric);
+      const SampleRows& r = rows[name];
+      in_history = in_history || !r.empty();
+      const std::vector<double> v = metric_values(r, row.metric);
       if (!v.empty()) run_values.push_back(run_value(choice.statistic, v));
     }
     const RunSpread model = run_spread(run_values);
-    const std::vector<double> cur = metric_values(cur_doc, name, row.metric);
+    const std::vector<double> cur = metric_values(cur_doc, row.metric);
     row.n_baseline = model.runs;
     row.n_current = cur.size();
     row.median_baseline = model.location;
     row.median_current = run_value(choice.statistic, cur);
-    if (cur_doc.samples.empty()) {
+    if (cur_doc.empty()) {
       row.verdict = Verdict::only_baseline;
     } else if (!in_history) {
       row.verdict = Verdict::only_current;

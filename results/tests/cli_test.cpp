@@ -122,6 +122,30 @@ TEST_F(Cli, RegressUnusableInputExitsTwoNamingFilePlaceProblem) {
   EXPECT_EQ(pokebench("regress --baseline history:last=x --current " + g("baseline.json")).exit_code, 2);
 }
 
+// A document beyond what one may hold (results/README.md, "Limits") is
+// refused with exit 2, naming the limit and how to raise it; nothing stored.
+TEST_F(Cli, DocumentOverTheRowLimitExitsTwoSayingHowToRaiseIt) {
+  const std::string limit = "POKEBENCH_MAX_DOCUMENT_ROWS=3";
+  const Outcome gate =
+      pokebench("regress --baseline " + g("baseline.json") + " --current " + g("baseline.json"), limit);
+  EXPECT_EQ(gate.exit_code, 2) << gate.err;
+  EXPECT_NE(gate.err.find("baseline.json: /benchmarks/3: the document holds more than 3 benchmark rows"),
+            std::string::npos)
+      << gate.err;
+  EXPECT_NE(gate.err.find("raise it with POKEBENCH_MAX_DOCUMENT_ROWS=N"), std::string::npos) << gate.err;
+  EXPECT_TRUE(gate.out.empty()) << gate.out;
+  const Outcome add = pokebench("results add --history " + db() + " " + g("baseline.json"), limit);
+  EXPECT_EQ(add.exit_code, 2) << add.err;
+  EXPECT_NE(add.err.find("more than 3 benchmark rows"), std::string::npos) << add.err;
+  EXPECT_EQ(pokebench("results add --history " + db() + " " + g("baseline.json")).exit_code, 0);
+  const Outcome bad = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("baseline.json"),
+                                "POKEBENCH_MAX_DOCUMENT_ROWS=lots");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("POKEBENCH_MAX_DOCUMENT_ROWS: environment: 'lots' is not a positive whole number"),
+            std::string::npos)
+      << bad.err;
+}
+
 TEST_F(Cli, RegressFormats) {
   const Outcome json = pokebench("regress --format json --baseline " + g("baseline.json") + " --current " +
                                  g("slow10_current.json") + " --out report.json");

@@ -62,6 +62,9 @@ struct Sample {
   std::map<std::string, double> counters;  // user counters (cycles_per_iter, ...)
 };
 
+// Some rows of a document, by address (the document outlives them).
+using SampleRows = std::vector<const Sample*>;
+
 // One direction of one strategy in the `pokebench compare` correctness table.
 struct DirectionCorrectness {
   std::int64_t trials = 0;

@@ -28,13 +28,27 @@
 
 #include <pokebench/results/document.hpp>
 
+#include <cstddef>
 #include <string>
 
 namespace pokebench::results {
 
+// What one document may hold. Reading streams (document_stream.cpp): memory
+// grows with the samples kept, never with the text or a parse tree, and a
+// document beyond these limits is refused with an InputError saying which
+// limit and how to raise it.
+struct ReadLimits {
+  std::size_t max_rows = 1'000'000;         // rows of "benchmarks"
+  std::size_t max_string_bytes = 1u << 20;  // any one string
+  // The defaults, or POKEBENCH_MAX_DOCUMENT_ROWS / POKEBENCH_MAX_STRING_BYTES
+  // when set (a value that is not a positive whole number: InputError).
+  static ReadLimits from_environment();
+};
+
 // Parses either form; throws InputError naming `origin`, the place and the problem.
-ResultDocument parse_result_json(const std::string& text, const std::string& origin);
-ResultDocument read_result_file(const std::string& path);
+ResultDocument parse_result_json(const std::string& text, const std::string& origin,
+                                 const ReadLimits& limits = ReadLimits::from_environment());
+ResultDocument read_result_file(const std::string& path, const ReadLimits& limits = ReadLimits::from_environment());
 
 nlohmann::json to_json(const ResultDocument& doc);
 

@@ -53,6 +53,8 @@ double run_value(Statistic s, const std::vector<double>& repetitions);
 // Wall time is never the default of a loop, patch or flipping row: without
 // their counter they are shown, not gated.
 MetricChoice default_metric(const ResultDocument& current, const std::string& benchmark);
+// The same from the benchmark's own rows of the current run (the gate's index, regress_internal.hpp).
+MetricChoice default_metric(const SampleRows& current_rows, const std::string& benchmark);
 
 // The metric `pokebench ab` judges a row on: the family's, gated or not (A/B
 // runs both builds on one machine at one time, so the environment cancels).

@@ -132,6 +132,8 @@ nlohmann::json format_json(const RegressReport& report);
 
 // The samples of one benchmark in the gate's metric; empty when the metric is absent.
 std::vector<double> metric_values(const ResultDocument& doc, const std::string& benchmark, const std::string& metric);
+// The same over one benchmark's rows (RowsByBenchmark, regress_internal.hpp).
+std::vector<double> metric_values(const SampleRows& rows, const std::string& metric);
 double median(std::vector<double> values);
 
 }  // namespace pokebench::results
