@@ -49,7 +49,8 @@ void add_ab_options(CLI::App* cmd, AbRunOptions& o) {
   cmd->add_option("--rounds", o.rounds, "Rounds: each runs one process of A and one of B, in a random order")
       ->check(CLI::Range(2, 1000))
       ->capture_default_str();
-  cmd->add_option("--repetitions", o.repetitions, "Repetitions within each process (their median is its sample)")
+  cmd->add_option("--repetitions", o.repetitions,
+                  "Repetitions within each process (summarised into its sample as the nightly gate does)")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
   cmd->add_option("--min-time", o.min_time, "Seconds per repetition (--benchmark_min_time)")
@@ -69,8 +70,9 @@ void add_ab(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "ab",
       "A/B of two pokebench executables (e.g. built from two commits) on this machine, now: R rounds of separately "
-      "started processes, A and B in a random order each round, each process one sample (the median of its "
-      "repetitions). Per benchmark, the ratio B/A of its family's metric (loop/*/off|on cycles_per_iter, "
+      "started processes, A and B in a random order each round, each process one sample (its repetitions "
+      "summarised as the nightly gate does: the fastest for loop/*/off|on, the median for the rest). Per benchmark, "
+      "the ratio B/A of its family's metric (loop/*/off|on cycles_per_iter, "
       "loop/*/flipping and patch/* ref_units, sync/* real_time) with a distribution-free confidence interval "
       "(Hodges-Lehmann on the logarithms); the structural counters (syncs, IPIs, write windows, bytes written per "
       "flip) are compared exactly.");
