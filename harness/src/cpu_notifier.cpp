@@ -26,13 +26,14 @@
 // has been dropped and the wait completes.
 #include "cpu_notifier.hpp"
 
+#include "hotplug_world.hpp"
+
 #include <pokebench/harness/hotplug.hpp>
 #include <pokebench/harness/lockdep.hpp>
 
 #include <fmt/format.h>
 
 #include <array>
-#include <mutex>
 #include <random>
 #include <thread>
 
@@ -40,6 +41,7 @@ namespace pokebench::harness::cpu_notifier {
 namespace {
 
 namespace pp = pokebench::patcher;
+using detail::spin_for_ns;
 
 enum class Kind { maps_locked, wait_in_post_dead, unlocked, register_first, wait_in_dead };
 
@@ -79,11 +81,6 @@ Kind kind_of(const std::string& name) {
   return Kind::maps_locked;  // validated before: unreachable
 }
 
-void spin_for_ns(std::int64_t ns) {
-  const std::int64_t until = now_ns() + ns;
-  while (now_ns() < until) cpu_relax();
-}
-
 class World final : public TrialWorld {
  public:
   explicit World(const ScenarioConfig& cfg)
@@ -105,7 +102,9 @@ class World final : public TrialWorld {
     nb_.post_dead = [this](unsigned) {
       if (kind_ == Kind::wait_in_post_dead && armed_.load()) wait_for_helper();
     };
-    dep_.on_deadlock = [this](const std::string& r) { on_deadlock(r); };
+    dep_.on_deadlock = [this](const std::string& r) {
+      if (report_hang) report_hang(detail::deadlock_report(dep_, hp_.get(), timeout_ms_, r));
+    };
   }
 
   ~World() override {
@@ -134,13 +133,7 @@ class World final : public TrialWorld {
       reset();
   }
 
-  void collect(Oracles& o) const override {
-    std::lock_guard g(m_);
-    o.violations = violations_;
-    o.first_violation_ns = first_violation_ns_;
-    std::snprintf(o.violation, sizeof o.violation, "%s", first_violation_.c_str());
-    o.lock_inversions = dep_.inversions().size();
-  }
+  void collect(Oracles& o) const override { log_.collect(o, dep_); }
 
  private:
   void init_cpu(unsigned cpu) {
@@ -213,13 +206,10 @@ class World final : public TrialWorld {
                                              : "initialised twice: by its CPU_ONLINE callback and by the loop")
                                : (got > 0 ? "left initialised: it went offline before the notifier was registered"
                                           : "freed by CPU_DEAD before the loop ever initialised it");
-      std::lock_guard g(m_);
-      if (violations_++ == 0) {
-        first_violation_ns_ = now_ns();
-        first_violation_ =
-            fmt::format("registration #{} ({} of cpu{}): cpu{} is {} and initialised {} time(s): {}", n,
-                        enable_ ? "cpu_up" : "cpu_down", kTarget, c, online ? "online" : "offline", got, why);
-      }
+      log_.record([&] {
+        return fmt::format("registration #{} ({} of cpu{}): cpu{} is {} and initialised {} time(s): {}", n,
+                           enable_ ? "cpu_up" : "cpu_down", kTarget, c, online ? "online" : "offline", got, why);
+      });
     }
   }
 
@@ -253,16 +243,6 @@ class World final : public TrialWorld {
     helper_done_.wait();  // flush_work(&helper_work)
   }
 
-  void on_deadlock(const std::string& r) {
-    std::string text = fmt::format(
-        "pokebench: hang report: deadlock: the lock watchdog found threads waiting for each other (for over {} "
-        "ms)\n{}every emulated lock held or waited for:\n{}CPUs:\n{}",
-        timeout_ms_, r, dep_.held_locks_report(), hp_ ? hp_->describe() : "");
-    const std::vector<std::string> inv = dep_.inversions();
-    if (!inv.empty()) text += "the lock-order checker had reported, before anything blocked:\n" + inv.front();
-    if (report_hang) report_hang(text);
-  }
-
   Kind kind_;
   unsigned ncpus_;
   std::int64_t init_ns_;
@@ -278,10 +258,7 @@ class World final : public TrialWorld {
   Completion helper_done_;
   std::mt19937_64 rng_;
   std::uint64_t races_ = 0;
-  mutable std::mutex m_;  // guards the violation fields
-  std::uint64_t violations_ = 0;
-  std::int64_t first_violation_ns_ = 0;
-  std::string first_violation_;
+  detail::ViolationLog log_;
 };
 
 class CpuNotifierScenario final : public Scenario {
