@@ -42,4 +42,49 @@ std::string deadlock_report(const LockDep& dep, const CpuHotplug* hp, unsigned t
   return text;
 }
 
+HotplugWorld::HotplugWorld(const ScenarioConfig& cfg)
+    : enable_(cfg.direction == Direction::enable),
+      deterministic_(cfg.mode == Mode::deterministic),
+      ncpus_(static_cast<unsigned>(cfg.param("cpus"))),
+      timeout_ms_(cfg.timeout_ms),
+      dep_(LockDep::Config{std::chrono::milliseconds(cfg.timeout_ms), false}),
+      rng_(cfg.seed) {
+  dep_.on_deadlock = [this](const std::string& r) {
+    if (report_hang) report_hang(deadlock_report(dep_, hp_.get(), timeout_ms_, r));
+  };
+}
+
+void HotplugWorld::start_other_vcpus(Machine& m) {
+  const std::uint64_t all = (std::uint64_t{1} << ncpus_) - 1;
+  hp_ = std::make_unique<CpuHotplug>(m, dep_, ncpus_, enable_ ? all & ~(std::uint64_t{1} << kTarget) : all);
+  started();
+}
+
+HotplugWorld::Op::Op(HotplugWorld& w, std::int64_t max_delay_ns) : dep_(w.dep_) {
+  std::uniform_int_distribution<std::int64_t> delay(0, max_delay_ns);
+  const std::int64_t wait_ns = w.deterministic_ ? 0 : delay(w.rng_);
+  t_ = std::thread([this, &w, wait_ns] {
+    LockDep::name_thread("hotplug control");
+    if (w.deterministic_)
+      while (!go_.load()) cpu_relax();
+    else
+      spin_for_ns(wait_ns);
+    if (w.enable_)
+      w.hp_->cpu_up(kTarget);
+    else
+      w.hp_->cpu_down(kTarget);
+    done_.store(true);
+  });
+}
+
+void HotplugWorld::Op::run_until_done_or_blocked(std::initializer_list<const LockBase*> locks) {
+  go();
+  auto blocked = [&] {
+    for (const LockBase* l : locks)
+      if (dep_.has_waiter(*l)) return true;
+    return false;
+  };
+  while (!done() && !blocked()) cpu_relax();
+}
+
 }  // namespace pokebench::harness::detail

@@ -42,8 +42,6 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <random>
-#include <thread>
 
 namespace pokebench::harness::mem_hotplug {
 namespace {
@@ -58,7 +56,7 @@ struct Strategy {
   Kind kind;
 };
 
-const Strategy kStrategies[] = {
+constexpr Strategy kStrategies[] = {
     {{"unlocked-hook",
       "online_pages walks the online mask without cpus_read_lock; a CPU-online callback sets the new CPU's "
       "numa_mem under get_online_mems()",
@@ -80,22 +78,14 @@ const Strategy kStrategies[] = {
       false, pp::ApplyMode::per_site, true},
      Kind::hook_unlocked_read},
 };
-const std::array<StrategyInfo, 5> kInfos{kStrategies[0].info, kStrategies[1].info, kStrategies[2].info,
-                                         kStrategies[3].info, kStrategies[4].info};
+constexpr auto kInfos = detail::infos_of(kStrategies);
 
 constexpr ParamInfo kParams[] = {
     {"cpus", "hotpluggable CPUs (cpu1 comes and goes, the others stay online)", 4, 2, 16},
     {"walk-us", "how long build_all_zonelists() works per online CPU (the race window of stress mode)", 50, 0, 100'000},
 };
 
-constexpr unsigned kTarget = 1;  // the CPU that comes and goes
-constexpr int kMemNode = 1;      // the node online_pages() gives memory; cpu0 is on node 0, the others on node 1
-
-Kind kind_of(const std::string& name) {
-  for (const Strategy& s : kStrategies)
-    if (name == s.info.name) return s.kind;
-  return Kind::unlocked_hook;  // validated before: unreachable
-}
+constexpr int kMemNode = 1;  // the node online_pages() gives memory; cpu0 is on node 0, the others on node 1
 
 // A CPU's numa_mem as the emulation keeps it: the node and the generation of
 // the zonelists it was computed from, in one word.
@@ -106,51 +96,25 @@ struct NumaMem {
   static NumaMem unpack(std::uint64_t w) { return {static_cast<int>(w & 0xff), w >> 8}; }
 };
 
-class World final : public TrialWorld {
+class World final : public detail::HotplugWorld {
  public:
   explicit World(const ScenarioConfig& cfg)
-      : kind_(kind_of(cfg.strategy)),
-        ncpus_(static_cast<unsigned>(cfg.param("cpus"))),
+      : HotplugWorld(cfg),
+        kind_(detail::kind_of(kStrategies, cfg.strategy)),
         walk_ns_(static_cast<std::int64_t>(cfg.param("walk-us")) * 1000),
-        enable_(cfg.direction == Direction::enable),
-        deterministic_(cfg.mode == Mode::deterministic),
-        timeout_ms_(cfg.timeout_ms),
-        dep_(LockDep::Config{std::chrono::milliseconds(cfg.timeout_ms), false}),
-        mem_hotplug_lock_(dep_, "mem_hotplug_lock"),
-        rng_(cfg.seed) {
+        mem_hotplug_lock_(dep_, "mem_hotplug_lock") {
     hook_.name = "memhp_cpu_online";
     hook_.online = [this](unsigned cpu) { cpu_online_hook(cpu); };
-    dep_.on_deadlock = [this](const std::string& r) {
-      if (report_hang) report_hang(detail::deadlock_report(dep_, hp_.get(), timeout_ms_, r));
-    };
   }
 
-  std::vector<NamedKey> keys() const override { return {}; }
-  std::vector<NamedFunction> functions() const override { return {}; }
-  void reader_pass(ReaderSlot&) override {}
-  std::string describe_reader(const ReaderSlot&) const override { return {}; }
-
-  void start_other_vcpus(Machine& m) override {
-    const std::uint64_t all = (std::uint64_t{1} << ncpus_) - 1;
-    hp_ = std::make_unique<CpuHotplug>(m, dep_, ncpus_, enable_ ? all & ~(std::uint64_t{1} << kTarget) : all);
+ private:
+  void started() override {
     LockDep::name_thread("memory hotplug (online_pages)");
     if (kind_ != Kind::unlocked_no_hook) hp_->register_cpu_notifier(&hook_);
     // Boot: every CPU's numa_mem is current (node 1 still memoryless).
     for (unsigned c = 0; c < ncpus_; ++c) numa_mem_[c].store(current(c).pack(), std::memory_order_relaxed);
   }
 
-  // The transition under test (the tested direction) or the reset to its
-  // starting state (the other one).
-  void toggle(bool enable, const pp::Config&) override {
-    if (enable == enable_)
-      race();
-    else
-      reset();
-  }
-
-  void collect(Oracles& o) const override { log_.collect(o, dep_); }
-
- private:
   // local_memory_node(cpu_to_node(cpu)) with the current zonelists.
   NumaMem current(unsigned cpu) const {
     // Acquire pairs with the release in online_pages: a generation seen
@@ -204,29 +168,15 @@ class World final : public TrialWorld {
     if (kind_ == Kind::cpus_lock_first) hp_->cpus_read_unlock();
   }
 
-  void race() {
+  void race() override {
     const std::uint64_t n = ++races_;
-    std::atomic<bool> go{false}, op_done{false};
-    std::uniform_int_distribution<std::int64_t> delay(0, (ncpus_ + 2) * walk_ns_ + 20'000);
-    const std::int64_t wait_ns = deterministic_ ? 0 : delay(rng_);
     armed_.store(true);
     hook_has_read_.store(false);
     hook_may_write_.store(false);
-    std::thread control([&] {
-      LockDep::name_thread("hotplug control");
-      if (deterministic_)
-        while (!go.load()) cpu_relax();
-      else
-        spin_for_ns(wait_ns);
-      if (enable_)
-        hp_->cpu_up(kTarget);
-      else
-        hp_->cpu_down(kTarget);
-      op_done.store(true);
-    });
+    Op op(*this, (ncpus_ + 2) * walk_ns_ + 20'000);
     if (deterministic_ && enable_ && kind_ == Kind::hook_unlocked_read) {
       // The hook reads first; the whole online_pages runs before it writes.
-      go.store(true);
+      op.go();
       while (!hook_has_read_.load()) cpu_relax();
       online_pages(true, [](unsigned) {});
       hook_may_write_.store(true);
@@ -237,12 +187,10 @@ class World final : public TrialWorld {
         // Disable: it is about to update cpu1, which is still online.
         if (!deterministic_ || fired || (enable_ ? c <= kTarget : c < kTarget)) return;
         fired = true;
-        go.store(true);
-        while (!op_done.load() && !dep_.has_waiter(hp_->cpu_hotplug_lock()) && !dep_.has_waiter(mem_hotplug_lock_))
-          cpu_relax();
+        op.run_until_done_or_blocked({&hp_->cpu_hotplug_lock(), &mem_hotplug_lock_});
       });
     }
-    control.join();
+    op.join();
     armed_.store(false);
     check(n);
   }
@@ -267,30 +215,23 @@ class World final : public TrialWorld {
 
   // Back to the starting state: cpu1 offline (enable) or online (disable),
   // node 1 memoryless again. Nothing races with it.
-  void reset() {
+  void reset() override {
     if (hp_->cpu_online(kTarget) == enable_) enable_ ? hp_->cpu_down(kTarget) : hp_->cpu_up(kTarget);
     online_pages(false, [](unsigned) {});
   }
 
   Kind kind_;
-  unsigned ncpus_;
   std::int64_t walk_ns_;
-  bool enable_, deterministic_;
-  unsigned timeout_ms_;
-  LockDep dep_;
   PercpuRwsem mem_hotplug_lock_;
-  std::unique_ptr<CpuHotplug> hp_;
   CpuhpCallbacks hook_;
   std::atomic<bool> node1_present_{false};
   std::atomic<std::uint64_t> zonelist_gen_{1};
   std::array<std::atomic<std::uint64_t>, 16> numa_mem_{};
   std::atomic<bool> armed_{false}, hook_has_read_{false}, hook_may_write_{false};
-  std::mt19937_64 rng_;
   std::uint64_t races_ = 0;
-  detail::ViolationLog log_;
 };
 
-class MemHotplugScenario final : public Scenario {
+class MemHotplugScenario final : public detail::HotplugScenario {
  public:
   const char* name() const override { return "mem-hotplug"; }
   const char* summary() const override {
@@ -299,12 +240,9 @@ class MemHotplugScenario final : public Scenario {
   }
   std::span<const StrategyInfo> strategies() const override { return kInfos; }
   std::span<const ParamInfo> params() const override { return kParams; }
-  std::vector<std::string> site_tags() const override { return {}; }
   std::optional<Cell> known_bug() const override {
     return Cell{"unlocked-no-hook", Direction::enable, ScenarioConfig{}.order, pp::Int3Policy::skip};
   }
-  bool patches_code() const override { return false; }
-  unsigned other_vcpus(const ScenarioConfig& c) const override { return static_cast<unsigned>(c.param("cpus")); }
   std::unique_ptr<TrialWorld> make_world(const ScenarioConfig& c) const override { return std::make_unique<World>(c); }
 };
 

@@ -7,21 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <string>
 
 namespace pokebench::harness {
 namespace {
 
-ScenarioConfig memhp(const char* strategy, Direction d) {
-  ScenarioConfig c;
-  c.scenario = "mem-hotplug";
-  c.strategy = strategy;
-  c.direction = d;
-  c.mode = Mode::deterministic;
-  c.trials = 1;
-  c.timeout_ms = 300;
-  return c;
-}
+ScenarioConfig memhp(const char* strategy, Direction d) { return testing::hotplug_race("mem-hotplug", strategy, d); }
 
 bool has(const std::string& text, const char* what) { return text.find(what) != std::string::npos; }
 
@@ -81,20 +74,7 @@ TEST(MemHotplug, NegativeControlTheOracleSeesALostUpdate) {
 }
 
 TEST(MemHotplug, StressCountsMissesOfTheBugAndNoneOfTheFix) {
-  for (const char* s : {"unlocked-no-hook", "unlocked-hook"}) {
-    ScenarioConfig c = memhp(s, Direction::enable);
-    c.mode = Mode::stress;
-    c.trials = 300;
-    const ScenarioResult r = run_scenario(c);
-    EXPECT_EQ(r.oracles.transitions, 300u) << verdict_line(r);
-    if (std::string(s) == "unlocked-no-hook") {
-      EXPECT_EQ(r.verdict(), Verdict::fail) << verdict_line(r);
-      EXPECT_GT(r.oracles.violations, 0u);
-      EXPECT_GE(r.first_violation_s, 0.0);
-    } else {
-      EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << " " << r.oracles.violation;
-    }
-  }
+  testing::expect_stress_fails_bug_not_fix("mem-hotplug", "unlocked-no-hook", "unlocked-hook", 300);
 }
 
 }  // namespace
