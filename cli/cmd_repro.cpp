@@ -101,6 +101,10 @@ int run_repro(ReproOptions& o, bool trials_given, bool duration_given) {
   if (r.oracles.violation[0] != 0)
     fmt::print("first failure ({} in all, {} lock-order inversion(s)):\n{}\n\n", r.oracles.violations,
                r.oracles.lock_inversions, r.oracles.violation);
+  // Once per run: a hang report already ends with the checker's report.
+  if (r.oracles.inversion[0] != 0 && r.hangs.empty())
+    fmt::print("the lock-order checker ({} inversion(s); the first):\n{}\n", r.oracles.lock_inversions,
+               r.oracles.inversion);
   for (const std::string& e : r.errors) error("{}", e);
   if (r.oracles.stray_sigtraps > 0)
     error("{} SIGTRAP(s) that were not the patcher's int3: something else traps in this process",

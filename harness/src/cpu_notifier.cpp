@@ -26,20 +26,21 @@
 // has been dropped and the wait completes.
 #include "cpu_notifier.hpp"
 
+#include "hotplug_world.hpp"
+
 #include <pokebench/harness/hotplug.hpp>
 #include <pokebench/harness/lockdep.hpp>
 
 #include <fmt/format.h>
 
 #include <array>
-#include <mutex>
-#include <random>
 #include <thread>
 
 namespace pokebench::harness::cpu_notifier {
 namespace {
 
 namespace pp = pokebench::patcher;
+using detail::spin_for_ns;
 
 enum class Kind { maps_locked, wait_in_post_dead, unlocked, register_first, wait_in_dead };
 
@@ -48,7 +49,7 @@ struct Strategy {
   Kind kind;
 };
 
-const Strategy kStrategies[] = {
+constexpr Strategy kStrategies[] = {
     {{"maps-locked",
       "cpu_maps_update_begin(); for_each_online_cpu(init_cpu); __register_cpu_notifier(); cpu_maps_update_done()",
       true},
@@ -63,39 +64,21 @@ const Strategy kStrategies[] = {
     {{"wait-in-dead", "maps-locked; the notifier waits for a get_online_cpus() user in CPU_DEAD: deadlock", false},
      Kind::wait_in_dead},
 };
-const std::array<StrategyInfo, 5> kInfos{kStrategies[0].info, kStrategies[1].info, kStrategies[2].info,
-                                         kStrategies[3].info, kStrategies[4].info};
+constexpr auto kInfos = detail::infos_of(kStrategies);
 
 constexpr ParamInfo kParams[] = {
     {"cpus", "hotpluggable CPUs (cpu1 comes and goes, the others stay online)", 4, 2, 16},
     {"init-us", "how long init_cpu() works per CPU (the race window of stress mode)", 50, 0, 100'000},
 };
 
-constexpr unsigned kTarget = 1;  // the CPU that comes and goes: CPUs above it are initialised after it
-
-Kind kind_of(const std::string& name) {
-  for (const Strategy& s : kStrategies)
-    if (name == s.info.name) return s.kind;
-  return Kind::maps_locked;  // validated before: unreachable
-}
-
-void spin_for_ns(std::int64_t ns) {
-  const std::int64_t until = now_ns() + ns;
-  while (now_ns() < until) cpu_relax();
-}
-
-class World final : public TrialWorld {
+// cpu1 comes and goes (HotplugWorld::kTarget): the CPUs above it are initialised after it.
+class World final : public detail::HotplugWorld {
  public:
   explicit World(const ScenarioConfig& cfg)
-      : kind_(kind_of(cfg.strategy)),
-        ncpus_(static_cast<unsigned>(cfg.param("cpus"))),
+      : HotplugWorld(cfg),
+        kind_(detail::kind_of(kStrategies, cfg.strategy)),
         init_ns_(static_cast<std::int64_t>(cfg.param("init-us")) * 1000),
-        enable_(cfg.direction == Direction::enable),
-        deterministic_(cfg.mode == Mode::deterministic),
-        timeout_ms_(cfg.timeout_ms),
-        dep_(LockDep::Config{std::chrono::milliseconds(cfg.timeout_ms), false}),
-        helper_done_(dep_, "(work_completion)(&helper_work)"),
-        rng_(cfg.seed) {
+        helper_done_(dep_, "(work_completion)(&helper_work)") {
     nb_.name = "foobar_cpu_notifier";
     nb_.online = [this](unsigned cpu) { init_cpu(cpu); };
     nb_.dead = [this](unsigned cpu) {
@@ -105,7 +88,6 @@ class World final : public TrialWorld {
     nb_.post_dead = [this](unsigned) {
       if (kind_ == Kind::wait_in_post_dead && armed_.load()) wait_for_helper();
     };
-    dep_.on_deadlock = [this](const std::string& r) { on_deadlock(r); };
   }
 
   ~World() override {
@@ -113,36 +95,12 @@ class World final : public TrialWorld {
     if (helper_.joinable()) helper_.join();
   }
 
-  std::vector<NamedKey> keys() const override { return {}; }
-  std::vector<NamedFunction> functions() const override { return {}; }
-  void reader_pass(ReaderSlot&) override {}
-  std::string describe_reader(const ReaderSlot&) const override { return {}; }
-
-  void start_other_vcpus(Machine& m) override {
-    const std::uint64_t all = (std::uint64_t{1} << ncpus_) - 1;
-    hp_ = std::make_unique<CpuHotplug>(m, dep_, ncpus_, enable_ ? all & ~(1u << kTarget) : all);
+ private:
+  void started() override {
     helper_ = std::thread([this] { helper_main(); });
     LockDep::name_thread("registrar");
   }
 
-  // The transition under test (the tested direction) or the reset to its
-  // starting state (the other one).
-  void toggle(bool enable, const pp::Config&) override {
-    if (enable == enable_)
-      race();
-    else
-      reset();
-  }
-
-  void collect(Oracles& o) const override {
-    std::lock_guard g(m_);
-    o.violations = violations_;
-    o.first_violation_ns = first_violation_ns_;
-    std::snprintf(o.violation, sizeof o.violation, "%s", first_violation_.c_str());
-    o.lock_inversions = dep_.inversions().size();
-  }
-
- private:
   void init_cpu(unsigned cpu) {
     spin_for_ns(init_ns_);  // the allocation and setup a real init_cpu does
     inited_[cpu].fetch_add(1);
@@ -173,32 +131,16 @@ class World final : public TrialWorld {
     }
   }
 
-  void race() {
+  void race() override {
     const std::uint64_t n = ++races_;
-    std::atomic<bool> go{false}, op_done{false};
-    std::uniform_int_distribution<std::int64_t> delay(0, (ncpus_ + 1) * init_ns_ + 20'000);
-    const std::int64_t wait_ns = deterministic_ ? 0 : delay(rng_);
     armed_.store(true);
-    std::thread control([&] {
-      LockDep::name_thread("hotplug control");
-      if (deterministic_)
-        while (!go.load()) cpu_relax();
-      else
-        spin_for_ns(wait_ns);
-      if (enable_)
-        hp_->cpu_up(kTarget);
-      else
-        hp_->cpu_down(kTarget);
-      op_done.store(true);
-    });
+    Op op(*this, (ncpus_ + 1) * init_ns_ + 20'000);
     register_notifier([&] {
-      if (!deterministic_) return;
       // The forced interleaving: the hotplug operation runs here, to its end
       // or until it blocks on the maps lock this registration holds.
-      go.store(true);
-      while (!op_done.load() && !dep_.has_waiter(hp_->cpu_add_remove_lock())) cpu_relax();
+      if (deterministic_) op.run_until_done_or_blocked({&hp_->cpu_add_remove_lock()});
     });
-    control.join();
+    op.join();
     armed_.store(false);
     check(n);
   }
@@ -213,19 +155,16 @@ class World final : public TrialWorld {
                                              : "initialised twice: by its CPU_ONLINE callback and by the loop")
                                : (got > 0 ? "left initialised: it went offline before the notifier was registered"
                                           : "freed by CPU_DEAD before the loop ever initialised it");
-      std::lock_guard g(m_);
-      if (violations_++ == 0) {
-        first_violation_ns_ = now_ns();
-        first_violation_ =
-            fmt::format("registration #{} ({} of cpu{}): cpu{} is {} and initialised {} time(s): {}", n,
-                        enable_ ? "cpu_up" : "cpu_down", kTarget, c, online ? "online" : "offline", got, why);
-      }
+      log_.record([&] {
+        return fmt::format("registration #{} ({} of cpu{}): cpu{} is {} and initialised {} time(s): {}", n,
+                           enable_ ? "cpu_up" : "cpu_down", kTarget, c, online ? "online" : "offline", got, why);
+      });
     }
   }
 
   // Back to the starting state: unregistered (the correct way), the per-CPU
   // state cleared, cpu1 offline (enable) or online (disable).
-  void reset() {
+  void reset() override {
     if (hp_->cpu_online(kTarget) == enable_) enable_ ? hp_->cpu_down(kTarget) : hp_->cpu_up(kTarget);
     hp_->cpu_maps_update_begin();
     hp_->__unregister_cpu_notifier(&nb_);
@@ -253,38 +192,18 @@ class World final : public TrialWorld {
     helper_done_.wait();  // flush_work(&helper_work)
   }
 
-  void on_deadlock(const std::string& r) {
-    std::string text = fmt::format(
-        "pokebench: hang report: deadlock: the lock watchdog found threads waiting for each other (for over {} "
-        "ms)\n{}every emulated lock held or waited for:\n{}CPUs:\n{}",
-        timeout_ms_, r, dep_.held_locks_report(), hp_ ? hp_->describe() : "");
-    const std::vector<std::string> inv = dep_.inversions();
-    if (!inv.empty()) text += "the lock-order checker had reported, before anything blocked:\n" + inv.front();
-    if (report_hang) report_hang(text);
-  }
-
   Kind kind_;
-  unsigned ncpus_;
   std::int64_t init_ns_;
-  bool enable_, deterministic_;
-  unsigned timeout_ms_;
-  LockDep dep_;
-  std::unique_ptr<CpuHotplug> hp_;
   CpuhpCallbacks nb_;
   std::array<std::atomic<int>, 16> inited_{};
   std::atomic<bool> armed_{false};
   std::thread helper_;
   std::atomic<bool> helper_stop_{false}, helper_req_{false};
   Completion helper_done_;
-  std::mt19937_64 rng_;
   std::uint64_t races_ = 0;
-  mutable std::mutex m_;  // guards the violation fields
-  std::uint64_t violations_ = 0;
-  std::int64_t first_violation_ns_ = 0;
-  std::string first_violation_;
 };
 
-class CpuNotifierScenario final : public Scenario {
+class CpuNotifierScenario final : public detail::HotplugScenario {
  public:
   const char* name() const override { return "cpu-notifier"; }
   const char* summary() const override {
@@ -292,12 +211,9 @@ class CpuNotifierScenario final : public Scenario {
   }
   std::span<const StrategyInfo> strategies() const override { return kInfos; }
   std::span<const ParamInfo> params() const override { return kParams; }
-  std::vector<std::string> site_tags() const override { return {}; }
   std::optional<Cell> known_bug() const override {
     return Cell{"unlocked", Direction::enable, ScenarioConfig{}.order, pp::Int3Policy::skip};
   }
-  bool patches_code() const override { return false; }
-  unsigned other_vcpus(const ScenarioConfig& c) const override { return static_cast<unsigned>(c.param("cpus")); }
   std::unique_ptr<TrialWorld> make_world(const ScenarioConfig& c) const override { return std::make_unique<World>(c); }
 };
 

@@ -216,6 +216,7 @@ std::string result_json(const ScenarioResult& r) {
   j["first_hang_s"] = r.first_hang_s < 0 ? nlohmann::json() : nlohmann::json(r.first_hang_s);
   j["first_violation_s"] = r.first_violation_s < 0 ? nlohmann::json() : nlohmann::json(r.first_violation_s);
   if (o.violation[0] != 0) j["first_violation"] = std::string(o.violation);
+  if (o.inversion[0] != 0) j["first_inversion"] = std::string(o.inversion);
   j["transitions_per_s"] = r.transitions_per_s();
   j["interrupted"] = r.interrupted;
   j["ran_nothing"] = r.ran_nothing();

@@ -5,18 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 namespace pokebench::harness {
 namespace {
 
 ScenarioConfig notifier(const char* strategy, Direction d) {
-  ScenarioConfig c;
-  c.scenario = "cpu-notifier";
-  c.strategy = strategy;
-  c.direction = d;
-  c.mode = Mode::deterministic;
-  c.trials = 1;
-  c.timeout_ms = 300;
-  return c;
+  return testing::hotplug_race("cpu-notifier", strategy, d);
 }
 
 struct BugCase {
@@ -78,20 +73,7 @@ TEST(CpuNotifier, WaitingInCpuPostDeadCompletes) {
 }
 
 TEST(CpuNotifier, StressCountsFailuresOfTheBugAndNoneOfTheFix) {
-  for (const char* s : {"unlocked", "maps-locked"}) {
-    ScenarioConfig c = notifier(s, Direction::enable);
-    c.mode = Mode::stress;
-    c.trials = 300;
-    const ScenarioResult r = run_scenario(c);
-    EXPECT_EQ(r.oracles.transitions, 300u) << verdict_line(r);
-    if (std::string(s) == "unlocked") {
-      EXPECT_EQ(r.verdict(), Verdict::fail) << verdict_line(r);
-      EXPECT_GT(r.oracles.violations, 0u);
-      EXPECT_GE(r.first_violation_s, 0.0);
-    } else {
-      EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << " " << r.oracles.violation;
-    }
-  }
+  testing::expect_stress_fails_bug_not_fix("cpu-notifier", "unlocked", "maps-locked", 300);
 }
 
 }  // namespace

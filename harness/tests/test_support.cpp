@@ -1,5 +1,9 @@
 #include "test_support.hpp"
 
+#include <pokebench/harness/runner.hpp>
+
+#include <gtest/gtest.h>
+
 #include <dirent.h>
 #include <unistd.h>
 
@@ -7,6 +11,23 @@
 #include <sstream>
 
 namespace pokebench::harness::testing {
+
+void expect_stress_fails_bug_not_fix(const char* scenario, const char* bug, const char* fix, std::uint64_t races) {
+  for (const char* s : {bug, fix}) {
+    ScenarioConfig c = hotplug_race(scenario, s, Direction::enable);
+    c.mode = Mode::stress;
+    c.trials = races;
+    const ScenarioResult r = run_scenario(c);
+    EXPECT_EQ(r.oracles.transitions, races) << verdict_line(r);
+    if (s == bug) {
+      EXPECT_EQ(r.verdict(), Verdict::fail) << verdict_line(r);
+      EXPECT_GT(r.oracles.violations, 0u);
+      EXPECT_GE(r.first_violation_s, 0.0);
+    } else {
+      EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << " " << r.oracles.violation;
+    }
+  }
+}
 
 std::vector<std::string> pokebench_shm_segments() {
   std::vector<std::string> out;

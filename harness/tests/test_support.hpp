@@ -1,9 +1,10 @@
-// Helpers shared by the harness tests: the 2017 bug's configuration, leak
-// checks for processes and /dev/shm.
+// Helpers shared by the harness tests: the 2017 bug's configuration, a
+// hotplug scenario's race in both modes, leak checks for processes and /dev/shm.
 #pragma once
 
 #include <pokebench/harness/config.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,22 @@ inline ScenarioConfig bug_2017() {
   c.timeout_ms = 300;
   return c;
 }
+
+// One deterministic trial of a hotplug scenario's race (cpu_up for enable).
+inline ScenarioConfig hotplug_race(const char* scenario, const char* strategy, Direction d) {
+  ScenarioConfig c;
+  c.scenario = scenario;
+  c.strategy = strategy;
+  c.direction = d;
+  c.mode = Mode::deterministic;
+  c.trials = 1;
+  c.timeout_ms = 300;
+  return c;
+}
+
+// Runs `races` stress races of `bug` and of `fix` (enable) and expects the
+// bug to fail some, with a time to the first failure, and the fix none.
+void expect_stress_fails_bug_not_fix(const char* scenario, const char* bug, const char* fix, std::uint64_t races);
 
 // Names in /dev/shm that start with "pokebench-".
 std::vector<std::string> pokebench_shm_segments();

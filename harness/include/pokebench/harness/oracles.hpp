@@ -19,6 +19,7 @@ struct Oracles {
   std::uint64_t lock_inversions = 0;    // the lock-order checker saw a cycle
   std::int64_t first_violation_ns = 0;  // CLOCK_MONOTONIC of the first violation, 0 if none
   char violation[240] = {};             // what the first violation was
+  char inversion[1024] = {};            // the lock-order checker's first report (truncated)
   // Counted and reported, not failures.
   std::uint64_t checked_exits = 0;
   std::uint64_t unchecked_exits = 0;     // left the loop without a seqcount check
@@ -42,6 +43,7 @@ struct Oracles {
       first_violation_ns = o.first_violation_ns;
       std::memcpy(violation, o.violation, sizeof violation);
     }
+    if (inversion[0] == 0) std::memcpy(inversion, o.inversion, sizeof inversion);
     checked_exits += o.checked_exits;
     unchecked_exits += o.unchecked_exits;
     unchecked_inflight += o.unchecked_inflight;

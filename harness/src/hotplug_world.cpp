@@ -1,0 +1,90 @@
+// What the hotplug scenarios' worlds share (see hotplug_world.hpp).
+#include "hotplug_world.hpp"
+
+#include <pokebench/harness/vcpu.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <vector>
+
+namespace pokebench::harness::detail {
+
+void spin_for_ns(std::int64_t ns) {
+  const std::int64_t until = now_ns() + ns;
+  while (now_ns() < until) cpu_relax();
+}
+
+void ViolationLog::record(const std::function<std::string()>& describe) {
+  std::lock_guard g(m_);
+  if (violations_++ != 0) return;
+  first_ns_ = now_ns();
+  first_ = describe();
+}
+
+void ViolationLog::collect(Oracles& o, const LockDep& dep) const {
+  std::lock_guard g(m_);
+  o.violations = violations_;
+  o.first_violation_ns = first_ns_;
+  std::snprintf(o.violation, sizeof o.violation, "%s", first_.c_str());
+  const std::vector<std::string> inv = dep.inversions();
+  o.lock_inversions = inv.size();
+  std::snprintf(o.inversion, sizeof o.inversion, "%s", inv.empty() ? "" : inv.front().c_str());
+}
+
+std::string deadlock_report(const LockDep& dep, const CpuHotplug* hp, unsigned timeout_ms, const std::string& cycle) {
+  std::string text = fmt::format(
+      "pokebench: hang report: deadlock: the lock watchdog found threads waiting for each other (for over {} "
+      "ms)\n{}every emulated lock held or waited for:\n{}CPUs:\n{}",
+      timeout_ms, cycle, dep.held_locks_report(), hp != nullptr ? hp->describe() : "");
+  const std::vector<std::string> inv = dep.inversions();
+  if (!inv.empty()) text += "the lock-order checker had reported, before anything blocked:\n" + inv.front();
+  return text;
+}
+
+HotplugWorld::HotplugWorld(const ScenarioConfig& cfg)
+    : enable_(cfg.direction == Direction::enable),
+      deterministic_(cfg.mode == Mode::deterministic),
+      ncpus_(static_cast<unsigned>(cfg.param("cpus"))),
+      timeout_ms_(cfg.timeout_ms),
+      dep_(LockDep::Config{std::chrono::milliseconds(cfg.timeout_ms), false}),
+      rng_(cfg.seed) {
+  dep_.on_deadlock = [this](const std::string& r) {
+    if (report_hang) report_hang(deadlock_report(dep_, hp_.get(), timeout_ms_, r));
+  };
+}
+
+void HotplugWorld::start_other_vcpus(Machine& m) {
+  const std::uint64_t all = (std::uint64_t{1} << ncpus_) - 1;
+  hp_ = std::make_unique<CpuHotplug>(m, dep_, ncpus_, enable_ ? all & ~(std::uint64_t{1} << kTarget) : all);
+  started();
+}
+
+HotplugWorld::Op::Op(HotplugWorld& w, std::int64_t max_delay_ns) : dep_(w.dep_) {
+  std::uniform_int_distribution<std::int64_t> delay(0, max_delay_ns);
+  const std::int64_t wait_ns = w.deterministic_ ? 0 : delay(w.rng_);
+  t_ = std::thread([this, &w, wait_ns] {
+    LockDep::name_thread("hotplug control");
+    if (w.deterministic_)
+      while (!go_.load()) cpu_relax();
+    else
+      spin_for_ns(wait_ns);
+    if (w.enable_)
+      w.hp_->cpu_up(kTarget);
+    else
+      w.hp_->cpu_down(kTarget);
+    done_.store(true);
+  });
+}
+
+void HotplugWorld::Op::run_until_done_or_blocked(std::initializer_list<const LockBase*> locks) {
+  go();
+  auto blocked = [&] {
+    for (const LockBase* l : locks)
+      if (dep_.has_waiter(*l)) return true;
+    return false;
+  };
+  while (!done() && !blocked()) cpu_relax();
+}
+
+}  // namespace pokebench::harness::detail

@@ -1,0 +1,81 @@
+// The mem-hotplug scenario run through run_scenario (forked trials): the walk
+// without a CPU-online hook misses a CPU in the first deterministic trial;
+// with the hook, dropping cpu_hotplug_lock is safe; taking it inside
+// mem_hotplug_lock is reported by the lock-order checker (and can deadlock);
+// the negative control shows the oracle sees a stale value the walk did write.
+#include <pokebench/harness/runner.hpp>
+
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+#include <string>
+
+namespace pokebench::harness {
+namespace {
+
+ScenarioConfig memhp(const char* strategy, Direction d) { return testing::hotplug_race("mem-hotplug", strategy, d); }
+
+bool has(const std::string& text, const char* what) { return text.find(what) != std::string::npos; }
+
+TEST(MemHotplug, WithoutAHookTheWalkMissesACpuOnlinedMeanwhile) {
+  const ScenarioResult r = run_scenario(memhp("unlocked-no-hook", Direction::enable));
+  EXPECT_EQ(r.verdict(), Verdict::fail) << verdict_line(r);
+  EXPECT_EQ(r.trials, 1u);
+  EXPECT_EQ(r.oracles.violations, 1u) << verdict_line(r);
+  EXPECT_EQ(r.oracles.lock_inversions, 0u);
+  EXPECT_TRUE(has(r.oracles.violation, "cpu1 is online with numa_mem node 0")) << r.oracles.violation;
+  EXPECT_TRUE(has(r.oracles.violation, "no CPU-online callback set it")) << r.oracles.violation;
+  EXPECT_GE(r.first_violation_s, 0.0);
+}
+
+TEST(MemHotplug, ACpuGoingOfflineDuringTheWalkIsHarmlessEvenWithoutAHook) {
+  ScenarioConfig c = memhp("unlocked-no-hook", Direction::disable);
+  c.trials = 3;
+  const ScenarioResult r = run_scenario(c);
+  EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << " " << r.oracles.violation;
+  EXPECT_EQ(r.trials, 3u);
+}
+
+TEST(MemHotplug, WithTheHookDroppingTheLockIsSafe) {
+  for (const char* s : {"unlocked-hook", "cpus-lock-first"})
+    for (const Direction d : {Direction::enable, Direction::disable}) {
+      ScenarioConfig c = memhp(s, d);
+      c.trials = 3;
+      const ScenarioResult r = run_scenario(c);
+      EXPECT_EQ(r.verdict(), Verdict::ok) << s << " " << verdict_line(r) << " " << r.oracles.violation;
+      EXPECT_EQ(r.oracles.violations, 0u) << s;
+      EXPECT_EQ(r.oracles.lock_inversions, 0u) << s << "\n" << r.oracles.inversion;
+      EXPECT_EQ(r.trials, 3u) << s;
+    }
+}
+
+TEST(MemHotplug, TakingTheCpuLockInsideTheMemLockIsReportedByTheChecker) {
+  const ScenarioResult r = run_scenario(memhp("locked", Direction::enable));
+  EXPECT_EQ(r.verdict(), Verdict::fail) << verdict_line(r);
+  EXPECT_EQ(r.oracles.violations, 0u) << r.oracles.violation;  // the oracle holds
+  EXPECT_GE(r.oracles.lock_inversions, 1u);
+  const std::string inv = r.oracles.inversion;
+  EXPECT_TRUE(has(inv.c_str(), "possible circular locking dependency")) << inv;
+  // The hotplug side's chain, then the memory side's new dependency.
+  EXPECT_TRUE(has(inv.c_str(), "cpu_hotplug_lock -> cpuhp/1")) << inv;
+  EXPECT_TRUE(has(inv.c_str(), "cpuhp/1 -> mem_hotplug_lock")) << inv;
+  EXPECT_TRUE(has(inv.c_str(), "mem_hotplug_lock -> cpu_hotplug_lock")) << inv;
+}
+
+// Negative control: a hook that reads the node state unlocked writes back a
+// value from before online_pages; the oracle must see it on a CPU the walk updated.
+TEST(MemHotplug, NegativeControlTheOracleSeesALostUpdate) {
+  const ScenarioResult r = run_scenario(memhp("hook-unlocked-read", Direction::enable));
+  EXPECT_EQ(r.verdict(), Verdict::fail) << verdict_line(r);
+  EXPECT_EQ(r.oracles.violations, 1u);
+  EXPECT_TRUE(has(r.oracles.violation, "cpu1 is online with numa_mem node 0")) << r.oracles.violation;
+  EXPECT_TRUE(has(r.oracles.violation, "lost update")) << r.oracles.violation;
+}
+
+TEST(MemHotplug, StressCountsMissesOfTheBugAndNoneOfTheFix) {
+  testing::expect_stress_fails_bug_not_fix("mem-hotplug", "unlocked-no-hook", "unlocked-hook", 300);
+}
+
+}  // namespace
+}  // namespace pokebench::harness
