@@ -39,13 +39,8 @@ int run_torture(TortureOptions& o) {
   base.trials = 0;
   base.duration_s = o.duration;
   // The matrix runs every strategy of the scenario: the configuration's own
-  // (slub's per-site by default) is not one of the cells, only validated.
-  if (const hh::Scenario* sc = hh::find_scenario(base.scenario); sc != nullptr) {
-    const auto listed = sc->listed_strategies();
-    if (!listed.empty() && base.strategy == hh::ScenarioConfig{}.strategy &&
-        sc->find_strategy(base.strategy) == nullptr)
-      base.strategy = listed.front()->name;
-  }
+  // is not one of the cells, only validated.
+  default_strategy_of_scenario(base);
   if (const std::string why = hh::validate(base); !why.empty()) {
     error("{}", why);
     return 2;

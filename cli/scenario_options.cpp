@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -27,7 +28,19 @@ std::string strategy_help() {
 
 }  // namespace
 
+void default_strategy_of_scenario(hh::ScenarioConfig& cfg) {
+  const hh::Scenario* sc = hh::find_scenario(cfg.scenario);
+  if (sc == nullptr || sc->find_strategy(cfg.strategy) != nullptr) return;
+  const auto listed = sc->listed_strategies();
+  const auto bug = std::find_if(listed.begin(), listed.end(), [](const hh::StrategyInfo* s) { return !s->is_fix; });
+  if (bug != listed.end())
+    cfg.strategy = (*bug)->name;
+  else if (!listed.empty())
+    cfg.strategy = listed.front()->name;
+}
+
 std::string ScenarioOptions::finish() {
+  if (strategy_option == nullptr || strategy_option->count() == 0) default_strategy_of_scenario(cfg);
   if (!order.empty()) {
     const auto o = hh::parse_patch_order(order);
     if (!o) return fmt::format("--order '{}' is not an order (table, address, reverse, random or TAG-first)", order);
@@ -42,7 +55,7 @@ void add_scenario_options(CLI::App* cmd, const std::shared_ptr<ScenarioOptions>&
   cmd->add_option("--scenario", o->cfg.scenario, "scenario to run (" + names + ")")->capture_default_str();
   cmd->add_flag("--list-scenarios", o->list, "list the scenarios, their strategies and parameters, and exit");
   if (sets & kCell) {
-    cmd->add_option("--strategy", o->cfg.strategy, strategy_help())->capture_default_str();
+    o->strategy_option = cmd->add_option("--strategy", o->cfg.strategy, strategy_help())->capture_default_str();
     add_enum(cmd, "--direction", o->cfg.direction, hh::kDirectionNames, "key transition under test");
     cmd->add_option("--order", o->order,
                     "order the patcher rewrites a key's sites in: table, address, reverse, random, or TAG-first for "

@@ -15,11 +15,16 @@ namespace pokebench::cli {
 
 struct ScenarioOptions {
   harness::ScenarioConfig cfg;
-  std::string order;  // parsed into cfg.order by finish()
-  bool list = false;  // --list-scenarios
+  std::string order;                       // parsed into cfg.order by finish()
+  bool list = false;                       // --list-scenarios
+  CLI::Option* strategy_option = nullptr;  // --strategy, where the command has it
   // Completes cfg after parsing; returns "" or what is wrong.
   std::string finish();
 };
+
+// Without --strategy, a scenario that does not have the library's default
+// strategy (slub's per-site) runs its first listed bug (else its first listed strategy).
+void default_strategy_of_scenario(harness::ScenarioConfig& cfg);
 
 enum ScenarioOptionSet : unsigned {
   kCell = 1,     // --strategy --direction --order --int3 --batch-size

@@ -27,8 +27,6 @@
 #include <string>
 #include <string_view>
 
-#include <x86intrin.h>
-
 namespace pokebench::bench::detail {
 namespace {
 
@@ -38,32 +36,25 @@ constexpr std::uint64_t kBatch = 1024;
 #define POKEBENCH_AB_TEST_SLOWDOWN 0
 #endif
 // Only for measuring `pokebench ab` (bench/README.md, "How sensitive is
-// pokebench ab"): with -DPOKEBENCH_AB_TEST_SLOWDOWN=N (per mille), every
-// batch of loop/cookie/off and /on is stretched by a spin on the TSC to
-// (1000 + N) / 1000 of its own time, inside the measured lap. The loop's
-// code is untouched: extra instructions in it moved the row by 2-8% from one
-// build to the next, depending on where the loop landed. In every real build
-// N is 0 and this compiles to nothing.
+// pokebench ab"): with -DPOKEBENCH_AB_TEST_SLOWDOWN=K, every batch of
+// loop/cookie/off and /on ends with an lfence (the loop's last passes complete
+// first, so nothing overlaps) and a straight line of K dependent adds (K
+// cycles), inside the measured lap but outside the loop's own function, whose
+// code and placement stay as they are: extra instructions inside the loop
+// moved the row by 2-8% from one build to the next. In every real build K is
+// 0 and this compiles to nothing.
 class TestSlowdown {
  public:
   explicit TestSlowdown(const LoopVariant& v, int mode) : on_(std::string_view(v.name) == "cookie" && mode != 2) {}
-  void begin() noexcept {
-    if constexpr (kPerMille != 0)
-      if (on_) t0_ = __rdtsc();
-  }
-  void end() noexcept {
-    if constexpr (kPerMille != 0)
-      if (on_) {
-        const std::uint64_t until = t0_ + (__rdtsc() - t0_) * (1000 + kPerMille) / 1000;
-        while (__rdtsc() < until) {
-        }
-      }
+  void after_batch() noexcept {
+    if constexpr (kAdds != 0)
+      if (on_) asm volatile("lfence\n\t.rept %c1\n\tadd $1, %0\n\t.endr" : "+r"(acc_) : "i"(kAdds));
   }
 
  private:
-  static constexpr std::uint64_t kPerMille = POKEBENCH_AB_TEST_SLOWDOWN;
+  static constexpr int kAdds = POKEBENCH_AB_TEST_SLOWDOWN;
   bool on_;
-  std::uint64_t t0_ = 0;
+  std::uint64_t acc_ = 0;
 };
 
 void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1 on, 2 flipping */) {
@@ -103,9 +94,8 @@ void BM_loop(benchmark::State& state, const LoopVariant* v, int mode /* 0 off, 1
     TestSlowdown slowdown(*v, mode);
     c.start();
     while (state.KeepRunningBatch(kBatch)) {
-      slowdown.begin();
       v->run(kBatch);
-      slowdown.end();
+      slowdown.after_batch();
       c.lap(kBatch);
     }
     c.stop();
