@@ -60,7 +60,7 @@ class NonFiniteFilter {
       ++pos_;
       return emit(c);
     }
-    if (c == '-' || c == 'N' || c == 'n' || c == 'I' || c == 'i') {
+    if (may_start_token(c)) {
       static const char* const tokens[] = {"-Infinity", "Infinity", "-NaN", "NaN",  "-nan",
                                            "nan",       "-inf",     "inf",  "-INF", "INF"};
       ensure(kLongestToken + 1);
@@ -84,6 +84,17 @@ class NonFiniteFilter {
   static constexpr std::size_t kLongestToken = 9;  // "-Infinity"
   static constexpr std::size_t kBuffer = 1 << 16;
 
+  // Whether a token may start at the unread byte c, from it and the byte after:
+  // the tokens are compared only then (a '-' starts every negative number or
+  // exponent, an 'n' every null).
+  bool may_start_token(char c) {
+    if (c != '-' && c != 'N' && c != 'n' && c != 'I' && c != 'i') return false;
+    if (!ensure(2)) return false;  // the shortest token has three bytes
+    const char d = buf_[pos_ + 1];
+    if (c == '-') return d == 'I' || d == 'N' || d == 'n' || d == 'i';
+    if (c == 'N' || c == 'n') return d == 'a';
+    return d == 'n' || d == 'N';
+  }
   int emit(char c) {
     ++out_;
     return static_cast<unsigned char>(c);

@@ -2,14 +2,15 @@
 #include <pokebench/results/document_io.hpp>
 #include <pokebench/support/output.hpp>
 
+#include <functional>
 #include <map>
+#include <string_view>
 
 namespace pokebench::results {
 
 using nlohmann::json;
 
-json to_json(const ResultDocument& doc) {
-  const Context& c = doc.context;
+json to_json(const Context& c) {
   json ctx = c.extra.is_object() ? c.extra : json::object();
   ctx["date"] = c.date;
   ctx["git_sha"] = c.git_sha;
@@ -22,17 +23,21 @@ json to_json(const ResultDocument& doc) {
   if (c.cpus) ctx["cpus"] = *c.cpus;
   if (c.vm) ctx["vm"] = *c.vm;
   if (c.tsc_ghz) ctx["tsc_ghz"] = *c.tsc_ghz;
+  return ctx;
+}
 
-  json rows = json::array();
-  for (const Sample& s : doc.samples) {
-    json row = {{"name", s.benchmark},        {"run_name", s.benchmark},
-                {"run_type", "iteration"},    {"repetition_index", s.repetition},
-                {"iterations", s.iterations}, {"real_time", s.real_time_ns},
-                {"cpu_time", s.cpu_time_ns},  {"time_unit", "ns"}};
-    for (const auto& [name, value] : s.counters) row[name] = value;
-    rows.push_back(std::move(row));
-  }
+namespace {
 
+json sample_json(const Sample& s) {
+  json row = {{"name", s.benchmark},        {"run_name", s.benchmark},
+              {"run_type", "iteration"},    {"repetition_index", s.repetition},
+              {"iterations", s.iterations}, {"real_time", s.real_time_ns},
+              {"cpu_time", s.cpu_time_ns},  {"time_unit", "ns"}};
+  for (const auto& [name, value] : s.counters) row[name] = value;
+  return row;
+}
+
+json strategies_json(const ResultDocument& doc) {
   json strategies = doc.compare;
   if ((!strategies.is_array() || strategies.empty()) && !doc.correctness.empty()) {
     strategies = json::array();
@@ -54,9 +59,17 @@ json to_json(const ResultDocument& doc) {
     }
     for (const auto& name : order) strategies.push_back(by_name[name]);
   }
+  return strategies;
+}
 
-  json out = {{"schema_version", kSchemaVersion}, {"scenario", doc.scenario}, {"context", ctx}, {"benchmarks", rows}};
-  if (strategies.is_array() && !strategies.empty()) out["strategies"] = strategies;
+// The document but its rows: "benchmarks" is an empty array, filled by the caller.
+json document_without_rows(const ResultDocument& doc) {
+  json out = {{"schema_version", kSchemaVersion},
+              {"scenario", doc.scenario},
+              {"context", to_json(doc.context)},
+              {"benchmarks", json::array()}};
+  if (json strategies = strategies_json(doc); strategies.is_array() && !strategies.empty())
+    out["strategies"] = std::move(strategies);
   if (!doc.matrix.empty()) {
     json cells = json::array();
     for (const MatrixCell& m : doc.matrix) {
@@ -75,6 +88,40 @@ json to_json(const ResultDocument& doc) {
     out["insns"] = insns;
   }
   return out;
+}
+
+}  // namespace
+
+json to_json(const ResultDocument& doc) {
+  json out = document_without_rows(doc);
+  json& rows = out["benchmarks"];
+  for (const Sample& s : doc.samples) rows.push_back(sample_json(s));
+  return out;
+}
+
+void dump_compact(const ResultDocument& doc, const std::function<void(std::string_view)>& sink) {
+  // Key by key in the object's own (sorted) order, as dump() writes them, with
+  // the rows written one at a time where the empty array stands.
+  const json head = document_without_rows(doc);
+  sink("{");
+  bool first = true;
+  for (const auto& [key, value] : head.items()) {
+    sink(first ? "" : ",");
+    first = false;
+    sink(json(key).dump());
+    sink(":");
+    if (key != "benchmarks") {
+      sink(value.dump());
+      continue;
+    }
+    sink("[");
+    for (std::size_t i = 0; i < doc.samples.size(); ++i) {
+      if (i) sink(",");
+      sink(sample_json(doc.samples[i]).dump());
+    }
+    sink("]");
+  }
+  sink("}");
 }
 
 void write_result_file(const std::string& path, const ResultDocument& doc) {

@@ -72,15 +72,14 @@ std::optional<std::int64_t> History::add_if_absent(const ResultDocument& doc, co
 }
 
 std::int64_t History::add_locked(const ResultDocument& doc, const std::string& source, const std::string& added_at) {
-  const json full = to_json(doc);
   const Context& c = doc.context;
   const std::int64_t id =
       db_->query(
              "INSERT INTO runs(added_at, date, git_sha, host, cpu_model, kernel, compiler, source, context_json, "
              "compare_json, scenario, content_id) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) RETURNING id",
              {added_at.empty() ? support::utc_now() : added_at, c.date, c.git_sha, c.host, c.cpu_model, c.kernel,
-              c.compiler, source, full["context"].dump(), doc.compare.is_array() ? doc.compare.dump() : "[]",
-              doc.scenario, content_id(doc)})
+              c.compiler, source, to_json(c).dump(), doc.compare.is_array() ? doc.compare.dump() : "[]", doc.scenario,
+              content_id(doc)})
           .at(0)
           .integer(0);
   std::int64_t seq = 0;

@@ -40,12 +40,14 @@ std::string redact_url(const std::string& location) {
 
 std::string content_id(const ResultDocument& doc) {
   // FNV-1a, 64 bits, twice (two offsets) for 128: an identity, not a secret.
-  const std::string text = to_json(doc).dump();
+  // Over the compact JSON text, streamed: a huge run is never held as one string.
   std::uint64_t a = 14695981039346656037ULL, b = 0x6c62272e07bb0142ULL;
-  for (const unsigned char c : text) {
-    a = (a ^ c) * 1099511628211ULL;
-    b = (b ^ c) * 1099511628211ULL;
-  }
+  dump_compact(doc, [&](std::string_view piece) {
+    for (const unsigned char c : piece) {
+      a = (a ^ c) * 1099511628211ULL;
+      b = (b ^ c) * 1099511628211ULL;
+    }
+  });
   return fmt::format("{:016x}{:016x}", a, b);
 }
 

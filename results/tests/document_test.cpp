@@ -1,11 +1,13 @@
 // Reading result documents and Google Benchmark JSON: tolerant of unknown
 // fields, strict (file, place, problem) where it matters; atomic writing.
 #include <pokebench/results/document_io.hpp>
+#include <pokebench/results/history.hpp>
 
 #include "golden_path.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -176,6 +178,40 @@ TEST(Document, RoundTripsThroughTheWriter) {
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++entries;
   EXPECT_EQ(entries, 1u);
   std::filesystem::remove_all(dir);
+}
+
+// The compact text is written a row at a time (content_id hashes it so, a huge
+// run is never one string): byte for byte what the whole tree dumps.
+TEST(Document, CompactDumpIsTheWholeTreesTextARowAtATime) {
+  for (const char* name :
+       {"baseline.json", "fix_hang_current.json", "insns_current.json", "report_run.json", "gbench_1_7.json"}) {
+    const ResultDocument doc = read_result_file(golden(name));
+    std::string text;
+    std::size_t pieces = 0, longest = 0;
+    dump_compact(doc, [&](std::string_view piece) {
+      text += piece;
+      ++pieces;
+      longest = std::max(longest, piece.size());
+    });
+    EXPECT_EQ(text, to_json(doc).dump()) << name;
+    EXPECT_GT(pieces, doc.samples.size()) << name << ": a piece per row at least";
+    EXPECT_LT(longest, text.size() / 2) << name << ": no piece is the whole text";
+  }
+}
+
+// A run's identity must not change between versions: stored runs are matched
+// on it (push stores a run once). The values were computed from the whole
+// tree's text, before the dump streamed.
+TEST(Document, ContentIdsOfTheGoldenRunsStayTheSame) {
+  EXPECT_EQ(content_id(read_result_file(golden("baseline.json"))), "b7f297733de1af0dc685ba66788197ae");
+  EXPECT_EQ(content_id(read_result_file(golden("fix_hang_current.json"))), "63ec0202ce2ee777bfed19b827309648");
+  EXPECT_EQ(content_id(read_result_file(golden("insns_current.json"))), "50df4fc735363ecd2956bea03cba6358");
+  EXPECT_EQ(content_id(read_result_file(golden("report_run.json"))), "8403df59a291843ad8c2af709583995b");
+  EXPECT_EQ(content_id(read_result_file(golden("gbench_1_7.json"))), "26db8c55256e5efc3c7ef412f12f406b");
+  // Negative control: one repetition's time changed is another run.
+  ResultDocument changed = read_result_file(golden("baseline.json"));
+  changed.samples.at(0).real_time_ns += 1;
+  EXPECT_NE(content_id(changed), "b7f297733de1af0dc685ba66788197ae");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // control reads the same file the old way (the text, then a parse tree) to
 // show that the bound is one an all-in-memory parse exceeds.
 #include <pokebench/results/document_io.hpp>
+#include <pokebench/results/history.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -84,6 +85,9 @@ ChildRun in_child(const std::function<long()>& work) {
 // 15,000 samples and their names are about 5 MB. The whole text alone is
 // 18 MB, twice over once its NaNs are replaced.
 constexpr long kBoundKb = 16 * 1024;
+// What storing may add on top: SQLite's page cache (2 MB by default), its
+// statements, one row's text at a time.
+constexpr long kStoreBoundKb = 6 * 1024;
 
 TEST(StreamedRead, HugeDocumentIsReadInBoundedMemory) {
   const fs::path path = write_huge_document(kRows);
@@ -111,6 +115,43 @@ TEST(StreamedRead, HugeDocumentIsReadInBoundedMemory) {
               size_mb, kRows, streamed_kb, whole_kb, kBoundKb);
   EXPECT_LT(streamed_kb, kBoundKb);
   EXPECT_GT(whole_kb, kBoundKb) << "negative control: the bound must be one an all-in-memory parse exceeds";
+}
+
+// Storing a run adds little to the read: its identity (content_id) hashes the
+// compact text a row at a time, and its context is written alone. The
+// negative control is what storing did before: the whole run as a JSON tree
+// and as one string.
+TEST(StreamedRead, StoringAHugeRunAddsLittleToTheRead) {
+  const fs::path path = write_huge_document(kRows);
+  ASSERT_FALSE(path.empty());
+  const fs::path db = fs::temp_directory_path() / ("pokebench-huge-" + std::to_string(::getpid()) + ".db");
+  const ChildRun read = in_child([&] { return static_cast<long>(read_result_file(path.string()).samples.size()); });
+  const ChildRun stored = in_child([&] {
+    const ResultDocument doc = read_result_file(path.string());
+    History h(db.string(), History::Mode::create);
+    return static_cast<long>(h.add(doc, path.string()));
+  });
+  const ChildRun whole = in_child([&] {
+    const ResultDocument doc = read_result_file(path.string());
+    return static_cast<long>(to_json(doc).dump().size() + to_json(doc)["context"].dump().size());
+  });
+  long samples_stored = -1;
+  {
+    const History h(db.string(), History::Mode::read_only);
+    if (const auto s = h.summary(1)) samples_stored = s->samples;
+  }
+  fs::remove(path);
+  fs::remove(db);
+  EXPECT_EQ(read.result, static_cast<long>(kRows));
+  EXPECT_EQ(stored.result, 1) << "run 1 stored";
+  EXPECT_EQ(samples_stored, static_cast<long>(kRows));
+  EXPECT_GT(whole.result, 0);
+  const long added_kb = stored.maxrss_kb - read.maxrss_kb;
+  const long whole_kb = whole.maxrss_kb - read.maxrss_kb;
+  std::printf("%zu rows: storing adds +%ld kB peak RSS to the read, the whole tree and text +%ld kB (bound %ld kB)\n",
+              kRows, added_kb, whole_kb, kStoreBoundKb);
+  EXPECT_LT(added_kb, kStoreBoundKb);
+  EXPECT_GT(whole_kb, kStoreBoundKb) << "negative control: the bound must be one the whole tree exceeds";
 }
 
 TEST(StreamedRead, DocumentOverTheRowLimitIsRefusedSayingHowToRaiseIt) {

@@ -29,7 +29,9 @@
 #include <pokebench/results/document.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace pokebench::results {
 
@@ -51,6 +53,11 @@ ResultDocument parse_result_json(const std::string& text, const std::string& ori
 ResultDocument read_result_file(const std::string& path, const ReadLimits& limits = ReadLimits::from_environment());
 
 nlohmann::json to_json(const ResultDocument& doc);
+// The context as the document writes it (the known fields and every other key).
+nlohmann::json to_json(const Context& context);
+// Exactly the text of to_json(doc).dump(), handed to `sink` a piece at a time
+// (a row at most), so a huge document is never held as one tree or string.
+void dump_compact(const ResultDocument& doc, const std::function<void(std::string_view)>& sink);
 
 // Through support::write_file_atomically (support/output.hpp): a killed or
 // failing writer leaves the old file or the new one, never half of one;
