@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 namespace pokebench::harness::detail {
@@ -49,6 +50,10 @@ HotplugWorld::HotplugWorld(const ScenarioConfig& cfg)
       timeout_ms_(cfg.timeout_ms),
       dep_(LockDep::Config{std::chrono::milliseconds(cfg.timeout_ms), false}),
       rng_(cfg.seed) {
+  // The test seam LockDep::stall_before_taking: POKEBENCH_TEST_LOCK_STALL
+  // names the thread that stalls 10 ms before each lock, e.g. "hotplug control".
+  if (const char* name = std::getenv("POKEBENCH_TEST_LOCK_STALL"))
+    dep_.stall_before_taking(name, std::chrono::milliseconds(10));
   dep_.on_deadlock = [this](const std::string& r) {
     if (report_hang) report_hang(deadlock_report(dep_, hp_.get(), timeout_ms_, r));
   };

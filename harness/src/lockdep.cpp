@@ -121,6 +121,7 @@ void LockDep::acquire(const LockBase& l, bool /*shared*/) {
     if (inversions_.size() != before) report = inversions_.back();
   }
   if (!report.empty() && on_inversion) on_inversion(report);
+  if (!stall_thread_.empty() && current_thread_name() == stall_thread_) std::this_thread::sleep_for(stall_);
 }
 
 void LockDep::touch(const LockBase& l) {
@@ -138,6 +139,7 @@ void LockDep::acquired(const LockBase& l) {
   std::lock_guard g(m_);
   ThreadState& t = me_locked();
   t.waiting_for = -1;
+  t.blocked = false;
   t.held.push_back(l.id());
 }
 
@@ -189,7 +191,7 @@ std::string LockDep::find_deadlock_locked(std::thread::id me) const {
 bool LockDep::has_waiter(const LockBase& l) const {
   std::lock_guard g(m_);
   for (const auto& [tid, st] : threads_)
-    if (st.waiting_for == static_cast<int>(l.id())) return true;
+    if (st.blocked && st.waiting_for == static_cast<int>(l.id())) return true;
   return false;
 }
 
@@ -204,6 +206,11 @@ std::string LockDep::held_locks_report() const {
 
 void LockDep::wait_step(std::unique_lock<std::mutex>& lk, std::condition_variable& cv,
                         std::chrono::steady_clock::time_point since) {
+  {
+    // The caller holds the lock's own mutex and found the lock taken.
+    std::lock_guard g(m_);
+    me_locked().blocked = true;
+  }
   cv.wait_for(lk, kWaitStep);
   if (std::chrono::steady_clock::now() - since < cfg_.deadlock_timeout) return;
   std::string report;
@@ -215,7 +222,11 @@ void LockDep::wait_step(std::unique_lock<std::mutex>& lk, std::condition_variabl
     if (deadlocks_.empty()) report = found;
     if (deadlocks_.empty() || cfg_.abandon_on_deadlock) deadlocks_.push_back(found);
     abandon = cfg_.abandon_on_deadlock;
-    if (abandon) me_locked().waiting_for = -1;
+    if (abandon) {
+      ThreadState& t = me_locked();
+      t.waiting_for = -1;
+      t.blocked = false;
+    }
   }
   if (!report.empty() && on_deadlock) {
     lk.unlock();  // the callback may take its time (a hang report)

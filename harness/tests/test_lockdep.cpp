@@ -121,6 +121,39 @@ TEST(LockDep, SlowHolderIsNoDeadlock) {
   EXPECT_TRUE(dep.deadlocks().empty());
 }
 
+// A thread between acquire() and its look at a free lock (widened by the
+// stall seam) is no waiter; one that found the lock taken is (the control).
+TEST(LockDep, OnlyAThreadThatFoundTheLockTakenIsAWaiter) {
+  LockDep dep;
+  dep.stall_before_taking("stalled", 50ms);
+  Mutex m(dep, "cpu_add_remove_lock");
+  std::atomic<bool> taken{false};
+  auto take = [&] {
+    LockDep::name_thread("stalled");
+    Locked l(m);
+    taken = true;
+  };
+  std::thread free_lock(take);
+  bool seen = false;
+  while (!taken) seen = seen || dep.has_waiter(m);
+  free_lock.join();
+  EXPECT_FALSE(seen) << "a thread on its way into a free lock was counted as blocked";
+
+  taken = false;
+  std::thread held_lock;
+  {
+    Locked l(m);
+    held_lock = std::thread(take);
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!dep.has_waiter(m) && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    EXPECT_TRUE(dep.has_waiter(m)) << "a thread waiting for a held lock was not counted";
+    EXPECT_FALSE(taken.load());
+  }
+  held_lock.join();
+  EXPECT_TRUE(taken.load());
+  EXPECT_FALSE(dep.has_waiter(m));
+}
+
 TEST(PercpuRwsem, AWaitingWriterHoldsNewReadersBack) {
   LockDep dep;
   PercpuRwsem s(dep, "cpu_hotplug_lock");

@@ -73,6 +73,24 @@ TEST(MemHotplug, NegativeControlTheOracleSeesALostUpdate) {
   EXPECT_TRUE(has(r.oracles.violation, "lost update")) << r.oracles.violation;
 }
 
+// The deterministic verdicts do not depend on timing: the hotplug side
+// stalls 10 ms between wanting each lock and taking it (a free one too).
+TEST(MemHotplug, DeterministicVerdictsHoldWhenTheHotplugSideStalls) {
+  const testing::ScopedEnv stall("POKEBENCH_TEST_LOCK_STALL", "hotplug control");
+  const ScenarioResult miss = run_scenario(memhp("unlocked-no-hook", Direction::enable));
+  EXPECT_EQ(miss.verdict(), Verdict::fail) << verdict_line(miss);
+  EXPECT_TRUE(has(miss.oracles.violation, "no CPU-online callback set it")) << miss.oracles.violation;
+  for (const char* s : {"unlocked-no-hook", "unlocked-hook", "cpus-lock-first"})
+    for (const Direction d : {Direction::enable, Direction::disable}) {
+      if (std::string(s) == "unlocked-no-hook" && d == Direction::enable) continue;
+      const ScenarioResult r = run_scenario(memhp(s, d));
+      EXPECT_EQ(r.verdict(), Verdict::ok) << s << " " << verdict_line(r) << " " << r.oracles.violation;
+    }
+  const ScenarioResult inv = run_scenario(memhp("locked", Direction::enable));
+  EXPECT_EQ(inv.verdict(), Verdict::fail) << verdict_line(inv);
+  EXPECT_GE(inv.oracles.lock_inversions, 1u);
+}
+
 TEST(MemHotplug, StressCountsMissesOfTheBugAndNoneOfTheFix) {
   testing::expect_stress_fails_bug_not_fix("mem-hotplug", "unlocked-no-hook", "unlocked-hook", 300);
 }

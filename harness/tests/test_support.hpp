@@ -40,6 +40,20 @@ inline ScenarioConfig hotplug_race(const char* scenario, const char* strategy, D
 // bug to fail some, with a time to the first failure, and the fix none.
 void expect_stress_fails_bug_not_fix(const char* scenario, const char* bug, const char* fix, std::uint64_t races);
 
+// Sets an environment variable for a scope (the trial children inherit
+// it); set it only while the process has one thread.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_, old_;
+  bool had_;
+};
+
 // Names in /dev/shm that start with "pokebench-".
 std::vector<std::string> pokebench_shm_segments();
 // Live child processes of this process (any thread's children).

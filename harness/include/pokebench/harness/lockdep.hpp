@@ -75,12 +75,24 @@ class LockDep {
   // Names the calling thread in reports (default: its vCPU's name, else "thread <tid>").
   static void name_thread(std::string name);
 
+  // Test seam: from now on the thread named `thread` (name_thread) sleeps
+  // for `stall` in every acquire, after it is marked as wanting the lock and
+  // before it tries to take it, so whoever looks then sees a thread that
+  // wants a lock it has not found taken (has_waiter must not count it).
+  // Call it before any thread takes a lock.
+  void stall_before_taking(std::string thread, std::chrono::microseconds stall) {
+    stall_thread_ = std::move(thread);
+    stall_ = stall;
+  }
+
   std::vector<std::string> inversions() const;
   std::vector<std::string> deadlocks() const;
   // Does the calling thread hold `l` (lockdep_assert_held)?
   bool held_by_me(const LockBase& l) const;
-  // Is some thread blocked waiting for `l` right now (deterministic
-  // scenarios wait for a thread to reach a lock it cannot take)?
+  // Is some thread blocked waiting for `l` right now: has it found `l`
+  // taken (deterministic scenarios wait for a thread to reach a lock it
+  // cannot take)? A thread on its way into a free lock is not: it has been
+  // through acquire() but takes the lock as soon as it looks.
   bool has_waiter(const LockBase& l) const;
   // What every thread holds and waits for right now (for hang reports).
   std::string held_locks_report() const;
@@ -107,6 +119,7 @@ class LockDep {
     std::string name;
     std::vector<unsigned> held;  // in acquisition order
     int waiting_for = -1;        // lock id
+    bool blocked = false;        // found waiting_for taken (in wait_step), until acquired
   };
   ThreadState& me_locked();
   void check_and_record_locked(unsigned next);
@@ -116,6 +129,8 @@ class LockDep {
   std::string find_deadlock_locked(std::thread::id me) const;
 
   Config cfg_;
+  std::string stall_thread_;
+  std::chrono::microseconds stall_{0};
   mutable std::mutex m_;
   std::vector<std::string> names_;                          // by id
   std::map<unsigned, std::map<unsigned, Edge>> deps_;       // from -> to -> first context
