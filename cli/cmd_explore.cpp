@@ -49,6 +49,7 @@ struct ExploreOptions {
   unsigned writes = 1;
   unsigned togglers = 1;
   ex::Views views = ex::Views::eventual;
+  bool no_reduction = false;
   std::uint64_t max_states = 2'000'000;
   unsigned counterexamples = 1;
   bool verbose = false;
@@ -179,6 +180,7 @@ int run_explore(const ExploreOptions& o) {
     big.batch_size = o.batch_size;
     big.mixed_togglers = o.togglers == 2;
     big.views = o.views;
+    big.reduce_refetches = !o.no_reduction;
     big.apply = o.apply.empty() ? s->apply : *pp::parse_apply_mode(o.apply);
     if (const std::string bad = ex::validate(big); !bad.empty()) {
       error("{}", bad);
@@ -214,6 +216,7 @@ int run_explore(const ExploreOptions& o) {
     base.writes = o.writes;
     base.mixed_togglers = o.togglers == 2;
     base.views = o.views;
+    base.reduce_refetches = !o.no_reduction;
     const std::vector<ex::ModelConfig> cells = ex::matrix(base, axes);
     for (const ex::ModelConfig& c : cells) {
       const ex::Result r = ex::explore(ex::make_model(c), lim);
@@ -264,8 +267,9 @@ int run_explore(const ExploreOptions& o) {
   }
   fmt::print(
       "pokebench explore: readers 1..{}, sites 1..{} (each a begin and a retry site per key), writes {}, "
-      "togglers {}, views {}, state limit {}\n",
-      o.readers, o.sites, o.writes, o.togglers, pp::name_of(ex::kViewsNames, o.views), o.max_states);
+      "togglers {}, views {}{}, state limit {}\n",
+      o.readers, o.sites, o.writes, o.togglers, pp::name_of(ex::kViewsNames, o.views),
+      o.no_reduction && o.views == ex::Views::eventual ? " (unreduced)" : "", o.max_states);
   fmt::print("{:<16} {:>7} {:>10} {:>11} {:>8}  {}\n", "strategy", "configs", "model-only", "states", "time",
              "verdict");
   for (const Row& r : rows) {
@@ -331,6 +335,9 @@ void add_explore(CLI::App& app) {
   add_enum(cmd, "--views", o->views, ex::kViewsNames,
            "how stale a CPU's view of code may stay: eventual (until it refetches), sdm (until it serialises), "
            "coherent");
+  cmd->add_flag("--no-reduction", o->no_reduction,
+                "with eventual views, explore every refetch of a stale site as a step of its own (the same "
+                "verdicts, more states: a check of the reduction, explore/README.md)");
   cmd->add_option("--max-states", o->max_states, "state limit per configuration (reaching it is no proof)")
       ->check(whole_number(1, 200'000'000))
       ->capture_default_str();

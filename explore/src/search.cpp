@@ -41,7 +41,7 @@ State reader_alone(const Model& m, const State& s, unsigned i, std::string* text
   successors(
       m, s,
       [&](const Action& a, const State& n, Violation) {
-        if (a.kind != Kind::reader || a.who != i) return;
+        if (a.kind != Kind::reader || a.who != i || a.arg != 0) return;
         next = n;
         if (text) *text = buf;
       },
@@ -50,8 +50,15 @@ State reader_alone(const Model& m, const State& s, unsigned i, std::string* text
 }
 }  // namespace
 
-bool hangs_forever(const Model& m, const State& s, std::string* loop) {
-  if (!s.upd.syncing || m.cfg.mutations.sync_without_acks) return false;
+bool hangs_forever(const Model& m, const State& stale, std::string* loop) {
+  if (!stale.upd.syncing || m.cfg.mutations.sync_without_acks) return false;
+  // Eventual views with reduced refetches: a stale view has no step of its
+  // own, but the unreduced model reaches this state with every view caught
+  // up (each refetch is enabled until taken), and only there can a fair
+  // cycle start; so that is the state to judge.
+  State s = stale;
+  if (m.cfg.views == Views::eventual && m.cfg.reduce_refetches)
+    for (unsigned i = 0; i < m.cfg.readers; ++i) s.r[i].view = s.mem;
   bool others_move = false;
   successors(m, s, [&](const Action& a, const State&, Violation) {
     if (a.kind != Kind::reader && !(a.kind == Kind::catch_up && m.cfg.views == Views::sdm)) others_move = true;
@@ -140,6 +147,11 @@ Replayed replay(const Model& m, const std::vector<Action>& path, State& x,
     Action a = canon;
     const bool is_reader = a.kind == Kind::reader || a.kind == Kind::reader_ack || a.kind == Kind::catch_up;
     if (is_reader) a.who = perm[canon.who];
+    if (a.kind == Kind::toggler && canon.arg != 0) {  // the readers that refetch first
+      a.arg = 0;
+      for (unsigned b = 0; b < m.cfg.readers; ++b)
+        if (canon.arg >> b & 1) a.arg = static_cast<std::uint8_t>(a.arg | 1u << perm[b]);
+    }
     std::string text, line;
     State next = x;
     successors(

@@ -20,6 +20,7 @@ constexpr std::uint8_t head_of(std::uint8_t b) { return b & 3; }
 constexpr std::uint8_t tail_of(std::uint8_t b) { return b >> 2; }
 constexpr std::uint8_t kNopBytes = site_bytes(kHeadNop, kTailNop);
 constexpr std::uint8_t kJmpBytes = site_bytes(kHeadJmp, kTailJmp);
+constexpr std::uint8_t insn_for(bool enabled) { return enabled ? kJmpBytes : kNopBytes; }
 
 // The cookie begin returns when disabled in Babka's fix: never a sequence.
 constexpr std::uint8_t kMarker = 0xff;
@@ -77,7 +78,7 @@ enum class Kind : std::uint8_t { reader, reader_ack, catch_up, writer, writer_ac
 struct Action {
   Kind kind = Kind::reader;
   std::uint8_t who = 0;  // reader or toggler index
-  std::uint8_t arg = 0;  // catch_up: the site
+  std::uint8_t arg = 0;  // catch_up: the site; reader: 1 = refetches first; toggler: readers refetching first
   friend bool operator==(const Action&, const Action&) = default;
 };
 

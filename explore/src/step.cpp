@@ -31,8 +31,6 @@ const char* bytes_text(std::uint8_t b) {
   }
 }
 
-std::uint8_t insn_for(bool enabled) { return enabled ? kJmpBytes : kNopBytes; }
-
 bool all_acked(const Model& m, const State& s) {
   for (unsigned i = 0; i < m.cfg.readers; ++i)
     if (!(s.r[i].flags & kAcked)) return false;
@@ -158,6 +156,17 @@ void reader_step(const Model& m, State& s, unsigned idx, Violation& v, std::stri
   }
 }
 
+// The site reader `r`'s next step executes, or -1 (the same tests as
+// reader_step's, without stepping).
+int site_executed_next(const Model& m, const Reader& r) {
+  const StrategyModel& st = *m.cfg.strategy;
+  if (r.pc == kBegin) return static_cast<int>(site_of(m, r.fn, Role::begin));
+  if (r.pc != kRetry || st.retry_key < 0) return -1;
+  if (st.guard == RetryGuard::disabled_marker && r.cookie == kMarker) return -1;
+  if (st.guard == RetryGuard::cached_flag && !(r.flags & kWasEnabled)) return -1;
+  return static_cast<int>(site_of(m, r.fn, Role::retry));
+}
+
 // ---- the writer: set_mems_allowed() -------------------------------------------------
 
 void writer_step(State& s, std::string* text) {
@@ -245,6 +254,16 @@ bool toggler_enabled(const Model& m, const State& s, unsigned t, const std::vect
   return true;
 }
 
+// The site toggler `t`'s next step writes, or -1.
+int site_written_next(const Model& m, const State& s, unsigned t) {
+  if (s.t[t].step != kPatching || s.upd.syncing || s.upd.key < 0) return -1;
+  return static_cast<int>(m.patch_order[s.upd.key][s.upd.chunk + s.upd.i]);
+}
+
+std::string refetch_text(const Model& m, const State& n, unsigned site) {
+  return fmt::format("refetches {}: now sees {}", site_name(m, site), bytes_text(n.mem[site]));
+}
+
 void toggler_step(const Model& m, State& s, unsigned t, const std::vector<int>& prog, Violation& v, std::string* text) {
   Toggler& tg = s.t[t];
   const bool inc = prog[tg.op] > 0;
@@ -306,51 +325,10 @@ void toggler_step(const Model& m, State& s, unsigned t, const std::vector<int>& 
 
 }  // namespace
 
-const char* to_string(Violation v) noexcept {
-  switch (v) {
-    case Violation::none:
-      return "none";
-    case Violation::torn_read:
-      return "torn read";
-    case Violation::mixed_insn:
-      return "mixed instruction";
-    case Violation::stray_int3:
-      return "stray int3";
-    case Violation::unexpected_bytes:
-      return "unexpected bytes";
-    case Violation::dec_underflow:
-      return "dec below zero";
-    case Violation::count_mismatch:
-      return "count and sites disagree";
-  }
-  return "?";
-}
-
 std::string site_name(const Model& m, unsigned site) {
   const SiteDecl& d = m.sites[site];
   const std::string fn = d.fn < 4 ? kFunctions[d.fn] : fmt::format("reader_fn{}", d.fn);
   return fmt::format("the {} site in {} ({})", pp::name_of(kRoleNames, d.role), fn, m.cfg.strategy->keys[d.key]);
-}
-
-std::string cpu_name(unsigned reader) { return fmt::format("reader{}", reader); }
-
-unsigned togglers(const Model& m) { return m.cfg.mixed_togglers ? 2 : 1; }
-
-std::vector<int> program(const Model& m, unsigned t) {
-  if (t == 0) return {m.cfg.enable ? +1 : -1};
-  return {+1, -1};  // the second toggler: a round trip
-}
-
-State initial_state(const Model& m) {
-  State s;
-  s.seq = static_cast<std::uint8_t>(m.cfg.initial_seq);
-  // Disabling starts from the enabled key, its sites JMPs.
-  const bool on = !m.cfg.enable;
-  for (std::size_t k = 0; k < m.cfg.strategy->keys.size(); ++k) s.count[k] = on ? 1 : 0;
-  for (unsigned i = 0; i < m.sites.size(); ++i) s.mem[i] = insn_for(on);
-  s.w.left = static_cast<std::uint8_t>(m.cfg.writes);
-  for (unsigned i = 0; i < m.cfg.readers; ++i) s.r[i].view = s.mem;
-  return s;
 }
 
 void successors(const Model& m, const State& s, const Emit& emit, std::string* text) {
@@ -362,6 +340,7 @@ void successors(const Model& m, const State& s, const Emit& emit, std::string* t
     emit(a, n, v);
   };
   const bool pending = s.upd.syncing != 0;
+  const bool lazy = m.cfg.views == Views::eventual && m.cfg.reduce_refetches;
   for (unsigned i = 0; i < m.cfg.readers; ++i) {
     const Reader& r = s.r[i];
     const bool must_ack = pending && !(r.flags & kAcked);
@@ -372,16 +351,25 @@ void successors(const Model& m, const State& s, const Emit& emit, std::string* t
         n.r[i].view = n.mem;  // do_sync_core(): serialises
         if (text) *text = "takes the sync IPI: serialises, acknowledges";
       });
-    if (!(must_ack && r.pc == kIdle))
+    if (!(must_ack && r.pc == kIdle)) {
       run({Kind::reader, static_cast<std::uint8_t>(i), 0},
           [&](State& n, Violation& v) { reader_step(m, n, i, v, text); });
-    if (m.cfg.views != Views::coherent)
+      // Refetches, reduced: the step, after refetching the site it executes.
+      const int site = lazy ? site_executed_next(m, r) : -1;
+      if (site >= 0 && r.view[site] != s.mem[site])
+        run({Kind::reader, static_cast<std::uint8_t>(i), 1}, [&](State& n, Violation& v) {
+          n.r[i].view[site] = n.mem[site];
+          if (text) *text = refetch_text(m, n, site) + "; ";
+          reader_step(m, n, i, v, text);
+        });
+    }
+    if (m.cfg.views != Views::coherent && !lazy)
       for (unsigned site = 0; site < m.sites.size(); ++site)
         if (r.view[site] != s.mem[site])
           run({Kind::catch_up, static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(site)},
               [&](State& n, Violation&) {
                 n.r[i].view[site] = n.mem[site];
-                if (text) *text = fmt::format("refetches {}: now sees {}", site_name(m, site), bytes_text(n.mem[site]));
+                if (text) *text = refetch_text(m, n, site);
               });
   }
   if (pending && !s.w.acked && s.w.pc == kWIdle) {
@@ -399,19 +387,26 @@ void successors(const Model& m, const State& s, const Emit& emit, std::string* t
   }
   for (unsigned t = 0; t < togglers(m); ++t) {
     const std::vector<int> prog = program(m, t);
-    if (toggler_enabled(m, s, t, prog))
-      run({Kind::toggler, static_cast<std::uint8_t>(t), 0},
-          [&](State& n, Violation& v) { toggler_step(m, n, t, prog, v, text); });
+    if (!toggler_enabled(m, s, t, prog)) continue;
+    run({Kind::toggler, static_cast<std::uint8_t>(t), 0},
+        [&](State& n, Violation& v) { toggler_step(m, n, t, prog, v, text); });
+    // Refetches, reduced: the last moment a stale CPU can still see the
+    // site's bytes is just before they are overwritten; `arg` names the
+    // readers that refetch then (every nonempty set of the stale ones).
+    const int site = lazy ? site_written_next(m, s, t) : -1;
+    unsigned stale = 0;
+    for (unsigned i = 0; site >= 0 && i < m.cfg.readers; ++i)
+      if (s.r[i].view[site] != s.mem[site]) stale |= 1u << i;
+    for (unsigned set = stale; set != 0; set = (set - 1) & stale)
+      run({Kind::toggler, static_cast<std::uint8_t>(t), static_cast<std::uint8_t>(set)}, [&](State& n, Violation& v) {
+        for (unsigned i = 0; i < m.cfg.readers; ++i)
+          if (set >> i & 1) {
+            n.r[i].view[site] = n.mem[site];
+            if (text) *text += cpu_name(i) + " " + refetch_text(m, n, static_cast<unsigned>(site)) + "; then ";
+          }
+        toggler_step(m, n, t, prog, v, text);
+      });
   }
-}
-
-Violation check_state(const Model& m, const State& s) {
-  if (s.mutex >= 0) return Violation::none;
-  for (unsigned i = 0; i < m.sites.size(); ++i) {
-    const int c = s.count[m.sites[i].key];
-    if (c < 0 || s.mem[i] != insn_for(c > 0)) return Violation::count_mismatch;
-  }
-  return Violation::none;
 }
 
 }  // namespace pokebench::explore::detail

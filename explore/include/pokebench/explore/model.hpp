@@ -106,6 +106,12 @@ struct ModelConfig {
   unsigned initial_seq = 2;     // even; a booted kernel's is nonzero
   bool mixed_togglers = false;  // a second toggler runs the opposite round trip concurrently
   Views views = Views::eventual;
+  // With eventual views, explore a refetch only where it can change what a
+  // CPU executes: as part of the step that executes the site, or just before
+  // the patcher overwrites it (step.cpp, "Refetches"). False: a refetch of
+  // any stale site at any time, as its own step (the same verdicts, more
+  // states; tests compare the two).
+  bool reduce_refetches = true;
   Mutations mutations;
   // Sites in table order; empty: the default layout (each function's begin
   // site, then its retry site; addresses in the same order).
