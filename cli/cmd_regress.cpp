@@ -1,6 +1,7 @@
 // pokebench regress: the regression gate (results/regress.hpp) on files or history selectors.
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 #include "validators.hpp"
 
 #include <pokebench/results/document_io.hpp>
@@ -81,10 +82,8 @@ void add_regress(CLI::App& app) {
       "does the v4.12 per-site strategy no longer reproducing its hang.");
   cmd->add_option("--baseline", o->baseline, "Baseline: FILE or history selector")->required();
   cmd->add_option("--current", o->current, "Current run: FILE or history selector")->required();
-  cmd->add_option("--history", o->history,
-                  "History for selectors: an SQLite file or a postgresql:// URL (or $POKEBENCH_HISTORY)")
-      ->envname("POKEBENCH_HISTORY")
-      ->capture_default_str();
+  add_history_option(cmd, o->history,
+                     "History for selectors: an SQLite file or a postgresql:// URL (or $POKEBENCH_HISTORY)");
   cmd->add_option("--alpha", o->gate.alpha,
                   "Significance level: family-wise over the gated rows (Holm) against history, per row (U test) "
                   "file against file")
@@ -124,10 +123,8 @@ void add_regress(CLI::App& app) {
                               : std::string();
           },
           "METRIC"));
-  cmd->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "markdown", "json"}))
-      ->capture_default_str();
-  cmd->add_option("--out", o->out, "Also write the output to this file (atomically)");
+  add_format_option(cmd, o->format, {"text", "markdown", "json"});
+  add_copy_out_option(cmd, o->out);
   cmd->footer(
       "Inputs (--baseline, --current): a pokebench result document, a plain Google Benchmark JSON file (1.7+, "
       "every repetition, e.g. --benchmark_repetitions=9 --benchmark_display_aggregates_only), or a history "
@@ -139,7 +136,7 @@ void add_regress(CLI::App& app) {
       "run.json (or --baseline history:last=5,skip=1 after adding).\n"
       "Exit codes: 0 nothing gated, 1 regression (the last line says which: 'verdict: REGRESSION ...'), 2 unusable "
       "input (file, place and problem are named).");
-  cmd->callback([o] { set_action([o] { return run_regress(*o); }); });
+  on_parsed(cmd, o, run_regress);
 }
 
 }  // namespace pokebench::cli
