@@ -65,6 +65,11 @@ int run_regress(const RegressOptions& o) {
   return report.exit_code();
 }
 
+// A gate option in percent, from 0 to `max`.
+void add_percentage(CLI::App* cmd, const char* name, double& value, const char* help, double max) {
+  cmd->add_option(name, value, help)->check(finite_range(0.0, max, "a percentage"))->capture_default_str();
+}
+
 }  // namespace
 
 void add_regress(CLI::App& app) {
@@ -89,9 +94,8 @@ void add_regress(CLI::App& app) {
                   "file against file")
       ->check(finite_range(1e-9, 0.5, "a significance level"))
       ->capture_default_str();
-  cmd->add_option("--min-change", o->gate.min_change_pct, "Minimum change of the median to gate, in percent")
-      ->check(finite_range(0.0, 1000.0, "a percentage"))
-      ->capture_default_str();
+  add_percentage(cmd, "--min-change", o->gate.min_change_pct, "Minimum change of the median to gate, in percent",
+                 1000.0);
   cmd->add_option("--min-repetitions", o->gate.min_repetitions,
                   "File against file: fewer repetitions on a side is unreliable, no gate")
       ->check(CLI::Range(2, 100000))
@@ -100,18 +104,12 @@ void add_regress(CLI::App& app) {
                   "Against history: fewer stored runs of a benchmark is unreliable, no gate")
       ->check(CLI::Range(3, 100000))
       ->capture_default_str();
-  cmd->add_option("--min-spread", o->gate.min_spread_pct,
-                  "Against history: floor of the run-to-run spread, in percent of the stored runs' location")
-      ->check(finite_range(0.0, 100.0, "a percentage"))
-      ->capture_default_str();
-  cmd->add_option("--min-spread-ref", o->gate.min_spread_ref_pct,
-                  "Against history: the floor for rows judged on ref_units (patch, flipping), in percent")
-      ->check(finite_range(0.0, 100.0, "a percentage"))
-      ->capture_default_str();
-  cmd->add_option("--insns-threshold", o->gate.insns_threshold_pct,
-                  "Change of an exact count (instructions, *_per_flip) that gates, in percent; 0: any change")
-      ->check(finite_range(0.0, 1000.0, "a percentage"))
-      ->capture_default_str();
+  add_percentage(cmd, "--min-spread", o->gate.min_spread_pct,
+                 "Against history: floor of the run-to-run spread, in percent of the stored runs' location", 100.0);
+  add_percentage(cmd, "--min-spread-ref", o->gate.min_spread_ref_pct,
+                 "Against history: the floor for rows judged on ref_units (patch, flipping), in percent", 100.0);
+  add_percentage(cmd, "--insns-threshold", o->gate.insns_threshold_pct,
+                 "Change of an exact count (instructions, *_per_flip) that gates, in percent; 0: any change", 1000.0);
   cmd->add_option("--metric", o->gate.metric,
                   "Judge every row on this metric instead of its family's: real_time, cpu_time or a user counter "
                   "the runs carry (cycles_per_iter, ref_units, ...); sync rows stay ungated")
