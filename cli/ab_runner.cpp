@@ -4,6 +4,7 @@
 #include "subprocess.hpp"
 
 #include <pokebench/results/document_io.hpp>
+#include <pokebench/support/input.hpp>
 
 #include <unistd.h>
 
@@ -38,7 +39,7 @@ pr::ProcessSample run_once(const AbRunOptions& o, const std::string& exe, const 
         fmt::format("{} ({}) round {}: '{} bench' failed ({}); its last messages:\n{}"
                     "check the executable and --benchmark-filter",
                     label, exe, round, exe, r.describe(), tail_of(err)));
-  pr::ResultDocument doc = pr::parse_result_json(read_text(out), fmt::format("{} round {}", label, round));
+  pr::ResultDocument doc = pr::parse_result_json(support::read_file(out), fmt::format("{} round {}", label, round));
   for (const std::string& w : doc.warnings)
     if (warned.insert(w.substr(w.find(':') + 1)).second) warning("{}", w);
   if (doc.samples.empty())
@@ -68,7 +69,7 @@ std::string check_pokebench(const std::string& exe, const char* which) {
   spec.stdout_path = tmp.path() / "out";
   spec.stderr_path = tmp.path() / "err";
   const ProcessResult r = run_process(spec);
-  std::string out = read_text(spec.stdout_path);
+  std::string out = support::read_file(spec.stdout_path);
   if (const auto nl = out.find('\n'); nl != std::string::npos) out.resize(nl);
   if (!r.ok() || !out.starts_with("pokebench "))
     throw std::runtime_error(

@@ -3,6 +3,7 @@
 #include "ab_runner.hpp"
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 #include "subprocess.hpp"
 
 #include <pokebench/results/document_io.hpp>
@@ -81,10 +82,8 @@ void add_ab(CLI::App& app) {
   cmd->add_option("--benchmark-filter", o->run.filter, "Benchmarks to run (a Google Benchmark regex)")
       ->capture_default_str();
   add_ab_options(cmd, o->run);
-  cmd->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->capture_default_str();
-  cmd->add_option("--out", o->out, "Also write the output to this file (atomically)");
+  add_format_option(cmd, o->format, {"text", "json"});
+  add_copy_out_option(cmd, o->out);
   cmd->footer(
       "A benchmark is SLOWER (FASTER) when its interval lies wholly above (below) 1 and the estimate moved by at "
       "least --min-change; CHANGED when an exact counter differs; unresolved when too few rounds give no interval "
@@ -92,7 +91,7 @@ void add_ab(CLI::App& app) {
       "Example: pokebench ab old/cli/pokebench build/release/cli/pokebench --benchmark-filter '^loop/.*/off$'\n"
       "Exit codes: 0 no change, 1 a change (the last line: 'verdict: CHANGED ...'), 2 unusable input (e.g. an "
       "executable that is not a pokebench).");
-  cmd->callback([o] { set_action([o] { return run_ab_command(*o); }); });
+  on_parsed(cmd, o, run_ab_command);
 }
 
 }  // namespace pokebench::cli

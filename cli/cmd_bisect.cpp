@@ -14,7 +14,10 @@
 #include "ab_runner.hpp"
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 #include "subprocess.hpp"
+
+#include <pokebench/support/input.hpp>
 
 #include <unistd.h>
 
@@ -68,10 +71,10 @@ std::optional<std::string> git(const fs::path& dir, std::vector<std::string> arg
   ProcessSpec spec{args, {}, tmp / "git.out", tmp / "git.err"};
   const ProcessResult r = run_process(spec);
   if (!r.ok()) {
-    if (err) *err = read_text(tmp / "git.err");
+    if (err) *err = support::read_file(tmp / "git.err");
     return std::nullopt;
   }
-  std::string out = read_text(tmp / "git.out");
+  std::string out = support::read_file(tmp / "git.out");
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   return out;
 }
@@ -230,7 +233,7 @@ int bisect(const BisectOptions& o) {
          o.ab.rounds);
     const fs::path log = ws.tmp() / "bisect-run.log";
     const ProcessResult r = run_process({run, {}, log, {}});
-    const std::string text = read_text(log);
+    const std::string text = support::read_file(log);
     const auto found = text.find(" is the first bad commit");
     if (!r.ok() || found == std::string::npos) {
       error("bisect: git bisect run did not find the first bad commit ({}); its output:\n{}", r.describe(),
@@ -240,7 +243,7 @@ int bisect(const BisectOptions& o) {
     const std::string first = git(ws.src(), {"rev-parse", "refs/bisect/bad"}, ws.tmp()).value_or("?");
     const std::string line = git(ws.src(), {"log", "-1", "--format=%h %s", first}, ws.tmp()).value_or(first);
     fmt::print("first bad commit: {} {}\n{}", first, line.substr(line.find(' ') + 1),
-               read_text(ws.tmp() / ("ab-" + first + ".txt")));
+               support::read_file(ws.tmp() / ("ab-" + first + ".txt")));
     return 0;
   } catch (const Interrupted&) {
     error("bisect: interrupted (signal {}); the worktree and the bisection were removed",
@@ -303,7 +306,7 @@ void add_bisect(CLI::App& app) {
       "Exit codes: 0 the first bad commit is printed with its A/B table, 1 git bisect could not isolate it "
       "(e.g. only unbuildable commits left), 2 unusable input (a dirty work tree, an unknown revision, --good or "
       "--bad not building, no regression between them), 128+N interrupted by signal N (nothing is left behind).");
-  cmd->callback([o] { set_action([o] { return bisect(*o); }); });
+  on_parsed(cmd, o, bisect);
 
   auto s = std::make_shared<BisectOptions>();
   auto* step = app.add_subcommand("bisect-step", "One step of 'pokebench bisect' (run by git bisect run)");
@@ -313,7 +316,7 @@ void add_bisect(CLI::App& app) {
   step->add_option("--benchmark", s->ab.filter);
   add_ab_options(step, s->ab);
   add_build_options(step, s->build);
-  step->callback([s] { set_action([s] { return bisect_step(*s); }); });
+  on_parsed(step, s, bisect_step);
 }
 
 }  // namespace pokebench::cli

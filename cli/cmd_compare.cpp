@@ -1,6 +1,7 @@
 // pokebench compare: which strategy, at what cost (bench/compare.hpp).
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 #include "scenario_options.hpp"
 #include "validators.hpp"
 
@@ -141,9 +142,7 @@ void add_compare(CLI::App& app) {
       "Which strategy, at what cost: runs a scenario's stress matrix (bounded) and, for slub, the benchmarks "
       "(bounded) of per-site, batched, ordered, cached and cookie, and prints one row per strategy");
   add_scenario_options(cmd, c, kMachine);
-  cmd->add_option("--format", c->format, "Output format")
-      ->check(CLI::IsMember({"text", "markdown", "json"}))
-      ->capture_default_str();
+  add_format_option(cmd, c->format, {"text", "markdown", "json"});
   cmd->add_option("--out", c->out, "Write the result to FILE instead of standard output");
   cmd->add_flag("--quick", c->run.quick, "Everything within 90 s (shorter matrix, 3 repetitions)");
   cmd->add_option("--correctness-seconds", c->run.correctness_seconds,
@@ -156,7 +155,7 @@ void add_compare(CLI::App& app) {
   cmd->add_flag("--no-model", c->no_model,
                 "Skip the explorer's column (proved or refuted for every configuration up to 1 reader and 2 site "
                 "pairs, next to the stress counts)");
-  cmd->callback([c] { set_action([c] { return run_compare(*c); }); });
+  on_parsed(cmd, c, run_compare);
 }
 
 }  // namespace pokebench::cli

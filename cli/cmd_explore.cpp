@@ -3,6 +3,7 @@
 // table per strategy, then counterexample traces, shortest first.
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 #include "validators.hpp"
 
 #include <pokebench/explore/check.hpp>
@@ -349,7 +350,7 @@ void add_explore(CLI::App& app) {
                 "run one cell (--strategy, --direction, --order, --int3) on the real site layout and replay its "
                 "shortest hang trace on the real harness as a forced schedule; exit 1 if the verdicts differ");
   add_enum(cmd, "--format", o->format, kFormatNames, "text (table and traces) or json");
-  cmd->callback([o] { set_action([o] { return run_explore(*o); }); });
+  on_parsed(cmd, o, run_explore);
 }
 
 }  // namespace pokebench::cli

@@ -3,6 +3,7 @@
 // callgrind around the measured region only (see bench/insns.hpp).
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 
 #include <pokebench/bench/insns.hpp>
 
@@ -37,9 +38,7 @@ void add_insns(CLI::App& app) {
   cmd->add_option("--filter", opts->filter,
                   "Regex searched in region names (loop/<variant>/<off|on>, calibration/asm-3)")
       ->capture_default_str();
-  cmd->add_option("--format", opts->format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->capture_default_str();
+  add_format_option(cmd, opts->format, {"text", "json"});
   // The callgrind child: this executable re-run under valgrind. Not for users.
   cmd->add_flag(kChildFlag, opts->child)->group("");
   cmd->callback([opts] {

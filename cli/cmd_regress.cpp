@@ -1,6 +1,7 @@
 // pokebench regress: the regression gate (results/regress.hpp) on files or history selectors.
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 #include "validators.hpp"
 
 #include <pokebench/results/document_io.hpp>
@@ -64,6 +65,11 @@ int run_regress(const RegressOptions& o) {
   return report.exit_code();
 }
 
+// A gate option in percent, from 0 to `max`.
+void add_percentage(CLI::App* cmd, const char* name, double& value, const char* help, double max) {
+  cmd->add_option(name, value, help)->check(finite_range(0.0, max, "a percentage"))->capture_default_str();
+}
+
 }  // namespace
 
 void add_regress(CLI::App& app) {
@@ -81,18 +87,15 @@ void add_regress(CLI::App& app) {
       "does the v4.12 per-site strategy no longer reproducing its hang.");
   cmd->add_option("--baseline", o->baseline, "Baseline: FILE or history selector")->required();
   cmd->add_option("--current", o->current, "Current run: FILE or history selector")->required();
-  cmd->add_option("--history", o->history,
-                  "History for selectors: an SQLite file or a postgresql:// URL (or $POKEBENCH_HISTORY)")
-      ->envname("POKEBENCH_HISTORY")
-      ->capture_default_str();
+  add_history_option(cmd, o->history,
+                     "History for selectors: an SQLite file or a postgresql:// URL (or $POKEBENCH_HISTORY)");
   cmd->add_option("--alpha", o->gate.alpha,
                   "Significance level: family-wise over the gated rows (Holm) against history, per row (U test) "
                   "file against file")
       ->check(finite_range(1e-9, 0.5, "a significance level"))
       ->capture_default_str();
-  cmd->add_option("--min-change", o->gate.min_change_pct, "Minimum change of the median to gate, in percent")
-      ->check(finite_range(0.0, 1000.0, "a percentage"))
-      ->capture_default_str();
+  add_percentage(cmd, "--min-change", o->gate.min_change_pct, "Minimum change of the median to gate, in percent",
+                 1000.0);
   cmd->add_option("--min-repetitions", o->gate.min_repetitions,
                   "File against file: fewer repetitions on a side is unreliable, no gate")
       ->check(CLI::Range(2, 100000))
@@ -101,18 +104,12 @@ void add_regress(CLI::App& app) {
                   "Against history: fewer stored runs of a benchmark is unreliable, no gate")
       ->check(CLI::Range(3, 100000))
       ->capture_default_str();
-  cmd->add_option("--min-spread", o->gate.min_spread_pct,
-                  "Against history: floor of the run-to-run spread, in percent of the stored runs' location")
-      ->check(finite_range(0.0, 100.0, "a percentage"))
-      ->capture_default_str();
-  cmd->add_option("--min-spread-ref", o->gate.min_spread_ref_pct,
-                  "Against history: the floor for rows judged on ref_units (patch, flipping), in percent")
-      ->check(finite_range(0.0, 100.0, "a percentage"))
-      ->capture_default_str();
-  cmd->add_option("--insns-threshold", o->gate.insns_threshold_pct,
-                  "Change of an exact count (instructions, *_per_flip) that gates, in percent; 0: any change")
-      ->check(finite_range(0.0, 1000.0, "a percentage"))
-      ->capture_default_str();
+  add_percentage(cmd, "--min-spread", o->gate.min_spread_pct,
+                 "Against history: floor of the run-to-run spread, in percent of the stored runs' location", 100.0);
+  add_percentage(cmd, "--min-spread-ref", o->gate.min_spread_ref_pct,
+                 "Against history: the floor for rows judged on ref_units (patch, flipping), in percent", 100.0);
+  add_percentage(cmd, "--insns-threshold", o->gate.insns_threshold_pct,
+                 "Change of an exact count (instructions, *_per_flip) that gates, in percent; 0: any change", 1000.0);
   cmd->add_option("--metric", o->gate.metric,
                   "Judge every row on this metric instead of its family's: real_time, cpu_time or a user counter "
                   "the runs carry (cycles_per_iter, ref_units, ...); sync rows stay ungated")
@@ -124,10 +121,8 @@ void add_regress(CLI::App& app) {
                               : std::string();
           },
           "METRIC"));
-  cmd->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "markdown", "json"}))
-      ->capture_default_str();
-  cmd->add_option("--out", o->out, "Also write the output to this file (atomically)");
+  add_format_option(cmd, o->format, {"text", "markdown", "json"});
+  add_copy_out_option(cmd, o->out);
   cmd->footer(
       "Inputs (--baseline, --current): a pokebench result document, a plain Google Benchmark JSON file (1.7+, "
       "every repetition, e.g. --benchmark_repetitions=9 --benchmark_display_aggregates_only), or a history "
@@ -139,7 +134,7 @@ void add_regress(CLI::App& app) {
       "run.json (or --baseline history:last=5,skip=1 after adding).\n"
       "Exit codes: 0 nothing gated, 1 regression (the last line says which: 'verdict: REGRESSION ...'), 2 unusable "
       "input (file, place and problem are named).");
-  cmd->callback([o] { set_action([o] { return run_regress(*o); }); });
+  on_parsed(cmd, o, run_regress);
 }
 
 }  // namespace pokebench::cli

@@ -1,6 +1,7 @@
 // pokebench report: the self-contained HTML report (results/report.hpp).
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 
 #include <pokebench/results/document_io.hpp>
 #include <pokebench/results/gnuplot.hpp>
@@ -104,12 +105,10 @@ void add_report(CLI::App& app) {
       "against the number of sites (per-site vs batched, log-log), the correctness matrix (strategy x direction x "
       "order x int3 policy) and trends over the history with change points marked. The first screen is the gate's "
       "verdict on the run against the stored runs before it (history:last=5) and what gated.");
-  auto* hist = cmd->add_option("--history", o->history,
-                               "History for the trends (an SQLite file or a postgresql:// URL); the newest run is "
-                               "reported when --result is not given. Default results/history.db relative to the "
-                               "current directory (or $POKEBENCH_HISTORY), used when it exists")
-                   ->envname("POKEBENCH_HISTORY")
-                   ->capture_default_str();
+  auto* hist = add_history_option(cmd, o->history,
+                                  "History for the trends (an SQLite file or a postgresql:// URL); the newest run is "
+                                  "reported when --result is not given. Default results/history.db relative to the "
+                                  "current directory (or $POKEBENCH_HISTORY), used when it exists");
   cmd->add_option("--result", o->result, "Result document (or Google Benchmark JSON) to report on")
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", o->out, "HTML file to write (atomically)")->required();

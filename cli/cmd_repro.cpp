@@ -2,6 +2,7 @@
 // (by default the 2017 slub/cpuset hang). See harness/include/pokebench/harness/runner.hpp.
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 #include "scenario_options.hpp"
 #include "validators.hpp"
 
@@ -9,7 +10,6 @@
 #include <pokebench/harness/scenario.hpp>
 #include <pokebench/harness/vcpu.hpp>
 #include <pokebench/patcher/patcher.hpp>
-#include <pokebench/support/output.hpp>
 
 #include <fmt/core.h>
 
@@ -114,14 +114,7 @@ int run_repro(ReproOptions& o, bool trials_given, bool duration_given) {
   else if (r.ran_nothing() && !r.interrupted)
     error("no {} completed, so this run shows nothing: give the stress run more time (--duration) or --trials",
           cfg.mode == hh::Mode::stress ? "transition" : "trial");
-  if (!o.json.empty()) {
-    try {
-      pokebench::support::write_file_atomically(o.json, hh::result_json(r) + "\n");
-    } catch (const pokebench::support::OutputError& e) {
-      error("--json: {}", e.what());
-      return 2;
-    }
-  }
+  if (!write_json_option(o.json, hh::result_json(r))) return 2;
   const hh::Verdict v = r.verdict();
   int code = 0;
   if (r.interrupted) {

@@ -2,6 +2,7 @@
 // (results/history.hpp), an SQLite file or a PostgreSQL server.
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 #include "validators.hpp"
 
 #include <pokebench/results/bundle.hpp>
@@ -11,16 +12,26 @@
 #include <pokebench/results/trend.hpp>
 
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
 
+namespace pokebench::results {
+// `results list --format json`: one object a run, its fields by their names.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary, id, added_at, date, git_sha, host, source, benchmarks, samples,
+                                   fix_hangs, bug_hangs, bug_trials)
+}  // namespace pokebench::results
+
 namespace pokebench::cli {
 namespace {
 
 namespace pr = pokebench::results;
+
+// Run ids and counts of runs are int64 in the history.
+constexpr std::uint64_t kMaxRunId = 9223372036854775807ULL;
 
 struct ResultsOptions {
   std::string history = pr::kDefaultHistoryPath;
@@ -117,18 +128,7 @@ int run_list(const ResultsOptions& o) {
                    o.list_last > 0 ? std::optional<std::int64_t>(o.list_last) : std::nullopt);
   if (o.format == "json") {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : runs)
-      out.push_back({{"id", r.id},
-                     {"added_at", r.added_at},
-                     {"date", r.date},
-                     {"git_sha", r.git_sha},
-                     {"host", r.host},
-                     {"source", r.source},
-                     {"benchmarks", r.benchmarks},
-                     {"samples", r.samples},
-                     {"fix_hangs", r.fix_hangs},
-                     {"bug_hangs", r.bug_hangs},
-                     {"bug_trials", r.bug_trials}});
+    for (const auto& r : runs) out.push_back(r);
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
@@ -291,6 +291,22 @@ int run_bundle(const ResultsOptions& o) {
   return 0;
 }
 
+// An action of `results`, which runs run(*o); --history may follow it.
+template <class Run>
+CLI::App* add_action(CLI::App* results, const std::shared_ptr<ResultsOptions>& o, Run run, std::string name,
+                     std::string help) {
+  CLI::App* action = results->add_subcommand(std::move(name), std::move(help));
+  action->fallthrough();
+  on_parsed(action, o, run);
+  return action;
+}
+
+// RUN: stored runs' ids (from 1).
+template <class Runs>
+void add_run_argument(CLI::App* action, Runs& runs, const char* help) {
+  action->add_option("RUN", runs, help)->required()->check(whole_number(1, kMaxRunId));
+}
+
 }  // namespace
 
 void add_results(CLI::App& app) {
@@ -300,18 +316,15 @@ void add_results(CLI::App& app) {
                          "The run history: an SQLite file or a PostgreSQL database with one row per run, benchmark and "
                          "repetition, plus the correctness table, torture matrix and instruction counts of each run.");
   cmd->require_subcommand(1);
-  cmd->add_option("--history", o->history,
-                  "History: an SQLite file (created by 'add' with its directory) or a PostgreSQL URL "
-                  "postgresql://USER[:PASSWORD]@HOST[:PORT]/DB (the database must exist; 'add' creates the schema). "
-                  "Default results/history.db relative to the current directory, or $POKEBENCH_HISTORY")
-      ->envname("POKEBENCH_HISTORY")
-      ->capture_default_str();
+  add_history_option(cmd, o->history,
+                     "History: an SQLite file (created by 'add' with its directory) or a PostgreSQL URL "
+                     "postgresql://USER[:PASSWORD]@HOST[:PORT]/DB (the database must exist; 'add' creates the "
+                     "schema). Default results/history.db relative to the current directory, or $POKEBENCH_HISTORY");
   cmd->footer("Exit codes: 0 ok, 2 unusable input (file, place and problem are named) or database.");
 
-  auto* add =
-      cmd->add_subcommand("add",
-                          "Store result documents (or plain Google Benchmark JSON) as new runs; all files are checked "
-                          "before any is stored.");
+  auto* add = add_action(cmd, o, run_add, "add",
+                         "Store result documents (or plain Google Benchmark JSON) as new runs; all files are checked "
+                         "before any is stored.");
   add->add_option("FILE", o->add_files, "Result document or Google Benchmark JSON")
       ->required()
       ->check(CLI::ExistingFile);
@@ -319,78 +332,54 @@ void add_results(CLI::App& app) {
                   "When --history is a server that cannot be reached: keep the runs in this SQLite file instead "
                   "(and say so); 'results push' uploads them later")
       ->capture_default_str();
-  add->fallthrough();  // --history may follow the action
-  add->callback([o] { set_action([o] { return run_add(*o); }); });
 
-  auto* list = cmd->add_subcommand("list", "List stored runs, oldest first.");
+  auto* list = add_action(cmd, o, run_list, "list", "List stored runs, oldest first.");
   list->add_option("--host", o->list_host, "Only runs of this host");
-  list->add_option("--last", o->list_last, "Only the newest N runs")->check(whole_number(1, 9223372036854775807ULL));
-  list->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->capture_default_str();
-  list->fallthrough();  // --history may follow the action
-  list->callback([o] { set_action([o] { return run_list(*o); }); });
+  list->add_option("--last", o->list_last, "Only the newest N runs")->check(whole_number(1, kMaxRunId));
+  add_format_option(list, o->format, {"text", "json"});
 
-  auto* show = cmd->add_subcommand(
-      "show",
-      "Show one run: context, per-benchmark medians, correctness, instruction counts. With --format json "
-      "it prints the run as a result document (an export).");
-  show->add_option("RUN", o->show_run, "Run id (see 'results list')")
-      ->required()
-      ->check(whole_number(1, 9223372036854775807ULL));
-  show->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->capture_default_str();
-  show->fallthrough();  // --history may follow the action
-  show->callback([o] { set_action([o] { return run_show(*o); }); });
+  auto* show =
+      add_action(cmd, o, run_show, "show",
+                 "Show one run: context, per-benchmark medians, correctness, instruction counts. With --format json "
+                 "it prints the run as a result document (an export).");
+  add_run_argument(show, o->show_run, "Run id (see 'results list')");
+  add_format_option(show, o->format, {"text", "json"});
 
   auto* remove =
-      cmd->add_subcommand("remove",
-                          "Delete runs (their samples, correctness, matrix and instruction counts) in one transaction; "
-                          "an unknown id removes nothing.");
-  remove->add_option("RUN", o->remove_runs, "Run ids (see 'results list')")
-      ->required()
-      ->check(whole_number(1, 9223372036854775807ULL));
-  remove->fallthrough();  // --history may follow the action
-  remove->callback([o] { set_action([o] { return run_remove(*o); }); });
+      add_action(cmd, o, run_remove, "remove",
+                 "Delete runs (their samples, correctness, matrix and instruction counts) in one transaction; "
+                 "an unknown id removes nothing.");
+  add_run_argument(remove, o->remove_runs, "Run ids (see 'results list')");
 
-  auto* trend = cmd->add_subcommand(
-      "trend",
-      "Change points in the history of each gated benchmark (E-Divisive means with a permutation test, "
-      "on the per-run medians of the benchmark's gated metric), oldest run first.");
+  auto* trend =
+      add_action(cmd, o, run_trend, "trend",
+                 "Change points in the history of each gated benchmark (E-Divisive means with a permutation test, "
+                 "on the per-run medians of the benchmark's gated metric), oldest run first.");
   trend->add_option("--benchmark", o->trend_regex, "Regular expression picking benchmarks (searched)")
       ->capture_default_str();
   trend->add_option("--last", o->trend_last, "Newest N runs")->check(whole_number(2, 100000))->capture_default_str();
   trend->add_option("--host", o->trend_host, "Only runs of this host");
-  trend->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->capture_default_str();
-  trend->fallthrough();  // --history may follow the action
-  trend->callback([o] { set_action([o] { return run_trend(*o); }); });
+  add_format_option(trend, o->format, {"text", "json"});
 
-  auto* push = cmd->add_subcommand(
-      "push",
+  auto* push = add_action(
+      cmd, o, run_push, "push",
       "Upload the runs of one history that another lacks (a runner's local file to the fleet's server), each "
       "with its source and time stored; a run is known by its content, so pushing twice stores it once.");
   push->add_option("--from", o->push_from, "History to read (a file or URL)")->capture_default_str();
   push->add_option("--to", o->push_to, "History to store into (a PostgreSQL URL or a file)")->required();
-  push->fallthrough();
-  push->callback([o] { set_action([o] { return run_push(*o); }); });
 
-  auto* bundle = cmd->add_subcommand(
-      "bundle",
-      "Assemble one result document from a run's parts, written atomically: Google Benchmark JSON "
-      "(--benchmarks), `pokebench compare --format json` (--compare), `pokebench insns --format json` "
-      "(--insns), the torture matrix (--matrix), plus --context KEY=VALUE (git_sha, compiler, flags, "
-      "kernel, cpu_model, host, date, counters, cpus, vm, tsc_ghz, or any other key).");
+  auto* bundle =
+      add_action(cmd, o, run_bundle, "bundle",
+                 "Assemble one result document from a run's parts, written atomically: Google Benchmark JSON "
+                 "(--benchmarks), `pokebench compare --format json` (--compare), `pokebench insns --format json` "
+                 "(--insns), the torture matrix (--matrix), plus --context KEY=VALUE (git_sha, compiler, flags, "
+                 "kernel, cpu_model, host, date, counters, cpus, vm, tsc_ghz, or any other key).");
   bundle->add_option("--benchmarks", o->bundle_benchmarks, "Google Benchmark JSON or result document (repeatable)");
   bundle->add_option("--compare", o->bundle_compare, "pokebench compare JSON")->check(CLI::ExistingFile);
   bundle->add_option("--insns", o->bundle_insns, "Instruction counts JSON")->check(CLI::ExistingFile);
   bundle->add_option("--matrix", o->bundle_matrix, "Torture matrix JSON")->check(CLI::ExistingFile);
   bundle->add_option("--context", o->bundle_context, "Context field KEY=VALUE (repeatable; wins over the files)");
   bundle->add_option("--out", o->bundle_out, "Result document to write")->required();
-  bundle->fallthrough();  // --history may follow the action
-  bundle->callback([o] { set_action([o] { return run_bundle(*o); }); });
 }
 
 }  // namespace pokebench::cli

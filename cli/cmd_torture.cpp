@@ -3,13 +3,13 @@
 // (rcutorture style).
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 #include "scenario_options.hpp"
 #include "validators.hpp"
 
 #include <pokebench/harness/scenario.hpp>
 #include <pokebench/harness/torture.hpp>
 #include <pokebench/patcher/patcher.hpp>
-#include <pokebench/support/output.hpp>
 
 #include <fmt/core.h>
 
@@ -71,14 +71,7 @@ int run_torture(TortureOptions& o) {
         std::fflush(stdout);
       },
       base);
-  if (!o.json.empty()) {
-    try {
-      pokebench::support::write_file_atomically(o.json, hh::torture_json(tr) + "\n");
-    } catch (const pokebench::support::OutputError& e) {
-      error("--json: {}", e.what());
-      return 2;
-    }
-  }
+  if (!write_json_option(o.json, hh::torture_json(tr))) return 2;
   if (tr.interrupted) {
     error("{}", tr.why);
     fmt::print("FAILURE: interrupted ({:.1f} s)\n", tr.seconds);

@@ -113,13 +113,6 @@ ProcessResult run_process(const ProcessSpec& spec) {
   return r;
 }
 
-std::string read_text(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string tail_of(const std::filesystem::path& file, int lines) {
   std::ifstream in(file);
   std::deque<std::string> last;

@@ -56,7 +56,6 @@ void check_interrupt();
 
 // The last `lines` lines of a text file ("" when unreadable).
 std::string tail_of(const std::filesystem::path& file, int lines = 20);
-std::string read_text(const std::filesystem::path& file);
 
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it on
 // destruction.

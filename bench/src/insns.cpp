@@ -1,5 +1,6 @@
 #include <pokebench/bench/insns.hpp>
 #include <pokebench/bench/loops.hpp>
+#include <pokebench/support/input.hpp>
 
 #include <fmt/format.h>
 #include <spawn.h>
@@ -50,13 +51,6 @@ struct TempDir {
     fs::remove_all(path, ec);
   }
 };
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // dump trigger name -> "totals:" value
 std::map<std::string, std::uint64_t> read_dumps(const fs::path& dir) {
@@ -189,7 +183,7 @@ std::vector<InsnCount> count_instructions(const InsnOptions& options) {
     throw InsnError(fmt::format(
         "the callgrind run failed ({}); valgrind's log:\n{}",
         WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status)) : fmt::format("signal {}", WTERMSIG(status)),
-        read_file(tmp.path / "valgrind.log")));
+        support::read_file(tmp.path / "valgrind.log")));
 
   const auto dumps = read_dumps(tmp.path);
   std::vector<InsnCount> out;
@@ -198,7 +192,7 @@ std::vector<InsnCount> count_instructions(const InsnOptions& options) {
     const auto l = dumps.find(name + "#large");
     if (s == dumps.end() || l == dumps.end())
       throw InsnError(fmt::format("callgrind wrote no dump for {}; valgrind's log:\n{}", name,
-                                  read_file(tmp.path / "valgrind.log")));
+                                  support::read_file(tmp.path / "valgrind.log")));
     InsnCount c{name, 0, s->second, l->second};
     const double raw = (static_cast<double>(l->second) - static_cast<double>(s->second)) /
                        static_cast<double>(kInsnLarge - kInsnSmall);

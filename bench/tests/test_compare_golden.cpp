@@ -3,6 +3,7 @@
 // Regenerate deliberately with POKEBENCH_UPDATE_GOLDEN=1 after a reviewed
 // schema change (and bump kCompareSchemaVersion if a key moves or goes).
 #include <pokebench/bench/compare.hpp>
+#include <pokebench/support/input.hpp>
 
 #include <gtest/gtest.h>
 
@@ -60,13 +61,6 @@ pb::CompareReport canned() {
   return r;
 }
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 TEST(CompareGolden, JsonShapeIsPinned) {
@@ -76,7 +70,7 @@ TEST(CompareGolden, JsonShapeIsPinned) {
     std::ofstream(path) << actual;
     GTEST_SKIP() << "golden file rewritten: " << path;
   }
-  const std::string expected = read(path);
+  const std::string expected = pokebench::support::read_file(path);
   ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
   EXPECT_EQ(actual, expected) << "compare's JSON changed; if deliberate, rerun with POKEBENCH_UPDATE_GOLDEN=1";
 }

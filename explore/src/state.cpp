@@ -6,25 +6,16 @@
 
 namespace pokebench::explore::detail {
 
-const char* to_string(Violation v) noexcept {
-  switch (v) {
-    case Violation::none:
-      return "none";
-    case Violation::torn_read:
-      return "torn read";
-    case Violation::mixed_insn:
-      return "mixed instruction";
-    case Violation::stray_int3:
-      return "stray int3";
-    case Violation::unexpected_bytes:
-      return "unexpected bytes";
-    case Violation::dec_underflow:
-      return "dec below zero";
-    case Violation::count_mismatch:
-      return "count and sites disagree";
-  }
-  return "?";
-}
+constexpr std::pair<Violation, const char*> kViolationNames[] = {
+    {Violation::none, "none"},
+    {Violation::torn_read, "torn read"},
+    {Violation::mixed_insn, "mixed instruction"},
+    {Violation::stray_int3, "stray int3"},
+    {Violation::unexpected_bytes, "unexpected bytes"},
+    {Violation::dec_underflow, "dec below zero"},
+    {Violation::count_mismatch, "count and sites disagree"}};
+
+const char* to_string(Violation v) noexcept { return patcher::name_of(kViolationNames, v); }
 
 std::string cpu_name(unsigned reader) { return fmt::format("reader{}", reader); }
 

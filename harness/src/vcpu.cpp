@@ -4,6 +4,7 @@
 #include <pokebench/kernel/irq_hook.h>
 #include <pokebench/harness/vcpu.hpp>
 #include <pokebench/support/diagnostics.hpp>
+#include <pokebench/support/signals.hpp>
 
 #include <cpuid.h>
 #include <pthread.h>
@@ -98,12 +99,8 @@ void ipi_handler(int, siginfo_t*, void*) {
 void install_ipi_handler() {
   static std::once_flag once;
   std::call_once(once, [] {
-    struct sigaction sa {};
-    sa.sa_sigaction = ipi_handler;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(ipi_signal(), &sa, nullptr) != 0)
-      throw std::runtime_error(std::string("sigaction(") + kIpiSignalName + "): " + std::strerror(errno));
+    if (const int e = support::install_siginfo_handler(ipi_signal(), ipi_handler))
+      throw std::runtime_error(std::string("sigaction(") + kIpiSignalName + "): " + std::strerror(e));
   });
 }
 

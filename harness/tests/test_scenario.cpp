@@ -4,6 +4,7 @@
 #include <pokebench/harness/scenario.hpp>
 #include <pokebench/harness/supervisor.hpp>
 
+#include "expect_text.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@ namespace {
 namespace pp = pokebench::patcher;
 
 using testing::bug_2017;
+using testing::expect_all_in;
 
 class Scenario : public ::testing::Test {
  protected:
@@ -36,15 +38,9 @@ TEST_F(Scenario, Bug2017HangsInTheFirstDeterministicTrial) {
   const std::string& rep = r.hangs[0].report;
   // What the kernel's report would tell: the silent vCPU, IRQs masked, the
   // loop it spins in, the patcher at a retry site with begin untouched.
-  EXPECT_NE(rep.find("does not answer"), std::string::npos) << rep;
-  EXPECT_NE(rep.find("IRQs MASKED"), std::string::npos) << rep;
-  EXPECT_NE(rep.find("begin/retry loop iteration"), std::string::npos) << rep;
-  EXPECT_NE(rep.find("do_sync_core"), std::string::npos) << rep;
-  EXPECT_NE(rep.find("'retry'"), std::string::npos) << rep;
-  EXPECT_NE(rep.find("untouched"), std::string::npos) << rep;
-  EXPECT_NE(rep.find("patched"), std::string::npos) << rep;
-  EXPECT_NE(rep.find("configuration: scenario=slub strategy=per-site"), std::string::npos) << rep;
-  EXPECT_NE(rep.find("begin: NOP (key reads disabled), retry: JMP (key reads enabled)"), std::string::npos) << rep;
+  expect_all_in(rep, {"does not answer", "IRQs MASKED", "begin/retry loop iteration", "do_sync_core", "'retry'",
+                      "untouched", "patched", "configuration: scenario=slub strategy=per-site",
+                      "begin: NOP (key reads disabled), retry: JMP (key reads enabled)"});
 }
 
 TEST_F(Scenario, Bug2017IsNotFixedByTheV55Int3Handler) {
@@ -98,17 +94,24 @@ TEST_F(Scenario, PerSiteDisableHangsBeginFirst) {
   EXPECT_EQ(r.verdict(), Verdict::hang) << verdict_line(r);
 }
 
-// Negative control for the torn-read oracle: a reader whose begin does not
-// wait for an even sequence, against a writer that never stops.
-TEST_F(Scenario, NegativeControlBrokenSeqcountIsTorn) {
+// The torn-read oracle's load: readers of `strategy` for 1.5 s of stress
+// against a writer that never stops.
+ScenarioConfig under_writer_load(const char* strategy) {
   ScenarioConfig c;
-  c.strategy = "broken-seqcount";
+  c.strategy = strategy;
   c.mode = Mode::stress;
   c.order = {pp::Order::table, {}};
   c.trials = 0;
   c.duration_s = 1.5;
   c.params["writer-period-us"] = 1;
   c.params["work-per-loop"] = 400;
+  return c;
+}
+
+// Negative control for the torn-read oracle: a reader whose begin does not
+// wait for an even sequence.
+TEST_F(Scenario, NegativeControlBrokenSeqcountIsTorn) {
+  ScenarioConfig c = under_writer_load("broken-seqcount");
   c.timeout_ms = 1000;
   const ScenarioResult r = run_scenario(c);
   EXPECT_EQ(r.verdict(), Verdict::torn) << verdict_line(r);
@@ -118,15 +121,7 @@ TEST_F(Scenario, NegativeControlBrokenSeqcountIsTorn) {
 
 // ... and the same load on a correct reader: no torn read.
 TEST_F(Scenario, CorrectSeqcountUnderTheSameLoadIsNotTorn) {
-  ScenarioConfig c;
-  c.strategy = "cookie";
-  c.mode = Mode::stress;
-  c.order = {pp::Order::table, {}};
-  c.trials = 0;
-  c.duration_s = 1.5;
-  c.params["writer-period-us"] = 1;
-  c.params["work-per-loop"] = 400;
-  const ScenarioResult r = run_scenario(c);
+  const ScenarioResult r = run_scenario(under_writer_load("cookie"));
   EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r);
   EXPECT_GT(r.oracles.checked_exits, 0u);
   EXPECT_GT(r.oracles.max_retries, 0u)
@@ -158,9 +153,7 @@ TEST_F(Scenario, ResultJsonAndVerdictLine) {
   const std::string j = result_json(r);
   EXPECT_NE(j.find("\"verdict\": \"HANG\""), std::string::npos);
   EXPECT_NE(j.find("\"hang_reports\""), std::string::npos);
-  EXPECT_NE(j.find("\"scenario\": \"slub\""), std::string::npos) << j;
-  EXPECT_NE(j.find("\"is_fix\": false"), std::string::npos) << j;
-  EXPECT_NE(j.find("\"work_per_loop\": 64"), std::string::npos) << j;
+  expect_all_in(j, {"\"scenario\": \"slub\"", "\"is_fix\": false", "\"work_per_loop\": 64"});
   EXPECT_NE(line.find("scenario=slub strategy=per-site"), std::string::npos) << line;
 }
 

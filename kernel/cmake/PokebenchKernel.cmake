@@ -1,3 +1,12 @@
+# The SOURCES of pokebench_add_kernel_module/_scenario (into arg_SOURCES of
+# the caller), refused when there are none.
+macro(_pokebench_kbuild_sources fn what)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES")
+  if(NOT arg_SOURCES)
+    message(FATAL_ERROR "${fn}(${name}): no SOURCES; list the ${what}'s .c files after SOURCES")
+  endif()
+endmacro()
+
 # Each source is one module, named as Kbuild names it: KBUILD_MODNAME is the
 # file's name without extension.
 function(_pokebench_kbuild_modnames target)
@@ -15,10 +24,7 @@ endfunction()
 # reverse (pokebench::kernel_main). Each source is one module; its
 # KBUILD_MODNAME is the file's name without extension, as Kbuild names it.
 function(pokebench_add_kernel_module name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES")
-  if(NOT arg_SOURCES)
-    message(FATAL_ERROR "pokebench_add_kernel_module(${name}): no SOURCES; list the module's .c files after SOURCES")
-  endif()
+  _pokebench_kbuild_sources(pokebench_add_kernel_module module)
   add_executable(${name} ${arg_SOURCES})
   _pokebench_kbuild_modnames(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE pokebench::kernel_main)
@@ -36,10 +42,7 @@ endfunction()
 # keys per process). Built as Kbuild builds (-O2): static inline helpers are
 # inlined, so each reader function owns its sites, as the kernel's do.
 function(pokebench_add_scenario name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES")
-  if(NOT arg_SOURCES)
-    message(FATAL_ERROR "pokebench_add_scenario(${name}): no SOURCES; list the scenario's .c files after SOURCES")
-  endif()
+  _pokebench_kbuild_sources(pokebench_add_scenario scenario)
   add_library(${name} MODULE ${arg_SOURCES})
   set_target_properties(${name} PROPERTIES PREFIX "")
   target_compile_options(${name} PRIVATE -O2)

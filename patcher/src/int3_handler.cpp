@@ -13,6 +13,8 @@
 // there before.
 #include "internal.hpp"
 
+#include <pokebench/support/signals.hpp>
+
 #include <signal.h>
 #include <ucontext.h>
 
@@ -87,12 +89,8 @@ void int3_handler(int sig, siginfo_t* info, void* vctx) {
 void ensure_int3_handler() {
   static std::once_flag once;
   std::call_once(once, [] {
-    struct sigaction sa {};
-    sa.sa_sigaction = int3_handler;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGTRAP, &sa, &g_previous) != 0)
-      throw Error(fmt::format("cannot install the SIGTRAP handler: {}", std::strerror(errno)));
+    if (const int e = support::install_siginfo_handler(SIGTRAP, int3_handler, &g_previous))
+      throw Error(fmt::format("cannot install the SIGTRAP handler: {}", std::strerror(e)));
   });
 }
 

@@ -3,6 +3,7 @@
 #include <pokebench/results/ab.hpp>
 #include <pokebench/results/hodges_lehmann.hpp>
 #include <pokebench/results/metric.hpp>
+#include <pokebench/support/names.hpp>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,13 @@
 
 namespace pokebench::results {
 namespace {
+
+constexpr std::pair<AbVerdict, const char*> kAbVerdictNames[] = {{AbVerdict::same, "same"},
+                                                                 {AbVerdict::slower, "SLOWER"},
+                                                                 {AbVerdict::faster, "FASTER"},
+                                                                 {AbVerdict::exact_change, "CHANGED"},
+                                                                 {AbVerdict::unresolved, "unresolved"},
+                                                                 {AbVerdict::missing, "missing"}};
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -136,23 +144,7 @@ ProcessSample to_process_sample(const ResultDocument& doc) {
   return p;
 }
 
-const char* to_string(AbVerdict v) noexcept {
-  switch (v) {
-    case AbVerdict::same:
-      return "same";
-    case AbVerdict::slower:
-      return "SLOWER";
-    case AbVerdict::faster:
-      return "FASTER";
-    case AbVerdict::exact_change:
-      return "CHANGED";
-    case AbVerdict::unresolved:
-      return "unresolved";
-    case AbVerdict::missing:
-      return "missing";
-  }
-  return "?";
-}
+const char* to_string(AbVerdict v) noexcept { return support::name_of(kAbVerdictNames, v); }
 
 int AbReport::counted(AbVerdict v) const {
   return static_cast<int>(std::count_if(rows.begin(), rows.end(), [v](const AbRow& r) { return r.verdict == v; }));

@@ -70,7 +70,7 @@ void SampleReader::add(const json& row, std::size_t i) {
   {
     const std::string at = fmt::format("/benchmarks/{}", i);
     r.expect(row, row.is_object(), at, "an object");
-    const std::string name = r.string_at(r.require(row, at, "name"), at + "/name");
+    const std::string name = r.req_string(row, at, "name");
     std::string run_type = "iteration";
     r.opt_string(row, at, "run_type", run_type);
     if (run_type == "aggregate") {  // mean/median/stddev: the U test needs the raw repetitions
@@ -89,9 +89,9 @@ void SampleReader::add(const json& row, std::size_t i) {
     Sample s;
     s.benchmark = name;
     r.opt_string(row, at, "run_name", s.benchmark);
-    const std::string unit = r.string_at(r.require(row, at, "time_unit"), at + "/time_unit");
-    const double real = r.number_at(r.require(row, at, "real_time"), at + "/real_time");
-    const double cpu = r.number_at(r.require(row, at, "cpu_time"), at + "/cpu_time");
+    const std::string unit = r.req_string(row, at, "time_unit");
+    const double real = r.req_number(row, at, "real_time");
+    const double cpu = r.req_number(row, at, "cpu_time");
     auto real_ns = to_nanoseconds(real, unit);
     auto cpu_ns = to_nanoseconds(cpu, unit);
     if (!real_ns || !cpu_ns) r.fail(at + "/time_unit", fmt::format("unknown time unit '{}' (ns, us, ms or s)", unit));
@@ -177,22 +177,18 @@ void read_context(const Reader& r, const json& ctx, const std::string& ptr, Cont
 }
 
 void read_strategies(const Reader& r, const json& strategies, const std::string& ptr, ResultDocument& doc) {
-  r.expect(strategies, strategies.is_array(), ptr, "an array");
   doc.compare = strategies;
-  for (std::size_t i = 0; i < strategies.size(); ++i) {
-    const json& s = strategies[i];
-    const std::string at = fmt::format("{}/{}", ptr, i);
-    r.expect(s, s.is_object(), at, "an object");
-    const std::string name = r.string_at(r.require(s, at, "name"), at + "/name");
+  r.for_each_object(strategies, ptr, [&](const json& s, const std::string& at) {
+    const std::string name = r.req_string(s, at, "name");
     std::optional<bool> is_fix;
     r.opt_bool(s, at, "is_fix", is_fix);
     const json* corr = r.find(s, "correctness");
     if ((!corr || corr->is_null()) && is_fix.value_or(false)) {
       // A fix without correctness data has not been shown to hold: the gate says so.
       doc.correctness.push_back({name, "none", {}, is_fix});
-      continue;
+      return;
     }
-    if (!corr || corr->is_null()) continue;
+    if (!corr || corr->is_null()) return;
     r.expect(*corr, corr->is_object(), at + "/correctness", "an object");
     for (const char* direction : {"enable", "disable"}) {
       const json* d = r.find(*corr, direction);
@@ -200,28 +196,24 @@ void read_strategies(const Reader& r, const json& strategies, const std::string&
       const std::string dat = fmt::format("{}/correctness/{}", at, direction);
       r.expect(*d, d->is_object(), dat, "an object");
       StrategyCorrectness sc{name, direction, {}, is_fix};
-      sc.counts.trials = r.integer_at(r.require(*d, dat, "trials"), dat + "/trials");
-      sc.counts.hangs = r.integer_at(r.require(*d, dat, "hangs"), dat + "/hangs");
+      sc.counts.trials = r.req_integer(*d, dat, "trials");
+      sc.counts.hangs = r.req_integer(*d, dat, "hangs");
       r.opt_int(*d, dat, "torn_reads", sc.counts.torn_reads);
       r.opt_int(*d, dat, "unchecked_reads", sc.counts.unchecked_reads);
       r.opt_int(*d, dat, "max_retries", sc.counts.max_retries);
       doc.correctness.push_back(sc);
     }
-  }
+  });
 }
 
 void read_matrix(const Reader& r, const json& matrix, const std::string& ptr, ResultDocument& doc) {
-  r.expect(matrix, matrix.is_array(), ptr, "an array");
-  for (std::size_t i = 0; i < matrix.size(); ++i) {
-    const json& m = matrix[i];
-    const std::string at = fmt::format("{}/{}", ptr, i);
-    r.expect(m, m.is_object(), at, "an object");
+  r.for_each_object(matrix, ptr, [&](const json& m, const std::string& at) {
     MatrixCell c;
-    c.strategy = r.string_at(r.require(m, at, "strategy"), at + "/strategy");
-    c.direction = r.string_at(r.require(m, at, "direction"), at + "/direction");
-    c.order = r.string_at(r.require(m, at, "order"), at + "/order");
-    c.int3 = r.string_at(r.require(m, at, "int3"), at + "/int3");
-    c.verdict = r.string_at(r.require(m, at, "verdict"), at + "/verdict");
+    c.strategy = r.req_string(m, at, "strategy");
+    c.direction = r.req_string(m, at, "direction");
+    c.order = r.req_string(m, at, "order");
+    c.int3 = r.req_string(m, at, "int3");
+    c.verdict = r.req_string(m, at, "verdict");
     if (c.verdict != "OK" && c.verdict != "HANG" && c.verdict != "TORN" && c.verdict != "ERROR")
       r.fail(at + "/verdict", fmt::format("unknown verdict '{}' (OK, HANG, TORN or ERROR)", c.verdict));
     r.opt_int(m, at, "trials", c.trials);
@@ -229,20 +221,16 @@ void read_matrix(const Reader& r, const json& matrix, const std::string& ptr, Re
     r.opt_int(m, at, "torn_reads", c.torn_reads);
     r.opt_bool(m, at, "expected_ok", c.expected_ok);
     doc.matrix.push_back(std::move(c));
-  }
+  });
 }
 
 void read_insns(const Reader& r, const json& insns, const std::string& ptr, ResultDocument& doc) {
-  r.expect(insns, insns.is_array(), ptr, "an array");
-  for (std::size_t i = 0; i < insns.size(); ++i) {
-    const json& e = insns[i];
-    const std::string at = fmt::format("{}/{}", ptr, i);
-    r.expect(e, e.is_object(), at, "an object");
+  r.for_each_object(insns, ptr, [&](const json& e, const std::string& at) {
     InsnsCount c;
-    c.benchmark = r.string_at(r.require(e, at, "benchmark"), at + "/benchmark");
-    c.insns_per_iter = r.number_at(r.require(e, at, "insns_per_iter"), at + "/insns_per_iter");
+    c.benchmark = r.req_string(e, at, "benchmark");
+    c.insns_per_iter = r.req_number(e, at, "insns_per_iter");
     doc.insns.push_back(std::move(c));
-  }
+  });
 }
 
 }  // namespace

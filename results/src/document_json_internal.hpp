@@ -80,6 +80,26 @@ class Reader {
     expect(v, v.is_number_integer() || v.is_number_unsigned(), ptr, "an integer");
     return v.get<std::int64_t>();
   }
+  // Required fields: present, of the type.
+  std::string req_string(const json& obj, const std::string& ptr, const char* key) const {
+    return string_at(require(obj, ptr, key), ptr + "/" + key);
+  }
+  double req_number(const json& obj, const std::string& ptr, const char* key) const {
+    return number_at(require(obj, ptr, key), ptr + "/" + key);
+  }
+  std::int64_t req_integer(const json& obj, const std::string& ptr, const char* key) const {
+    return integer_at(require(obj, ptr, key), ptr + "/" + key);
+  }
+  // An array of objects: each(object, its pointer) for every element, in order.
+  template <class Each>
+  void for_each_object(const json& array, const std::string& ptr, Each each) const {
+    expect(array, array.is_array(), ptr, "an array");
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      const std::string at = fmt::format("{}/{}", ptr, i);
+      expect(array[i], array[i].is_object(), at, "an object");
+      each(array[i], at);
+    }
+  }
   // Optional fields: absent or null is fine, a wrong type is a mistake worth stopping for.
   void opt_string(const json& obj, const std::string& ptr, const char* key, std::string& out) const {
     if (const json* v = find(obj, key); v && !v->is_null()) out = string_at(*v, ptr + "/" + key);

@@ -4,6 +4,7 @@
 
 #include <pokebench/results/document.hpp>
 #include <pokebench/results/document_io.hpp>
+#include <pokebench/support/input.hpp>
 
 #include <fmt/core.h>
 
@@ -48,13 +49,6 @@ class TempDir {
  private:
   fs::path path_;
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void write(const fs::path& p, const std::string& content) {
   std::ofstream out(p, std::ios::binary);
@@ -136,10 +130,10 @@ std::string Gnuplot::render_svg(const std::string& script, const std::map<std::s
     throw EnvironmentError(fmt::format(
         "gnuplot failed ({}): {}",
         WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status)) : fmt::format("signal {}", WTERMSIG(status)),
-        slurp(log)));
-  std::string out = slurp(svg);
+        support::read_file(log)));
+  std::string out = support::read_file(svg);
   const auto start = out.find("<svg");
-  if (start == std::string::npos) throw EnvironmentError("gnuplot wrote no SVG: " + slurp(log));
+  if (start == std::string::npos) throw EnvironmentError("gnuplot wrote no SVG: " + support::read_file(log));
   return out.substr(start);
 }
 

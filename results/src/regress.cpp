@@ -2,6 +2,8 @@
 // in regress_timing.cpp, formatting in regress_format.cpp.
 #include "regress_internal.hpp"
 
+#include <pokebench/support/names.hpp>
+
 #include <fmt/core.h>
 #include <fmt/format.h>
 
@@ -14,29 +16,12 @@
 
 namespace pokebench::results {
 
-const char* to_string(Verdict v) {
-  switch (v) {
-    case Verdict::same:
-      return "same";
-    case Verdict::regression:
-      return "REGRESSION";
-    case Verdict::improvement:
-      return "improvement";
-    case Verdict::changed:
-      return "CHANGED";
-    case Verdict::unreliable:
-      return "unreliable";
-    case Verdict::only_baseline:
-      return "only-baseline";
-    case Verdict::only_current:
-      return "new";
-    case Verdict::no_data:
-      return "no-data";
-    case Verdict::shown:
-      return "shown";
-  }
-  return "?";
-}
+constexpr std::pair<Verdict, const char*> kVerdictNames[] = {
+    {Verdict::same, "same"},        {Verdict::regression, "REGRESSION"}, {Verdict::improvement, "improvement"},
+    {Verdict::changed, "CHANGED"},  {Verdict::unreliable, "unreliable"}, {Verdict::only_baseline, "only-baseline"},
+    {Verdict::only_current, "new"}, {Verdict::no_data, "no-data"},       {Verdict::shown, "shown"}};
+
+const char* to_string(Verdict v) { return support::name_of(kVerdictNames, v); }
 
 std::size_t RegressReport::timing_regressions() const {
   return static_cast<std::size_t>(std::count_if(timings.begin(), timings.end(),

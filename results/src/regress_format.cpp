@@ -39,17 +39,9 @@ bool gates(Verdict v) { return v == Verdict::regression || v == Verdict::changed
 
 // Short marker in front of each row: the eye finds regressions without reading.
 const char* marker(Verdict v) {
-  switch (v) {
-    case Verdict::regression:
-    case Verdict::changed:
-      return "!!";
-    case Verdict::improvement:
-      return "++";
-    case Verdict::unreliable:
-      return "??";
-    default:
-      return "  ";
-  }
+  if (gates(v)) return "!!";
+  if (v == Verdict::improvement) return "++";
+  return v == Verdict::unreliable ? "??" : "  ";
 }
 
 std::string describe(const std::string& origin, const Context& c) {
@@ -218,6 +210,13 @@ std::string format_markdown(const RegressReport& r) {
     return e;
   };
   const auto red = [](bool b) { return b ? ":red_circle:" : ""; };
+  // A section's title and its table's header row and alignment row.
+  auto table = [&](const std::string& title, const std::string& header, const std::string& alignment) {
+    line("### " + title);
+    line("");
+    line(header);
+    line(alignment);
+  };
   line("## pokebench regress");
   line("");
   for (const std::string& h : headline(r)) line("**" + cell(h) + "**");
@@ -227,11 +226,10 @@ std::string format_markdown(const RegressReport& r) {
   line("- gate: " + gate_description(r));
   line("");
   if (!r.timings.empty()) {
-    line("### Timings");
-    line("");
-    line(fmt::format("| | benchmark | metric | {} | n cur | {} | {} | change | spread | p-value | verdict |",
-                     n_base_label(r), base_label(r), cur_label(r)));
-    line("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    table("Timings",
+          fmt::format("| | benchmark | metric | {} | n cur | {} | {} | change | spread | p-value | verdict |",
+                      n_base_label(r), base_label(r), cur_label(r)),
+          "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for (const TimingRow& t : r.timings) {
       const bool cmp = has_comparison(t.verdict);
       std::string verdict = t.verdict == Verdict::regression ? "**REGRESSION**" : std::string(to_string(t.verdict));
@@ -249,10 +247,8 @@ std::string format_markdown(const RegressReport& r) {
     line("");
   }
   if (!r.insns.empty()) {
-    line("### Instruction counts (exact)");
-    line("");
-    line("| | benchmark | baseline | current | change | verdict |");
-    line("|---|---|---:|---:|---:|---|");
+    table("Instruction counts (exact)", "| | benchmark | baseline | current | change | verdict |",
+          "|---|---|---:|---:|---:|---|");
     for (const InsnsRow& i : r.insns)
       line(fmt::format(
           "| {} | `{}` | {} | {} | {} | {} |", red(gates(i.verdict)), i.benchmark,
@@ -263,10 +259,7 @@ std::string format_markdown(const RegressReport& r) {
     line("");
   }
   if (!r.exact.empty()) {
-    line("### Exact counters");
-    line("");
-    line("| | benchmark | counter | baseline | current | verdict |");
-    line("|---|---|---|---:|---:|---|");
+    table("Exact counters", "| | benchmark | counter | baseline | current | verdict |", "|---|---|---|---:|---:|---|");
     for (const ExactRow& e : r.exact)
       line(fmt::format("| {} | `{}` | {} | {} | {} | {} |", red(e.gated && gates(e.verdict)), e.benchmark, e.counter,
                        exact_value(e, true), exact_value(e, false),
@@ -274,10 +267,8 @@ std::string format_markdown(const RegressReport& r) {
     line("");
   }
   if (!r.correctness.empty()) {
-    line("### Correctness (current run)");
-    line("");
-    line("| | strategy | scope | trials | hangs | torn reads | verdict |");
-    line("|---|---|---|---:|---:|---:|---|");
+    table("Correctness (current run)", "| | strategy | scope | trials | hangs | torn reads | verdict |",
+          "|---|---|---|---:|---:|---:|---|");
     for (const CorrectnessRow& c : r.correctness)
       line(fmt::format("| {} | {} | {} | {} | {} | {} | {} |", red(c.gates), c.strategy, c.scope, c.trials, c.hangs,
                        c.torn_reads, c.gates ? "**REGRESSION**: " + cell(c.reason) : cell(c.reason)));

@@ -18,12 +18,12 @@ using testing::golden;
 using testing::Outcome;
 namespace fs = std::filesystem;
 
-class CliPostgres : public ::testing::Test {
+class CliPostgres : public testing::CliTest {
  protected:
+  CliPostgres() : CliTest("clipg") {}
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "pokebench-clipg-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    CliTest::SetUp();
+    if (HasFatalFailure()) return;
     std::string why;
     server_ = testing::pg_server(why);
     if (!server_) {
@@ -35,15 +35,10 @@ class CliPostgres : public ::testing::Test {
   }
   void TearDown() override {
     if (server_) testing::pg_drop_database(*server_, name_);
-    fs::remove_all(dir_);
+    CliTest::TearDown();
   }
-  Outcome pokebench(const std::string& args, const std::string& env = "") const {
-    return testing::run_pokebench(dir_, args, env);
-  }
-  static std::string g(const std::string& name) { return "'" + golden(name) + "'"; }
   std::string h() const { return " --history '" + url_ + "'"; }
 
-  fs::path dir_;
   std::optional<testing::PgServer> server_;
   std::string name_, url_;
 };

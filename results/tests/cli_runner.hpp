@@ -7,6 +7,10 @@
 #include <filesystem>
 #include <string>
 
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
 #include <sys/wait.h>
 
 namespace pokebench::results::testing {
@@ -31,5 +35,29 @@ inline Outcome run_pokebench(const std::filesystem::path& dir, const std::string
   r.err = slurp(err_file);
   return r;
 }
+
+// The end-to-end tests' fixture: each test runs `pokebench` in a fresh
+// temporary directory (named after `tag`), removed after the test.
+class CliTest : public ::testing::Test {
+ protected:
+  explicit CliTest(const char* tag) : tag_(tag) {}
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / ("pokebench-" + tag_ + "-XXXXXX")).string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  Outcome pokebench(const std::string& args, const std::string& env = "") const {
+    return run_pokebench(dir_, args, env);
+  }
+  // A golden file's path, quoted for the shell.
+  static std::string g(const std::string& name) { return "'" + golden(name) + "'"; }
+
+  std::filesystem::path dir_;
+
+ private:
+  std::string tag_;
+};
 
 }  // namespace pokebench::results::testing

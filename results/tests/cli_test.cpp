@@ -25,32 +25,24 @@ namespace fs = std::filesystem;
 
 using testing::Outcome;
 
-class Cli : public ::testing::Test {
+class Cli : public testing::CliTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "pokebench-cli-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+  Cli() : CliTest("cli") {}
+  // `regress` of a golden current run against the golden baseline.
+  Outcome regress_against_baseline(const std::string& current) const {
+    return pokebench("regress --baseline " + g("baseline.json") + " --current " + g(current));
   }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Outcome pokebench(const std::string& args, const std::string& env = "") const {
-    return testing::run_pokebench(dir_, args, env);
-  }
-  static std::string g(const std::string& name) { return "'" + golden(name) + "'"; }
   std::string db() const { return "'" + (dir_ / "hist" / "history.db").string() + "'"; }
-
-  fs::path dir_;
 };
 
 TEST_F(Cli, RegressAaPairExitsZero) {
-  const Outcome r = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("aa_current.json"));
+  const Outcome r = regress_against_baseline("aa_current.json");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("\nverdict: OK no regression"), std::string::npos) << r.out;
 }
 
 TEST_F(Cli, RegressInjectedSlowdownExitsOneNamingIt) {
-  const Outcome r = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("slow10_current.json"));
+  const Outcome r = regress_against_baseline("slow10_current.json");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("verdict: REGRESSION 1 timing, 0 instruction count, 0 exact counter, 0 correctness: "
                        "loop/ordered/on cycles_per_iter +9.4%"),
@@ -60,23 +52,21 @@ TEST_F(Cli, RegressInjectedSlowdownExitsOneNamingIt) {
 }
 
 TEST_F(Cli, RegressInstructionCountChangeExitsOne) {
-  const Outcome r = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("insns_current.json"));
+  const Outcome r = regress_against_baseline("insns_current.json");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("loop/ordered/on instructions +14.3%"), std::string::npos) << r.out;
 }
 
 TEST_F(Cli, RegressTooFewRepetitionsIsUnreliableExitZero) {
-  const Outcome r = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("few_reps_current.json"));
+  const Outcome r = regress_against_baseline("few_reps_current.json");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("?? loop/ordered/on"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("--benchmark_repetitions=9"), std::string::npos) << r.out;
 }
 
 TEST_F(Cli, RegressCorrectnessFailuresExitOne) {
-  EXPECT_EQ(
-      pokebench("regress --baseline " + g("baseline.json") + " --current " + g("fix_hang_current.json")).exit_code, 1);
-  const Outcome lost =
-      pokebench("regress --baseline " + g("baseline.json") + " --current " + g("bug_lost_current.json"));
+  EXPECT_EQ(regress_against_baseline("fix_hang_current.json").exit_code, 1);
+  const Outcome lost = regress_against_baseline("bug_lost_current.json");
   EXPECT_EQ(lost.exit_code, 1);
   EXPECT_NE(lost.out.find("lost its teeth"), std::string::npos) << lost.out;
 }
@@ -98,7 +88,7 @@ TEST_F(Cli, RegressHostileOptionsExitTwo) {
 }
 
 TEST_F(Cli, RegressUnusableInputExitsTwoNamingFilePlaceProblem) {
-  const Outcome corrupt = pokebench("regress --baseline " + g("baseline.json") + " --current " + g("corrupt.json"));
+  const Outcome corrupt = regress_against_baseline("corrupt.json");
   EXPECT_EQ(corrupt.exit_code, 2);
   EXPECT_EQ(corrupt.err.rfind("pokebench: error: " + golden("corrupt.json") + ": line ", 0), 0u) << corrupt.err;
   EXPECT_NE(corrupt.err.find("malformed JSON"), std::string::npos) << corrupt.err;
@@ -109,8 +99,7 @@ TEST_F(Cli, RegressUnusableInputExitsTwoNamingFilePlaceProblem) {
   EXPECT_NE(version.err.find("bad_version.json: /schema_version: unsupported schema_version 3"), std::string::npos)
       << version.err;
 
-  const Outcome missing =
-      pokebench("regress --baseline " + g("baseline.json") + " --current " + g("missing_field.json"));
+  const Outcome missing = regress_against_baseline("missing_field.json");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("missing_field.json: /benchmarks/4/real_time: missing required field"), std::string::npos)
       << missing.err;

@@ -8,9 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <ostream>
+#include <string>
+#include <vector>
 
 namespace pokebench::results {
 namespace {
@@ -164,31 +167,37 @@ TEST(Regress, CorrectnessGatesEvenAgainstItself) {
   EXPECT_TRUE(regress(bad, bad, {}).gated());
 }
 
+// Gives one torture cell of `doc` (strategy, order, direction, int3) this verdict.
+void set_cell_verdict(ResultDocument& doc, const std::array<std::string, 4>& which, const std::string& verdict) {
+  for (MatrixCell& cell : doc.matrix)
+    if (std::array<std::string, 4>{cell.strategy, cell.order, cell.direction, cell.int3} == which)
+      cell.verdict = verdict;
+}
+
+// The rows of the report that gate.
+std::vector<CorrectnessRow> gating_rows(const RegressReport& r) {
+  std::vector<CorrectnessRow> rows;
+  for (const CorrectnessRow& c : r.correctness)
+    if (c.gates) rows.push_back(c);
+  return rows;
+}
+
 TEST(Regress, MatrixCellsGate) {
   ResultDocument doc = load("report_run.json");
   EXPECT_FALSE(regress(doc, doc, {}).gated());
-  for (MatrixCell& cell : doc.matrix)
-    if (cell.strategy == "cookie" && cell.order == "reverse" && cell.direction == "disable" && cell.int3 == "skip")
-      cell.verdict = "TORN";
+  set_cell_verdict(doc, {"cookie", "reverse", "disable", "skip"}, "TORN");
   const RegressReport r = regress(doc, doc, {});
   ASSERT_EQ(r.correctness_failures(), 1u);
-  for (const CorrectnessRow& c : r.correctness)
-    if (c.gates) {
-      EXPECT_EQ(c.strategy + "/" + c.scope, "cookie/matrix");
-    }
+  for (const CorrectnessRow& c : gating_rows(r)) EXPECT_EQ(c.strategy + "/" + c.scope, "cookie/matrix");
 }
 
 TEST(Regress, AnUnjudgedMatrixCellOfAFixGates) {
   ResultDocument doc = load("report_run.json");
-  for (MatrixCell& cell : doc.matrix)
-    if (cell.strategy == "ordered" && cell.order == "table" && cell.direction == "enable" && cell.int3 == "skip")
-      cell.verdict = "ERROR";
+  set_cell_verdict(doc, {"ordered", "table", "enable", "skip"}, "ERROR");
   const RegressReport r = regress(doc, doc, {});
   ASSERT_EQ(r.correctness_failures(), 1u);
-  for (const CorrectnessRow& c : r.correctness)
-    if (c.gates) {
-      EXPECT_NE(c.reason.find("1 cell(s) in ERROR"), std::string::npos) << c.reason;
-    }
+  for (const CorrectnessRow& c : gating_rows(r))
+    EXPECT_NE(c.reason.find("1 cell(s) in ERROR"), std::string::npos) << c.reason;
 }
 
 TEST(Regress, CounterMetric) {

@@ -1,4 +1,5 @@
 #include <pokebench/support/diagnostics.hpp>
+#include <pokebench/support/names.hpp>
 
 #include <unistd.h>
 
@@ -34,19 +35,10 @@ Sink g_sink;  // empty: default_sink
 
 }  // namespace
 
-const char* to_string(Severity s) noexcept {
-  switch (s) {
-    case Severity::note:
-      return "note";
-    case Severity::warning:
-      return "warning";
-    case Severity::error:
-      return "error";
-    case Severity::fatal:
-      return "fatal";
-  }
-  return "?";
-}
+constexpr std::pair<Severity, const char*> kSeverityNames[] = {
+    {Severity::note, "note"}, {Severity::warning, "warning"}, {Severity::error, "error"}, {Severity::fatal, "fatal"}};
+
+const char* to_string(Severity s) noexcept { return name_of(kSeverityNames, s); }
 
 std::string format_line(Severity s, std::string_view message) {
   std::string line(kTool);

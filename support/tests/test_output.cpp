@@ -1,6 +1,7 @@
 // The writer: whole files or nothing, even under SIGKILL; device nodes and
 // other non-regular targets refused and left alone; a full filesystem and a
 // full standard output are errors, never a silent success.
+#include <pokebench/support/input.hpp>
 #include <pokebench/support/output.hpp>
 
 #include <gtest/gtest.h>
@@ -44,13 +45,6 @@ class Output : public ::testing::Test {
   fs::path dir_;
 };
 
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string message_of(const std::function<void()>& fn) {
   try {
     fn();
@@ -64,7 +58,7 @@ TEST_F(Output, ReplacesARegularFileWholeAndLeavesNoTemporaryFile) {
   const std::string f = path("out.json");
   ps::write_file_atomically(f, "old\n");
   ps::write_file_atomically(f, "new content\n");
-  EXPECT_EQ(slurp(f), "new content\n");
+  EXPECT_EQ(ps::read_file(f), "new content\n");
   struct stat st {};
   ASSERT_EQ(stat(f.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
@@ -98,7 +92,7 @@ TEST_F(Output, FollowsASymbolicLinkAndKeepsIt) {
   fs::create_symlink(real, link);
   ps::write_file_atomically(link, "new");
   EXPECT_TRUE(fs::is_symlink(link));
-  EXPECT_EQ(slurp(real), "new");
+  EXPECT_EQ(ps::read_file(real), "new");
 }
 
 TEST_F(Output, CheckOutputPathRefusesAMissingDirectoryAndTouchesNothing) {
@@ -108,7 +102,7 @@ TEST_F(Output, CheckOutputPathRefusesAMissingDirectoryAndTouchesNothing) {
   ps::write_file_atomically(f, "keep");
   ps::check_output_path(f);
   ps::check_output_path(path("absent.txt"));
-  EXPECT_EQ(slurp(f), "keep");
+  EXPECT_EQ(ps::read_file(f), "keep");
   EXPECT_EQ(entries(), 1u);
 }
 
@@ -122,7 +116,7 @@ TEST_F(Output, AFullFilesystemIsAnErrorAndThePreviousFileSurvives) {
   ps::write_file_atomically(f, "previous\n");
   const std::string m = message_of([&] { ps::write_file_atomically(f, std::string(1 << 20, 'z')); });
   EXPECT_NE(m.find("No space left on device"), std::string::npos) << m;
-  EXPECT_EQ(slurp(f), "previous\n");
+  EXPECT_EQ(ps::read_file(f), "previous\n");
   EXPECT_EQ(std::distance(fs::directory_iterator(mnt), fs::directory_iterator()), 1) << "temporary file left";
   umount2(mnt.c_str(), MNT_DETACH);
 }
@@ -152,7 +146,7 @@ int torn_after_kills(const std::string& f, const std::string& a, const std::stri
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
-    const std::string now = slurp(f);
+    const std::string now = ps::read_file(f);
     if (now != a && now != b) ++torn;
   }
   return torn;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <pokebench/patcher/static_key.hpp>
+#include <pokebench/support/names.hpp>
 
 #include <array>
 #include <cstddef>
@@ -77,18 +78,8 @@ inline constexpr std::pair<Order, const char*> kOrderNames[] = {
     {Order::table, "table"},   {Order::address, "address"},     {Order::reverse, "reverse"},
     {Order::random, "random"}, {Order::tag_first, "tag-first"}, {Order::custom, "custom"}};
 
-template <class E, std::size_t N>
-constexpr const char* name_of(const std::pair<E, const char*> (&table)[N], E value) noexcept {
-  for (const auto& [v, n] : table)
-    if (v == value) return n;
-  return "?";
-}
-template <class E, std::size_t N>
-constexpr std::optional<E> parse_name(const std::pair<E, const char*> (&table)[N], std::string_view s) noexcept {
-  for (const auto& [v, n] : table)
-    if (s == n) return v;
-  return std::nullopt;
-}
+using support::name_of;
+using support::parse_name;
 
 const char* to_string(Backend) noexcept;
 const char* to_string(Int3Policy) noexcept;

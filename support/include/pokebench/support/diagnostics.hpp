@@ -43,22 +43,19 @@ Sink set_sink(Sink sink);
 // Sends one message (no trailing newline) to the current sink.
 void report(Severity s, std::string_view message);
 
-template <class... Args>
-void note(fmt::format_string<Args...> f, Args&&... args) {
-  report(Severity::note, fmt::format(f, std::forward<Args>(args)...));
-}
-template <class... Args>
-void warning(fmt::format_string<Args...> f, Args&&... args) {
-  report(Severity::warning, fmt::format(f, std::forward<Args>(args)...));
-}
-template <class... Args>
-void error(fmt::format_string<Args...> f, Args&&... args) {
-  report(Severity::error, fmt::format(f, std::forward<Args>(args)...));
-}
-template <class... Args>
-void fatal(fmt::format_string<Args...> f, Args&&... args) {
-  report(Severity::fatal, fmt::format(f, std::forward<Args>(args)...));
-}
+// note(...), warning(...), error(...), fatal(...): report() of a message in
+// fmt's syntax, its format string checked at compile time.
+template <Severity S>
+struct Reporter {
+  template <class... Args>
+  void operator()(fmt::format_string<Args...> f, Args&&... args) const {
+    report(S, fmt::format(f, std::forward<Args>(args)...));
+  }
+};
+inline constexpr Reporter<Severity::note> note{};
+inline constexpr Reporter<Severity::warning> warning{};
+inline constexpr Reporter<Severity::error> error{};
+inline constexpr Reporter<Severity::fatal> fatal{};
 
 // Async-signal-safe: the prefix and the pieces, one write(2) to standard
 // error, no lock, no allocation, the sink bypassed. Lines longer than 4 KiB

@@ -1,0 +1,45 @@
+// What several commands' definitions share, written once: the wiring of a
+// command to its action and the options that mean the same everywhere
+// (--format, --out, --history, --json).
+#pragma once
+
+#include "commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pokebench::cli {
+
+// Once the command line is parsed, the command's action is run(*o); main()
+// returns what it returns.
+template <class Options, class Run>
+void on_parsed(CLI::App* cmd, std::shared_ptr<Options> o, Run run) {
+  cmd->callback([o, run] { set_action([o, run] { return run(*o); }); });
+}
+
+// --format, one of `choices`; the default is what `format` holds.
+inline CLI::Option* add_format_option(CLI::App* cmd, std::string& format, std::vector<std::string> choices) {
+  return cmd->add_option("--format", format, "Output format")
+      ->check(CLI::IsMember(std::move(choices)))
+      ->capture_default_str();
+}
+
+// --out FILE: the output printed is also written to FILE.
+inline CLI::Option* add_copy_out_option(CLI::App* cmd, std::string& out) {
+  return cmd->add_option("--out", out, "Also write the output to this file (atomically)");
+}
+
+// --history, which $POKEBENCH_HISTORY gives when the option is not.
+inline CLI::Option* add_history_option(CLI::App* cmd, std::string& history, std::string help) {
+  return cmd->add_option("--history", history, std::move(help))->envname("POKEBENCH_HISTORY")->capture_default_str();
+}
+
+// --json FILE: writes `json` and a newline to `path` atomically (nothing when
+// `path` is empty). False, with the reason printed, when it cannot.
+bool write_json_option(const std::string& path, const std::string& json);
+
+}  // namespace pokebench::cli
