@@ -9,6 +9,7 @@
 #include <exception>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace pokebench::cli {
@@ -54,11 +55,21 @@ template <class E, std::size_t N>
 CLI::Option* add_enum(CLI::App* cmd, const std::string& flag, E& target, const std::pair<E, const char*> (&table)[N],
                       const std::string& help) {
   std::map<std::string, E> names;
-  for (const auto& [v, n] : table) names[n] = v;
+  std::string choices;  // in the table's order, as --help and the completion show them
+  for (const auto& [v, n] : table) names[n] = v, choices += (choices.empty() ? "" : ",") + std::string(n);
   const char* current = "?";
   for (const auto& [v, n] : table)
     if (v == target) current = n;
-  return cmd->add_option(flag, target, help)->transform(CLI::CheckedTransformer(names))->default_str(current);
+  // A name becomes the enum's number, which CLI11 then stores in `target`.
+  CLI::Validator to_number(
+      [names, choices](std::string& in) -> std::string {
+        const auto it = names.find(in);
+        if (it == names.end()) return "'" + in + "' is not one of " + choices;
+        in = std::to_string(static_cast<std::underlying_type_t<E>>(it->second));
+        return {};
+      },
+      "{" + choices + "}");
+  return cmd->add_option(flag, target, help)->transform(to_number)->default_str(current);
 }
 
 // A finite number in [low, high]; CLI::Range lets NaN through (every comparison with it is false).
