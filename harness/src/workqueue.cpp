@@ -210,8 +210,10 @@ class WorkerPool {
       w.last_cpu_ = cpu;
       w.ran_on_ |= bit(static_cast<unsigned>(cpu));
       w.finished_ = instance;
+      // Under w.m_: once a flusher sees finished_ it may destroy w, so the
+      // worker must not touch w after dropping the lock.
+      w.cv_.notify_all();
     }
-    w.cv_.notify_all();
   }
 
   Workqueue& wq_;

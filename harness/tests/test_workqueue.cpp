@@ -76,6 +76,19 @@ TEST(Workqueue, FlushWaitsForARunningWork) {
   EXPECT_EQ(w.runs(), 1u);
 }
 
+// Once flush_work returns, the worker no longer touches the work: a work
+// on the stack may go at once (before the fix, the worker woke the
+// flushers after dropping the work's lock: a use after scope).
+TEST(Workqueue, AFlushedWorkMayBeDestroyedAtOnce) {
+  Fixture f;
+  for (int i = 0; i < 200; ++i) {
+    WorkStruct w(f.dep, "stack_work", [] {});
+    ASSERT_TRUE(queue_work(f.wq, w));
+    flush_work(w);
+    EXPECT_EQ(w.runs(), 1u);
+  }
+}
+
 TEST(Workqueue, AWorkQueuedTwiceBeforeItRunsRunsOnce) {
   Fixture f;
   std::atomic<bool> release{false};
