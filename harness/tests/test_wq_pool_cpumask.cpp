@@ -33,24 +33,13 @@ TEST(WqPoolCpumask, TheUnsynchronisedReadBindsAWorkerToAnEmptyMask) {
 }
 
 TEST(WqPoolCpumask, ACpuLeavingItsNodeAfterItWentOfflineIsHarmlessEvenUnsynchronised) {
-  ScenarioConfig c = wq("unsynchronised", Direction::disable);
-  c.trials = 3;
-  const ScenarioResult r = run_scenario(c);
-  EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << " " << r.oracles.violation;
-  EXPECT_EQ(r.trials, 3u);
+  testing::expect_race_ok("wq-pool-cpumask", "unsynchronised", Direction::disable, 3);
 }
 
 TEST(WqPoolCpumask, TheLastValidMaskAndTheSeqcountNeverBindAnInvalidMask) {
   for (const char* s : {"last-valid", "seqcount"})
-    for (const Direction d : {Direction::enable, Direction::disable}) {
-      ScenarioConfig c = wq(s, d);
-      c.trials = 3;
-      const ScenarioResult r = run_scenario(c);
-      EXPECT_EQ(r.verdict(), Verdict::ok) << s << " " << verdict_line(r) << " " << r.oracles.violation;
-      EXPECT_EQ(r.oracles.violations, 0u) << s;
-      EXPECT_EQ(r.oracles.lock_inversions, 0u) << s << "\n" << r.oracles.inversion;
-      EXPECT_EQ(r.trials, 3u) << s;
-    }
+    for (const Direction d : {Direction::enable, Direction::disable})
+      testing::expect_race_ok("wq-pool-cpumask", s, d, 3);
 }
 
 TEST(WqPoolCpumask, TheSeqcountReaderWaitsForTheMoveItFoundInFlight) {
