@@ -65,10 +65,10 @@ void HotplugWorld::start_other_vcpus(Machine& m) {
   started();
 }
 
-HotplugWorld::Op::Op(HotplugWorld& w, std::int64_t max_delay_ns) : dep_(w.dep_) {
+HotplugWorld::Op::Op(HotplugWorld& w, std::int64_t max_delay_ns, std::function<void()> then) : dep_(w.dep_) {
   std::uniform_int_distribution<std::int64_t> delay(0, max_delay_ns);
   const std::int64_t wait_ns = w.deterministic_ ? 0 : delay(w.rng_);
-  t_ = std::thread([this, &w, wait_ns] {
+  t_ = std::thread([this, &w, wait_ns, then = std::move(then)] {
     LockDep::name_thread("hotplug control");
     if (w.deterministic_)
       while (!go_.load()) cpu_relax();
@@ -78,6 +78,7 @@ HotplugWorld::Op::Op(HotplugWorld& w, std::int64_t max_delay_ns) : dep_(w.dep_) 
       w.hp_->cpu_up(kTarget);
     else
       w.hp_->cpu_down(kTarget);
+    if (then) then();
     done_.store(true);
   });
 }

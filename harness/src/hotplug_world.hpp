@@ -98,10 +98,11 @@ class HotplugWorld : public TrialWorld {
 
   // The hotplug side of one race, on the thread "hotplug control": in
   // deterministic mode it starts when told (go()); in stress mode after a
-  // random delay of up to `max_delay_ns`.
+  // random delay of up to `max_delay_ns`. `then`, if set, runs on that
+  // thread right after the CPU operation (the arch's work that follows it).
   class Op {
    public:
-    Op(HotplugWorld& w, std::int64_t max_delay_ns);
+    Op(HotplugWorld& w, std::int64_t max_delay_ns, std::function<void()> then = {});
     ~Op() { join(); }
     Op(const Op&) = delete;
     Op& operator=(const Op&) = delete;

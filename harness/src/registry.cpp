@@ -5,6 +5,7 @@
 #include "cpu_notifier.hpp"
 #include "mem_hotplug.hpp"
 #include "slub.hpp"
+#include "wq_pool_cpumask.hpp"
 
 #include <fmt/format.h>
 
@@ -16,7 +17,8 @@ namespace {
 
 std::vector<const Scenario*>& registry() {
   // The built-in scenarios first; users' own are appended.
-  static std::vector<const Scenario*> all{&slub::scenario(), &cpu_notifier::scenario(), &mem_hotplug::scenario()};
+  static std::vector<const Scenario*> all{&slub::scenario(), &cpu_notifier::scenario(), &mem_hotplug::scenario(),
+                                          &wq_pool_cpumask::scenario()};
   detail::adopt_c_scenarios(all);  // kernel C ones, from the executable or --load
   return all;
 }

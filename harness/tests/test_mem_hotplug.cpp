@@ -30,24 +30,12 @@ TEST(MemHotplug, WithoutAHookTheWalkMissesACpuOnlinedMeanwhile) {
 }
 
 TEST(MemHotplug, ACpuGoingOfflineDuringTheWalkIsHarmlessEvenWithoutAHook) {
-  ScenarioConfig c = memhp("unlocked-no-hook", Direction::disable);
-  c.trials = 3;
-  const ScenarioResult r = run_scenario(c);
-  EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << " " << r.oracles.violation;
-  EXPECT_EQ(r.trials, 3u);
+  testing::expect_race_ok("mem-hotplug", "unlocked-no-hook", Direction::disable, 3);
 }
 
 TEST(MemHotplug, WithTheHookDroppingTheLockIsSafe) {
   for (const char* s : {"unlocked-hook", "cpus-lock-first"})
-    for (const Direction d : {Direction::enable, Direction::disable}) {
-      ScenarioConfig c = memhp(s, d);
-      c.trials = 3;
-      const ScenarioResult r = run_scenario(c);
-      EXPECT_EQ(r.verdict(), Verdict::ok) << s << " " << verdict_line(r) << " " << r.oracles.violation;
-      EXPECT_EQ(r.oracles.violations, 0u) << s;
-      EXPECT_EQ(r.oracles.lock_inversions, 0u) << s << "\n" << r.oracles.inversion;
-      EXPECT_EQ(r.trials, 3u) << s;
-    }
+    for (const Direction d : {Direction::enable, Direction::disable}) testing::expect_race_ok("mem-hotplug", s, d, 3);
 }
 
 TEST(MemHotplug, TakingTheCpuLockInsideTheMemLockIsReportedByTheChecker) {

@@ -13,6 +13,16 @@
 
 namespace pokebench::harness::testing {
 
+void expect_race_ok(const char* scenario, const char* strategy, Direction d, std::uint64_t trials) {
+  ScenarioConfig c = hotplug_race(scenario, strategy, d);
+  c.trials = trials;
+  const ScenarioResult r = run_scenario(c);
+  EXPECT_EQ(r.verdict(), Verdict::ok) << verdict_line(r) << " " << r.oracles.violation;
+  EXPECT_EQ(r.oracles.violations, 0u) << verdict_line(r);
+  EXPECT_EQ(r.oracles.lock_inversions, 0u) << verdict_line(r) << "\n" << r.oracles.inversion;
+  EXPECT_EQ(r.trials, trials) << verdict_line(r);
+}
+
 void expect_stress_fails_bug_not_fix(const char* scenario, const char* bug, const char* fix, std::uint64_t races) {
   for (const char* s : {bug, fix}) {
     ScenarioConfig c = hotplug_race(scenario, s, Direction::enable);

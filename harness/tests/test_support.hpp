@@ -36,6 +36,10 @@ inline ScenarioConfig hotplug_race(const char* scenario, const char* strategy, D
   return c;
 }
 
+// Runs `trials` deterministic races of `strategy` in direction `d` and
+// expects OK: every trial run, no violation, no lock-order inversion.
+void expect_race_ok(const char* scenario, const char* strategy, Direction d, std::uint64_t trials);
+
 // Runs `races` stress races of `bug` and of `fix` (enable) and expects the
 // bug to fail some, with a time to the first failure, and the fix none.
 void expect_stress_fails_bug_not_fix(const char* scenario, const char* bug, const char* fix, std::uint64_t races);
