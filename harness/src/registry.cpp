@@ -3,6 +3,7 @@
 
 #include "c_scenario.hpp"
 #include "cpu_notifier.hpp"
+#include "cpuset_hotplug.hpp"
 #include "mem_hotplug.hpp"
 #include "slub.hpp"
 
@@ -16,7 +17,8 @@ namespace {
 
 std::vector<const Scenario*>& registry() {
   // The built-in scenarios first; users' own are appended.
-  static std::vector<const Scenario*> all{&slub::scenario(), &cpu_notifier::scenario(), &mem_hotplug::scenario()};
+  static std::vector<const Scenario*> all{&slub::scenario(), &cpu_notifier::scenario(), &mem_hotplug::scenario(),
+                                          &cpuset_hotplug::scenario()};
   detail::adopt_c_scenarios(all);  // kernel C ones, from the executable or --load
   return all;
 }
