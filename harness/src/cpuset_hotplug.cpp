@@ -20,15 +20,16 @@
 //   no-wait:               nowhere (the bug)
 //   wait-unlocked:         after cpus_write_unlock(), cpu_add_remove_lock still
 //                          held, unless tasks are frozen (Gleixner's patch)
-//   wait-unlocked-resume:  the same during resume from suspend: tasks and
-//                          workqueues frozen, the wait skipped; thawing runs
-//                          the work before any task does (thaw_processes'
+//   wait-unlocked-resume:  the same during resume from suspend: tasks
+//                          frozen, the wait skipped; thawing runs the work
+//                          before any task does (thaw_processes'
 //                          cpuset_wait_for_hotplug, kernel/power/process.c)
 //   wait-locked:           before cpus_write_unlock(): the flusher holds
 //                          cpu_hotplug_lock and waits for the work, the work
 //                          holds cgroup_mutex and waits for cpu_hotplug_lock
 //   wait-frozen:           resume, waiting although tasks are frozen: the
-//                          frozen workqueue never runs the work
+//                          work does not run before the thaw, which waits
+//                          for cpu_up to return
 //   wait-before-queued:    negative control: a wait in the wrong place (before
 //                          the activation queues the work) waits for nothing
 //
@@ -40,11 +41,11 @@
 #include "cpuset_hotplug.hpp"
 
 #include "hotplug_world.hpp"
-#include "work_item.hpp"
 
 #include <pokebench/harness/hotplug.hpp>
 #include <pokebench/harness/lockdep.hpp>
 #include <pokebench/harness/vcpu.hpp>
+#include <pokebench/harness/workqueue.hpp>
 
 #include <fmt/format.h>
 
@@ -84,7 +85,7 @@ constexpr Strategy kStrategies[] = {
       "flush the work with cpu_hotplug_lock held: the work's cgroup_mutex -> cpu_hotplug_lock order closes a cycle",
       false},
      Kind::wait_locked},
-    {{"wait-frozen", "during resume, wait although tasks are frozen: the frozen workqueue never runs the work", false},
+    {{"wait-frozen", "during resume, wait although tasks are frozen: the work cannot run before the thaw", false},
      Kind::wait_frozen},
     {{"wait-before-queued",
       "negative control: _cpu_up flushes the work before the CPU's activation queues it (the flush returns at once)",
@@ -113,10 +114,12 @@ class World final : public detail::HotplugWorld {
         kind_(detail::kind_of(kStrategies, cfg.strategy)),
         resume_(kind_ == Kind::wait_unlocked_resume || kind_ == Kind::wait_frozen),
         work_ns_(static_cast<std::int64_t>(cfg.param("work-us")) * 1000),
-        cgroup_mutex_(dep_, "cgroup_mutex") {
+        cgroup_mutex_(dep_, "cgroup_mutex"),
+        map_(1, std::vector<int>(ncpus_, 0)),
+        work_(dep_, "cpuset_hotplug_work", [this] { cpuset_hotplug_workfn(); }) {
     activate_.name = "sched_cpu_activate/deactivate (cpuset_update_active_cpus)";
-    activate_.online = [this](unsigned) { work_->queue_work(); };
-    activate_.offline = [this](unsigned) { work_->queue_work(); };
+    activate_.online = [this](unsigned) { queue_work(*wq_, work_); };
+    activate_.offline = [this](unsigned) { queue_work(*wq_, work_); };
   }
 
   void collect(Oracles& o) const override {
@@ -129,24 +132,28 @@ class World final : public detail::HotplugWorld {
  private:
   void started() override {
     LockDep::name_thread("task (sched_setaffinity after the uevent)");
-    work_ = std::make_unique<detail::WorkItem>(
-        dep_, "cpuset_hotplug_work", "kworker (cpuset_hotplug_workfn)", [this] { cpuset_hotplug_workfn(); },
-        std::chrono::milliseconds(timeout_ms_));
-    if (deterministic_) work_->may_run = [this](bool flush_waiting) { return flush_waiting || task_looked_.load(); };
-    work_->on_stuck = [this](const std::string& what) {
-      if (report_hang) report_hang(detail::hang_report(dep_, hp_.get(), what));
-    };
+    // system_wq (an unbound queue here, one node: where the work runs does not matter).
+    wq_ = std::make_unique<Workqueue>(*hp_, map_, "events", hp_->cpu_possible_mask());
     hp_->register_cpu_notifier(&activate_);
     hp_->hook = [this](const char* point, unsigned) { at(point); };
     // Boot (cpuset_init_smp and the hotplug operations before this one):
     // the work has run, so the checker knows its cgroup_mutex ->
     // cpu_hotplug_lock order before the race.
-    work_->queue_work();
-    work_->flush_work();
+    queue_work(*wq_, work_);
+    flush_work(work_);
+  }
+
+  // The work holds back, before it takes a lock, while tasks are frozen (our
+  // model of Gleixner's "would obviously wait forever": nothing that waits
+  // for it with tasks frozen is ever answered) and, in deterministic mode,
+  // until the task has looked or someone waits for the work (a flush).
+  void hold_back() {
+    while (tasks_frozen_.load() || (deterministic_ && !task_looked_.load() && !dep_.has_waiter(work_))) nap();
   }
 
   // cpuset_hotplug_workfn: every cpuset's effective_cpus from the active mask.
   void cpuset_hotplug_workfn() {
+    hold_back();
     Locked<Mutex> cgroup(cgroup_mutex_);
     hp_->cpus_read_lock();
     spin_for_ns(work_ns_);
@@ -162,20 +169,26 @@ class World final : public detail::HotplugWorld {
     switch (kind_) {
       case Kind::wait_unlocked:
       case Kind::wait_unlocked_resume:
-        if (unlocked && !tasks_frozen_.load()) work_->flush_work();
+        if (unlocked && !tasks_frozen_.load()) cpuset_wait_for_hotplug();
         break;
       case Kind::wait_frozen:
-        if (unlocked) work_->flush_work();
+        if (unlocked) cpuset_wait_for_hotplug();
         break;
       case Kind::wait_locked:
-        if (locked) work_->flush_work();
+        if (locked) cpuset_wait_for_hotplug();
         break;
       case Kind::wait_before_queued:
-        if (point == "cpu_up:prepared") work_->flush_work();
+        if (point == "cpu_up:prepared") cpuset_wait_for_hotplug();
         break;
       case Kind::no_wait:
         break;
     }
+  }
+
+  void cpuset_wait_for_hotplug() {
+    waits_.fetch_add(1);
+    flush_work(work_);
+    waits_.fetch_sub(1);
   }
 
   // kernel/sched/core.c's __sched_setaffinity: the mask is cut to the task's
@@ -195,20 +208,23 @@ class World final : public detail::HotplugWorld {
   void race() override {
     const std::uint64_t n = ++races_;
     task_looked_.store(false);
-    if (resume_) {
-      // suspend_prepare: freeze_processes(), then the workqueues.
-      tasks_frozen_.store(true);
-      work_->freeze();
-    }
+    if (resume_) tasks_frozen_.store(true);  // suspend: freeze_processes()
     Op op(*this, 0);
     op.go();
-    while (!op.done()) std::this_thread::yield();  // the task waits for the uevent
+    const std::int64_t started = now_ns();
+    bool reported = false;
+    while (!op.done()) {  // the task waits for the uevent
+      std::this_thread::yield();
+      if (!reported && tasks_frozen_.load() && waits_.load() != 0 &&
+          now_ns() - started > static_cast<std::int64_t>(timeout_ms_) * 1'000'000) {
+        reported = true;
+        report_frozen_wait();
+      }
+    }
     if (resume_) {
-      // thaw_workqueues(), then thaw_processes(), which waits for the work
-      // before any task runs.
-      work_->thaw();
+      // thaw_processes(), which waits for the work before any task runs.
       tasks_frozen_.store(false);
-      work_->flush_work();
+      cpuset_wait_for_hotplug();
     }
     const std::int64_t returned = now_ns();
     if (!consistent()) {
@@ -233,12 +249,21 @@ class World final : public detail::HotplugWorld {
     op.join();
   }
 
+  void report_frozen_wait() {
+    if (!report_hang) return;
+    report_hang(detail::hang_report(
+        dep_, hp_.get(),
+        fmt::format("{} ({}) has waited for over {} ms in cpuset_wait_for_hotplug() with tasks frozen for suspend: "
+                    "the work runs only once tasks are thawed, and the thaw comes after {} returns\n",
+                    enable_ ? "cpu_up" : "cpu_down", "hotplug control", timeout_ms_, enable_ ? "cpu_up" : "cpu_down")));
+  }
+
   // Back to the starting state, nothing racing: cpu1 offline (enable) or
   // online (disable), the work run.
   void reset() override {
     task_looked_.store(true);
     if (hp_->cpu_online(kTarget) == enable_) enable_ ? hp_->cpu_down(kTarget) : hp_->cpu_up(kTarget);
-    work_->flush_work();
+    flush_work(work_);
   }
 
   Kind kind_;
@@ -246,9 +271,12 @@ class World final : public detail::HotplugWorld {
   std::int64_t work_ns_;
   Mutex cgroup_mutex_;
   CpuhpCallbacks activate_;
-  std::unique_ptr<detail::WorkItem> work_;
+  CpuNodeMap map_;
+  WorkStruct work_;
+  std::unique_ptr<Workqueue> wq_;
   std::atomic<std::uint64_t> effective_{0};  // the top cpuset's effective_cpus
   std::atomic<bool> task_looked_{false}, tasks_frozen_{false};
+  std::atomic<unsigned> waits_{0};  // threads in cpuset_wait_for_hotplug()
   std::uint64_t races_ = 0, windows_ = 0, window_ns_total_ = 0, window_ns_max_ = 0;
 };
 
