@@ -104,12 +104,21 @@ void reset_key() {
   if (static_key_enabled(&hotplug_patch_key)) pp::static_key_disable(&hotplug_patch_key.key, pp::Config{});
 }
 
-TEST(HotplugPatch, ACpuUpRacingAPatchOnRealThreadsNeverMissesASync) {
+// A machine of kCpus hotpluggable vCPUs (`online` at start), the oracle on
+// it, the key disabled.
+struct Rig {
+  explicit Rig(std::uint64_t online) : hp(m, dep, kCpus, online), o(hp) { reset_key(); }
+  ~Rig() { reset_key(); }
   Machine m;
   LockDep dep;
-  CpuHotplug hp(m, dep, kCpus, 0b001);
-  SyncOracle o(hp);
-  reset_key();
+  CpuHotplug hp;
+  SyncOracle o;
+};
+
+TEST(HotplugPatch, ACpuUpRacingAPatchOnRealThreadsNeverMissesASync) {
+  Rig rig(0b001);
+  CpuHotplug& hp = rig.hp;
+  SyncOracle& o = rig.o;
   const pp::Config policy = o.policy(true);
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> churn{0};
@@ -137,11 +146,9 @@ TEST(HotplugPatch, ACpuUpRacingAPatchOnRealThreadsNeverMissesASync) {
 }
 
 TEST(HotplugPatch, ACpuUpInTheMiddleOfAPatchWaitsAndComesUpSerialisedAfterIt) {
-  Machine m;
-  LockDep dep;
-  CpuHotplug hp(m, dep, kCpus, 0b001);
-  SyncOracle o(hp);
-  reset_key();
+  Rig rig(0b001);
+  CpuHotplug& hp = rig.hp;
+  SyncOracle& o = rig.o;
   const pp::Config policy = o.policy(true);
   std::thread up;
   std::atomic<int> up_ret{1};
@@ -152,7 +159,7 @@ TEST(HotplugPatch, ACpuUpInTheMiddleOfAPatchWaitsAndComesUpSerialisedAfterIt) {
       LockDep::name_thread("cpu_up(1)");
       up_ret = hp.cpu_up(1);
     });
-    while (!dep.has_waiter(hp.cpu_hotplug_lock())) std::this_thread::yield();
+    while (!rig.dep.has_waiter(hp.cpu_hotplug_lock())) std::this_thread::yield();
     EXPECT_FALSE(hp.cpu_online(1));
   };
   ASSERT_TRUE(pp::static_key_slow_inc(&hotplug_patch_key.key, policy));
@@ -162,18 +169,15 @@ TEST(HotplugPatch, ACpuUpInTheMiddleOfAPatchWaitsAndComesUpSerialisedAfterIt) {
   EXPECT_TRUE(hp.cpu_online(1));
   EXPECT_GT(o.brought_up_at[1].load(), o.completed_at) << "cpu1 came up before the patch completed";
   EXPECT_TRUE(hotplug_patch_site());
-  reset_key();
 }
 
 // Negative control: no hotplug lock in the policy (the test seam), the same
 // cpu_up forced into the same gap: it completes there, cpu1 misses the first
 // sync and the oracle reports it.
 TEST(HotplugPatch, WithoutTheHotplugLockACpuUpMidPatchMissesASync) {
-  Machine m;
-  LockDep dep;
-  CpuHotplug hp(m, dep, kCpus, 0b001);
-  SyncOracle o(hp);
-  reset_key();
+  Rig rig(0b001);
+  CpuHotplug& hp = rig.hp;
+  SyncOracle& o = rig.o;
   const pp::Config policy = o.policy(false);
   o.between = [&] {
     std::thread up([&] { EXPECT_EQ(hp.cpu_up(1), 0); });
@@ -183,7 +187,6 @@ TEST(HotplugPatch, WithoutTheHotplugLockACpuUpMidPatchMissesASync) {
   EXPECT_EQ(o.violations, 1u);
   EXPECT_EQ(o.last_violation, "cpu1 online when the patch completed took 2 of its 3 syncs");
   EXPECT_LT(o.brought_up_at[1].load(), o.completed_at);
-  reset_key();
 }
 
 TEST(HotplugPatch, CpuslockedWithoutTheHotplugLockIsRefusedAndReported) {
@@ -215,11 +218,9 @@ TEST(HotplugPatch, CpuslockedWithoutTheHotplugLockIsRefusedAndReported) {
 // kernel's static_key_slow_inc() takes that lock (kernel/src/cpu.cpp), and
 // its _cpuslocked form without it is refused.
 TEST(HotplugPatch, KernelSpelledKeyChangesTakeTheMachinesHotplugLock) {
-  Machine m;
-  LockDep dep;
-  CpuHotplug hp(m, dep, kCpus, 0b011);
-  SyncOracle o(hp);
-  reset_key();
+  Rig rig(0b011);
+  CpuHotplug& hp = rig.hp;
+  SyncOracle& o = rig.o;
   const pp::Config policy = o.policy(true);
   pp::ScopedPolicy scope(policy);
   o.check_lock_held = true;
