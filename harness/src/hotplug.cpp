@@ -140,6 +140,9 @@ void CpuHotplug::ap_run(unsigned cpu, Request r) {
   switch (r) {
     case kBringup: {
       local_irq_disable();  // already masked while it was offline
+      // A booting CPU starts from a serialised instruction stream: whatever
+      // code was patched while it was offline, it fetches the new bytes.
+      sync_core();
       for (CpuhpCallbacks* cb : chain_)
         if (cb->starting) cb->starting(cpu);
       set_bit(online_, cpu, true);
@@ -191,6 +194,7 @@ int CpuHotplug::cpu_up(unsigned cpu) {
   at("cpu_up:prepared", cpu);
   kick_and_wait(cpu, kBringup);
   kick_and_wait(cpu, kOnlineStates);
+  at("cpu_up:online", cpu);
   hotplug_lock_.up_write();
   at("cpu_up:unlocked", cpu);
   cpu_maps_update_done();
@@ -220,6 +224,14 @@ int CpuHotplug::cpu_down(unsigned cpu) {
   cpu_maps_update_done();
   downs_.fetch_add(1, std::memory_order_relaxed);
   return 0;
+}
+
+patcher::Config::CpusLock CpuHotplug::patch_lock() {
+  patcher::Config::CpusLock l;
+  l.read_lock = [this] { cpus_read_lock(); };
+  l.read_unlock = [this] { cpus_read_unlock(); };
+  l.held = [this] { return hotplug_lock_.held_by_me(); };
+  return l;
 }
 
 int CpuHotplug::register_cpu_notifier(CpuhpCallbacks* cb) {

@@ -34,10 +34,15 @@ void ViolationLog::collect(Oracles& o, const LockDep& dep) const {
 }
 
 std::string deadlock_report(const LockDep& dep, const CpuHotplug* hp, unsigned timeout_ms, const std::string& cycle) {
-  std::string text = fmt::format(
-      "pokebench: hang report: deadlock: the lock watchdog found threads waiting for each other (for over {} "
-      "ms)\n{}every emulated lock held or waited for:\n{}CPUs:\n{}",
-      timeout_ms, cycle, dep.held_locks_report(), hp != nullptr ? hp->describe() : "");
+  return hang_report(
+      dep, hp,
+      fmt::format("deadlock: the lock watchdog found threads waiting for each other (for over {} ms)\n{}", timeout_ms,
+                  cycle));
+}
+
+std::string hang_report(const LockDep& dep, const CpuHotplug* hp, const std::string& what) {
+  std::string text = fmt::format("pokebench: hang report: {}every emulated lock held or waited for:\n{}CPUs:\n{}", what,
+                                 dep.held_locks_report(), hp != nullptr ? hp->describe() : "");
   const std::vector<std::string> inv = dep.inversions();
   if (!inv.empty()) text += "the lock-order checker had reported, before anything blocked:\n" + inv.front();
   return text;

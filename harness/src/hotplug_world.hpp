@@ -48,6 +48,8 @@ class ViolationLog {
 // lock held or waited for, the CPUs (if `hp`), and the inversion the checker
 // had reported before anything blocked.
 std::string deadlock_report(const LockDep& dep, const CpuHotplug* hp, unsigned timeout_ms, const std::string& cycle);
+// The same for any hang a world found itself: `what` (its own lines first), then the locks, CPUs and inversion.
+std::string hang_report(const LockDep& dep, const CpuHotplug* hp, const std::string& what);
 
 // A scenario whose transition is a hotplug race: no patched sites, and
 // `--cpus` hotpluggable vCPUs besides the (absent) readers.

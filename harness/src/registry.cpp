@@ -3,6 +3,7 @@
 
 #include "c_scenario.hpp"
 #include "cpu_notifier.hpp"
+#include "cpuset_hotplug.hpp"
 #include "mem_hotplug.hpp"
 #include "slub.hpp"
 #include "wq_pool_cpumask.hpp"
@@ -18,7 +19,7 @@ namespace {
 std::vector<const Scenario*>& registry() {
   // The built-in scenarios first; users' own are appended.
   static std::vector<const Scenario*> all{&slub::scenario(), &cpu_notifier::scenario(), &mem_hotplug::scenario(),
-                                          &wq_pool_cpumask::scenario()};
+                                          &wq_pool_cpumask::scenario(), &cpuset_hotplug::scenario()};
   detail::adopt_c_scenarios(all);  // kernel C ones, from the executable or --load
   return all;
 }

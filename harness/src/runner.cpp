@@ -195,6 +195,10 @@ std::string verdict_line(const ScenarioResult& r) {
   if (o.violations > 0 || o.lock_inversions > 0)
     counts += fmt::format(" violations={} lock-inversions={}", o.violations, o.lock_inversions);
   if (r.first_violation_s >= 0) counts += fmt::format(" first-failure-after={:.3f}s", r.first_violation_s);
+  if (o.windows > 0)
+    counts += fmt::format(" windows={} window-mean-us={:.0f} window-max-us={:.0f}", o.windows,
+                          static_cast<double>(o.window_ns_total) / 1e3 / static_cast<double>(o.windows),
+                          static_cast<double>(o.window_ns_max) / 1e3);
   if (!r.errors.empty()) counts += fmt::format(" errors={}", r.errors.size());
   if (r.ran_nothing()) counts += " NOTHING-RAN";
   if (r.interrupted) counts += " INTERRUPTED";
@@ -232,7 +236,10 @@ std::string result_json(const ScenarioResult& r) {
                   {"reader_loops", o.reader_loops},
                   {"writes", o.writes},
                   {"transitions", o.transitions},
-                  {"syncs", o.syncs}};
+                  {"syncs", o.syncs},
+                  {"windows", o.windows},
+                  {"window_ns_total", o.window_ns_total},
+                  {"window_ns_max", o.window_ns_max}};
   nlohmann::json hangs = nlohmann::json::array();
   for (const HangEvent& h : r.hangs)
     hangs.push_back({{"trial", h.trial}, {"seconds", h.seconds}, {"report", h.report}});

@@ -1,7 +1,8 @@
 // The kernel's static-key entry points with C linkage (kernel/jump_label.c):
 // the checks the kernel makes around a key change (use before
 // jump_label_init, the hotplug lock, _RO keys sealed by mark_rodata_ro), then
-// the patcher's transition through the policy in scope on this thread.
+// the patcher's _cpuslocked transition through the policy in scope on this
+// thread (the hotplug lock is taken here, by cpus_read_lock() in cpu.cpp).
 #include <linux/cpu.h>
 #include <linux/jump_label.h>
 #include <linux/jump_label_ratelimit.h>
@@ -69,7 +70,7 @@ bool static_key_slow_inc_cpuslocked(struct static_key* key) {
   POKEBENCH_CHECK_USE_(key);
   lockdep_assert_cpus_held();
   if (POKEBENCH_REFUSE_RO_(key)) return false;
-  return patcher::static_key_slow_inc(key);
+  return patcher::static_key_slow_inc_cpuslocked(key, patcher::policy_in_scope());
 }
 
 bool static_key_slow_inc(struct static_key* key) {
@@ -81,7 +82,7 @@ void static_key_slow_dec_cpuslocked(struct static_key* key) {
   POKEBENCH_CHECK_USE_(key);
   lockdep_assert_cpus_held();
   if (POKEBENCH_REFUSE_RO_(key)) return;
-  patcher::static_key_slow_dec(key);
+  patcher::static_key_slow_dec_cpuslocked(key, patcher::policy_in_scope());
 }
 
 void static_key_slow_dec(struct static_key* key) {
@@ -93,7 +94,7 @@ void static_key_enable_cpuslocked(struct static_key* key) {
   POKEBENCH_CHECK_USE_(key);
   lockdep_assert_cpus_held();
   if (POKEBENCH_REFUSE_RO_(key)) return;
-  patcher::static_key_enable(key);
+  patcher::static_key_enable_cpuslocked(key, patcher::policy_in_scope());
 }
 
 void static_key_enable(struct static_key* key) {
@@ -105,7 +106,7 @@ void static_key_disable_cpuslocked(struct static_key* key) {
   POKEBENCH_CHECK_USE_(key);
   lockdep_assert_cpus_held();
   if (POKEBENCH_REFUSE_RO_(key)) return;
-  patcher::static_key_disable(key);
+  patcher::static_key_disable_cpuslocked(key, patcher::policy_in_scope());
 }
 
 void static_key_disable(struct static_key* key) {

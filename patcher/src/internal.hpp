@@ -71,7 +71,7 @@ std::string symbolize(std::uintptr_t addr);
 // Counters, all relaxed: they are statistics, nothing is ordered by them.
 struct Counters {
   std::atomic<std::uint64_t> updates{0}, sites_patched{0}, syncs{0}, writes{0}, write_windows{0}, bytes_written{0},
-      int3_hits{0}, int3_reexecuted{0}, stray_sigtraps{0};
+      int3_hits{0}, int3_reexecuted{0}, stray_sigtraps{0}, cpus_lock_not_held{0};
 };
 Counters& counters() noexcept;
 

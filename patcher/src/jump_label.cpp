@@ -23,6 +23,35 @@ void jump_label_update_locked(static_key* key, bool enabled, const Config& polic
   detail::apply_update(policy, key, enabled, sites);
 }
 
+// lockdep_assert_cpus_held() for the _cpuslocked forms: with a hotplug lock
+// attached, the caller must hold it (else a CPU could come up between the
+// syncs of this change and miss one); without one there is nothing to hold.
+bool cpus_lock_ok(const Config& policy) {
+  if (!policy.cpus_lock || policy.cpus_lock.held()) return true;
+  detail::counters().cpus_lock_not_held.fetch_add(1, std::memory_order_relaxed);
+  POKEBENCH_WARN(true,
+                 "a _cpuslocked static key change without the CPU hotplug lock held: refused (take "
+                 "cpus_read_lock() first, or call the form without _cpuslocked)");
+  return false;
+}
+
+// cpus_read_lock() .. cpus_read_unlock() around one key change, when the
+// policy has a hotplug lock (kernel/jump_label.c's static_key_slow_inc).
+class CpusReadLocked {
+ public:
+  explicit CpusReadLocked(const Config& policy) : lock_(policy.cpus_lock) {
+    if (lock_) lock_.read_lock();
+  }
+  ~CpusReadLocked() {
+    if (lock_) lock_.read_unlock();
+  }
+  CpusReadLocked(const CpusReadLocked&) = delete;
+  CpusReadLocked& operator=(const CpusReadLocked&) = delete;
+
+ private:
+  const Config::CpusLock& lock_;
+};
+
 }  // namespace
 
 bool static_key_fast_inc_not_disabled(static_key* key) {
@@ -47,7 +76,8 @@ bool static_key_slow_try_dec(static_key* key) {
   }
 }
 
-bool static_key_slow_inc(static_key* key, const Config& policy) {
+bool static_key_slow_inc_cpuslocked(static_key* key, const Config& policy) {
+  if (!cpus_lock_ok(policy)) return false;
   if (static_key_fast_inc_not_disabled(key)) return true;
 
   std::lock_guard lock(jump_label_mutex());
@@ -63,7 +93,8 @@ bool static_key_slow_inc(static_key* key, const Config& policy) {
   return !POKEBENCH_WARN_ONCE(!static_key_fast_inc_not_disabled(key), "static key count overflow (INT_MAX)");
 }
 
-void static_key_slow_dec(static_key* key, const Config& policy) {
+void static_key_slow_dec_cpuslocked(static_key* key, const Config& policy) {
+  if (!cpus_lock_ok(policy)) return;
   if (static_key_slow_try_dec(key)) return;
 
   std::lock_guard lock(jump_label_mutex());
@@ -75,7 +106,8 @@ void static_key_slow_dec(static_key* key, const Config& policy) {
   if (count.fetch_sub(1, std::memory_order_acq_rel) == 1) jump_label_update_locked(key, false, policy);
 }
 
-void static_key_enable(static_key* key, const Config& policy) {
+void static_key_enable_cpuslocked(static_key* key, const Config& policy) {
+  if (!cpus_lock_ok(policy)) return;
   std::atomic_ref<int> count = key_count_ref(key);
   if (const int v = count.load(std::memory_order_acquire); v > 0) {
     POKEBENCH_WARN_ONCE(v != 1, "static_key_enable() on a reference-counted key (count %d)", v);
@@ -89,7 +121,8 @@ void static_key_enable(static_key* key, const Config& policy) {
   }
 }
 
-void static_key_disable(static_key* key, const Config& policy) {
+void static_key_disable_cpuslocked(static_key* key, const Config& policy) {
+  if (!cpus_lock_ok(policy)) return;
   std::atomic_ref<int> count = key_count_ref(key);
   if (const int v = count.load(std::memory_order_acquire); v != 1) {
     POKEBENCH_WARN_ONCE(v != 0, "static_key_disable() on a reference-counted key (count %d)", v);
@@ -99,6 +132,23 @@ void static_key_disable(static_key* key, const Config& policy) {
   int expected = 1;
   if (count.compare_exchange_strong(expected, 0, std::memory_order_acq_rel))
     jump_label_update_locked(key, false, policy);
+}
+
+bool static_key_slow_inc(static_key* key, const Config& policy) {
+  CpusReadLocked cpus(policy);
+  return static_key_slow_inc_cpuslocked(key, policy);
+}
+void static_key_slow_dec(static_key* key, const Config& policy) {
+  CpusReadLocked cpus(policy);
+  static_key_slow_dec_cpuslocked(key, policy);
+}
+void static_key_enable(static_key* key, const Config& policy) {
+  CpusReadLocked cpus(policy);
+  static_key_enable_cpuslocked(key, policy);
+}
+void static_key_disable(static_key* key, const Config& policy) {
+  CpusReadLocked cpus(policy);
+  static_key_disable_cpuslocked(key, policy);
 }
 
 void jump_label_lock() { jump_label_mutex().lock(); }

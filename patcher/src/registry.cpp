@@ -158,13 +158,14 @@ Stats stats() noexcept {
   s.int3_hits = c.int3_hits.load(std::memory_order_relaxed);
   s.int3_reexecuted = c.int3_reexecuted.load(std::memory_order_relaxed);
   s.stray_sigtraps = c.stray_sigtraps.load(std::memory_order_relaxed);
+  s.cpus_lock_not_held = c.cpus_lock_not_held.load(std::memory_order_relaxed);
   return s;
 }
 
 void reset_stats() noexcept {
   Counters& c = counters();
   for (auto* a : {&c.updates, &c.sites_patched, &c.syncs, &c.writes, &c.write_windows, &c.bytes_written, &c.int3_hits,
-                  &c.int3_reexecuted, &c.stray_sigtraps})
+                  &c.int3_reexecuted, &c.stray_sigtraps, &c.cpus_lock_not_held})
     a->store(0, std::memory_order_relaxed);
 }
 

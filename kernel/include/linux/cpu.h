@@ -1,7 +1,10 @@
 /* The CPU hotplug lock (include/linux/cpu.h, cpuhplock.h): a reader-writer
  * lock that static key changes take for reading; the *_cpuslocked variants
  * expect the caller to hold it and warn once when it does not (the kernel's
- * lockdep_assert_cpus_held()). Read-side sections nest on one thread. */
+ * lockdep_assert_cpus_held()). Read-side sections nest on one thread. When
+ * the patch policy in scope carries an emulated machine's hotplug lock
+ * (harness::CpuHotplug::patch_lock()), these read that lock instead of the
+ * process-wide one (kernel/src/cpu.cpp). */
 #ifndef _LINUX_CPU_H
 #define _LINUX_CPU_H
 

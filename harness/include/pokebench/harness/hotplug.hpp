@@ -33,6 +33,7 @@
 
 #include <pokebench/harness/lockdep.hpp>
 #include <pokebench/harness/vcpu.hpp>
+#include <pokebench/patcher/patcher.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -85,6 +86,11 @@ class CpuHotplug {
   void cpu_maps_update_done() { add_remove_lock_.unlock(); }
   void cpus_read_lock() { hotplug_lock_.down_read(); }
   void cpus_read_unlock() { hotplug_lock_.up_read(); }
+  // cpu_hotplug_lock as a patch policy takes it (patcher::Config::cpus_lock):
+  // a key change through that policy holds it for reading from its first
+  // sync to its last, so no CPU comes up or goes down in between; the
+  // _cpuslocked forms check the caller holds it. Valid while this object lives.
+  patcher::Config::CpusLock patch_lock();
   Mutex& cpu_add_remove_lock() noexcept { return add_remove_lock_; }
   PercpuRwsem& cpu_hotplug_lock() noexcept { return hotplug_lock_; }
 
@@ -98,8 +104,9 @@ class CpuHotplug {
   int __unregister_cpu_notifier(CpuhpCallbacks* cb);
 
   // Called on the control CPU at named points of cpu_up/cpu_down (for
-  // deterministic scenarios): "cpu_up:prepared", "cpu_up:unlocked",
-  // "cpu_down:dead", "cpu_down:unlocked".
+  // deterministic scenarios, and for work a scenario adds to _cpu_up/_cpu_down):
+  // "cpu_up:prepared", "cpu_up:online" (online callbacks done, hotplug lock
+  // still held), "cpu_up:unlocked", "cpu_down:dead", "cpu_down:unlocked".
   std::function<void(const char* point, unsigned cpu)> hook;
 
   Vcpu& vcpu(unsigned cpu) noexcept;

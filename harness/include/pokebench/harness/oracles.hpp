@@ -32,6 +32,11 @@ struct Oracles {
   std::uint64_t transitions = 0;         // transitions under test that completed (key
                                          // changes, or a scenario's hotplug races)
   std::uint64_t syncs = 0;               // patcher syncs (membarrier + on_each_cpu)
+  // A scenario's windows of inconsistency: an operation said done, its
+  // oracle failed, and the state caught up later (count, total and longest).
+  std::uint64_t windows = 0;
+  std::uint64_t window_ns_total = 0;
+  std::uint64_t window_ns_max = 0;
 
   void merge(const Oracles& o) noexcept {
     hangs += o.hangs;
@@ -53,6 +58,9 @@ struct Oracles {
     writes += o.writes;
     transitions += o.transitions;
     syncs += o.syncs;
+    windows += o.windows;
+    window_ns_total += o.window_ns_total;
+    window_ns_max = std::max(window_ns_max, o.window_ns_max);
   }
 };
 

@@ -141,6 +141,18 @@ struct Config {
   // Sees every protocol step (on the patching thread, text mutex held; the
   // event's site shows the bytes, state and int3 hits as they are now).
   std::function<void(const PatchEvent&)> observer;
+  // The CPU hotplug lock of the machine the patch runs on, when one with
+  // hotplug is attached (harness::CpuHotplug::patch_lock()). kernel/jump_label.c:
+  // static_key_slow_inc() and friends take cpus_read_lock() around the whole
+  // key change, so no CPU comes up or goes down between its syncs; the
+  // _cpuslocked forms expect the caller to hold it (lockdep_assert_cpus_held()).
+  // Empty: no hotplug, nothing to take.
+  struct CpusLock {
+    std::function<void()> read_lock, read_unlock;
+    std::function<bool()> held;  // does the calling thread hold it (for reading or writing)?
+    explicit operator bool() const noexcept { return read_lock && read_unlock && held; }
+  };
+  CpusLock cpus_lock;
   // Both hooks run with the patching mutex held: they may call sites_of(),
   // all_sites(), find_site() and stats() (none of which takes it), but must
   // not change a key or poke a site.
@@ -161,6 +173,15 @@ bool static_key_slow_inc(static_key* key, const Config& policy);
 void static_key_slow_dec(static_key* key, const Config& policy);
 void static_key_enable(static_key* key, const Config& policy);
 void static_key_disable(static_key* key, const Config& policy);
+
+// The same with the policy's CPU hotplug lock already held by the caller
+// (kernel/jump_label.c's *_cpuslocked). When the policy has a cpus_lock and
+// the caller does not hold it, the call is refused: it warns (WARN, counted),
+// counts in Stats::cpus_lock_not_held and changes nothing (inc returns false).
+bool static_key_slow_inc_cpuslocked(static_key* key, const Config& policy);
+void static_key_slow_dec_cpuslocked(static_key* key, const Config& policy);
+void static_key_enable_cpuslocked(static_key* key, const Config& policy);
+void static_key_disable_cpuslocked(static_key* key, const Config& policy);
 
 // The lock-free halves (v6.2 kernel/jump_label.c): count up unless the key is
 // disabled, in transition (-1) or at INT_MAX; count down unless that would
@@ -193,13 +214,14 @@ const Config& policy_in_scope() noexcept;
 struct Stats {
   std::uint64_t updates = 0;  // key transitions that patched sites
   std::uint64_t sites_patched = 0;
-  std::uint64_t syncs = 0;            // protocol syncs (membarrier + hook)
-  std::uint64_t writes = 0;           // byte-range writes through the backend
-  std::uint64_t write_windows = 0;    // mprotect: page runs made RWX and back; procmem: pwrite calls
-  std::uint64_t bytes_written = 0;    // bytes stored into sites (int3, tails, heads)
-  std::uint64_t int3_hits = 0;        // traps on our int3s, all sites
-  std::uint64_t int3_reexecuted = 0;  // traps whose int3 was already gone: re-run
-  std::uint64_t stray_sigtraps = 0;   // SIGTRAPs that were not ours (chained on)
+  std::uint64_t syncs = 0;               // protocol syncs (membarrier + hook)
+  std::uint64_t writes = 0;              // byte-range writes through the backend
+  std::uint64_t write_windows = 0;       // mprotect: page runs made RWX and back; procmem: pwrite calls
+  std::uint64_t bytes_written = 0;       // bytes stored into sites (int3, tails, heads)
+  std::uint64_t int3_hits = 0;           // traps on our int3s, all sites
+  std::uint64_t int3_reexecuted = 0;     // traps whose int3 was already gone: re-run
+  std::uint64_t stray_sigtraps = 0;      // SIGTRAPs that were not ours (chained on)
+  std::uint64_t cpus_lock_not_held = 0;  // _cpuslocked calls refused: the policy's cpus_lock was not held
 };
 Stats stats() noexcept;
 void reset_stats() noexcept;
