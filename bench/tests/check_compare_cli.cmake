@@ -12,7 +12,7 @@ if(NOT err MATCHES "compare \\[")
 endif()
 file(READ "${OUT}" doc)
 string(JSON v GET "${doc}" schema_version)
-if(NOT v EQUAL 4)
+if(NOT v EQUAL 5)
   message(FATAL_ERROR "schema_version is ${v}")
 endif()
 # --no-correctness: nothing to cross-check the explorer against, so no row has a model verdict.
