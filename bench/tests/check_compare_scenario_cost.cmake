@@ -3,17 +3,8 @@
 # each a positive number with min <= median <= max. No figure is compared
 # with a time.
 #   cmake -DPOKEBENCH=<exe> -DOUT=<file> -P check_compare_scenario_cost.cmake
-execute_process(COMMAND "${POKEBENCH}" compare --scenario mem-hotplug --quick --no-correctness --no-insns
-                        --format json --out "${OUT}"
-                RESULT_VARIABLE rc ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "pokebench compare exited ${rc}:\n${err}")
-endif()
-file(READ "${OUT}" doc)
-string(JSON v GET "${doc}" schema_version)
-if(NOT v EQUAL 5)
-  message(FATAL_ERROR "schema_version is ${v}")
-endif()
+include("${CMAKE_CURRENT_LIST_DIR}/compare_json_run.cmake")
+run_compare_json(--scenario mem-hotplug --quick --no-correctness --no-insns)
 string(JSON scenario GET "${doc}" scenario)
 if(NOT scenario STREQUAL "mem-hotplug")
   message(FATAL_ERROR "scenario is '${scenario}'")
