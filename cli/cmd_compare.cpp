@@ -81,6 +81,9 @@ int run_compare(CompareCli& c) {
     print_scenarios();
     return 0;
   }
+  // Compare has no --strategy (its rows are every strategy): a scenario
+  // without slub's default validates with one of its own.
+  default_strategy_of_scenario(c.cfg);
   if (const std::string why = harness::validate(c.cfg); !why.empty()) {
     error("{}", why);
     return 2;
@@ -140,7 +143,8 @@ void add_compare(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "compare",
       "Which strategy, at what cost: runs a scenario's stress matrix (bounded) and, for slub, the benchmarks "
-      "(bounded) of per-site, batched, ordered, cached and cookie, and prints one row per strategy");
+      "(bounded) of per-site, batched, ordered, cached and cookie, for another scenario its own cost figures "
+      "(e.g. cpu_up latency), and prints one row per strategy");
   add_scenario_options(cmd, c, kMachine);
   add_format_option(cmd, c->format, {"text", "markdown", "json"});
   cmd->add_option("--out", c->out, "Write the result to FILE instead of standard output");

@@ -101,6 +101,61 @@ std::vector<std::string> cells(const StrategyRow& r) {
           model_cell(r.model)};
 }
 
+json scenario_cost_json(const std::vector<harness::CostFigure>& figures) {
+  json a = json::array();
+  for (const harness::CostFigure& f : figures)
+    a.push_back({{"name", f.name},
+                 {"unit", f.unit},
+                 {"median", opt(f.median)},
+                 {"min", opt(f.min)},
+                 {"max", opt(f.max)},
+                 {"samples", f.samples},
+                 {"why", f.why.empty() ? json(nullptr) : json(f.why)}});
+  return a;
+}
+
+// The scenario-cost table: a column per figure name (in the rows' order), a
+// row per strategy with figures; "median [min-max]" or "not measured".
+// Empty when no row has a figure.
+std::vector<std::vector<std::string>> scenario_cost_table(const CompareReport& r) {
+  std::vector<std::string> header{"strategy"};
+  for (const auto& s : r.strategies)
+    for (const harness::CostFigure& f : s.scenario_cost) {
+      const std::string h = f.name + " " + f.unit;
+      if (std::find(header.begin(), header.end(), h) == header.end()) header.push_back(h);
+    }
+  if (header.size() == 1) return {};
+  std::vector<std::vector<std::string>> rows{header};
+  for (const auto& s : r.strategies) {
+    if (s.scenario_cost.empty()) continue;
+    std::vector<std::string> row(header.size(), "-");
+    row[0] = s.name;
+    for (const harness::CostFigure& f : s.scenario_cost) {
+      const auto at = std::find(header.begin(), header.end(), f.name + " " + f.unit) - header.begin();
+      row[at] = f.median ? fmt::format("{:.1f} [{:.1f}-{:.1f}]", *f.median, f.min.value_or(*f.median),
+                                       f.max.value_or(*f.median))
+                         : std::string("not measured");
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// Text columns: the first left-aligned, the rest right-aligned.
+std::string aligned(const std::vector<std::vector<std::string>>& rows, std::size_t baselines_from) {
+  std::vector<std::size_t> width(rows.empty() ? 0 : rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  std::string out;
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    if (k == baselines_from) out += "baselines:\n";
+    for (std::size_t i = 0; i < rows[k].size(); ++i)
+      out += i == 0 ? fmt::format("{:<{}}", rows[k][i], width[i]) : fmt::format("  {:>{}}", rows[k][i], width[i]);
+    out += "\n";
+  }
+  return out;
+}
+
 std::string context_line(const CompareContext& c) {
   return fmt::format(
       "{} | {} | {} CPUs{} | {} | counters: {}{} | {} | git {}", c.cpu_model, c.kernel, c.cpus,
@@ -145,7 +200,8 @@ nlohmann::ordered_json to_json(const CompareReport& r) {
          {"is_fix", s.is_fix},
          {"correctness", {{"enable", correctness_json(s.enable)}, {"disable", correctness_json(s.disable)}}},
          {"cost", cost_json(s.cost)},
-         {"model", model_json(s.model)}});
+         {"model", model_json(s.model)},
+         {"scenario_cost", scenario_cost_json(s.scenario_cost)}});
   j["baselines"] = json::array();
   for (const auto& b : r.baselines) j["baselines"].push_back({{"name", b.name}, {"cost", cost_json(b.cost)}});
   j["notes"] = r.notes;
@@ -156,16 +212,10 @@ std::string render_text(const CompareReport& r) {
   std::vector<std::vector<std::string>> rows{kHeader};
   for (const auto& s : r.strategies) rows.push_back(cells(s));
   for (const auto& b : r.baselines) rows.push_back(cells(b));
-  std::vector<std::size_t> width(kHeader.size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
   std::string out = context_line(r.context) + "\n";
-  for (std::size_t k = 0; k < rows.size(); ++k) {
-    if (k == 1 + r.strategies.size() && !r.baselines.empty()) out += "baselines:\n";
-    for (std::size_t i = 0; i < rows[k].size(); ++i)
-      out += i == 0 ? fmt::format("{:<{}}", rows[k][i], width[i]) : fmt::format("  {:>{}}", rows[k][i], width[i]);
-    out += "\n";
-  }
+  out += aligned(rows, r.baselines.empty() ? rows.size() : 1 + r.strategies.size());
+  if (const auto cost = scenario_cost_table(r); !cost.empty())
+    out += "scenario cost (median [min-max]):\n" + aligned(cost, cost.size());
   for (const auto& n : r.notes) out += "note: " + n + "\n";
   return out;
 }
@@ -177,15 +227,23 @@ std::string render_markdown(const CompareReport& r) {
     for (const auto& s : v) out += " " + s + " |";
     out += "\n";
   };
-  line(kHeader);
-  out += "|---|";
-  for (std::size_t i = 1; i < kHeader.size(); ++i) out += "---:|";
-  out += "\n";
+  auto header = [&](const std::vector<std::string>& v) {
+    line(v);
+    out += "|---|";
+    for (std::size_t i = 1; i < v.size(); ++i) out += "---:|";
+    out += "\n";
+  };
+  header(kHeader);
   for (const auto& s : r.strategies) line(cells(s));
   for (const auto& b : r.baselines) {
     auto c = cells(b);
     c[0] = "_" + c[0] + "_ (baseline)";
     line(c);
+  }
+  if (const auto cost = scenario_cost_table(r); !cost.empty()) {
+    out += "\nScenario cost (median [min-max]):\n\n";
+    header(cost[0]);
+    for (std::size_t k = 1; k < cost.size(); ++k) line(cost[k]);
   }
   if (!r.notes.empty()) {
     out += "\n";

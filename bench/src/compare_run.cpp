@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <stdexcept>
 
@@ -20,6 +21,87 @@ namespace {
 
 // The benchmarks' own baselines (bench/include/pokebench/bench/loops.hpp).
 constexpr const char* kBaselines[] = {"plain", "load-test"};
+
+// The slub scenario's cost: the loop/* and patch/* benchmarks, medians over
+// `reps` repetitions, into the rows of its strategies and baselines.
+void benchmark_costs(const harness::Scenario& sc, std::map<std::string, StrategyRow>& rows, int reps, double min_time,
+                     CompareReport& report, const std::function<void(const std::string&)>& say) {
+  // The loop variants by name: loop/<seqlock|latch|rwlock>/writer:* are not
+  // compare's (no strategy, no /on row).
+  std::string variants;
+  for (const LoopVariant& v : loop_variants()) variants += (variants.empty() ? "" : "|") + std::string(v.name);
+  const std::string filter =
+      fmt::format("^(loop/({})/(off|on|flipping|writer:{})|patch/(per-site|batched)/procmem/sites:{})$", variants,
+                  kCompareWriterPeriod, kCompareFlipSites);
+  say(fmt::format(
+      "cost: loop/*/(off|on|flipping|writer:{}) and patch/*/procmem/sites:{} benchmarks, {} repetitions of {} s",
+      kCompareWriterPeriod, kCompareFlipSites, reps, min_time));
+  const std::vector<Row> bench_rows = run_rows(filter, reps, min_time);
+  std::map<std::string, Row> by_name;
+  std::size_t unstable = 0;
+  for (const auto& r : bench_rows) {
+    by_name[r.name] = r;
+    if (r.spread > 0.05) ++unstable;
+    if (r.error) report.notes.push_back(fmt::format("{} failed: {}", r.name, r.error_message));
+  }
+  if (unstable > 0)
+    report.notes.push_back(
+        fmt::format("{} benchmark rows varied more than 5% between repetitions; rerun on an idle "
+                    "machine (or without --quick) before trusting small differences",
+                    unstable));
+  const auto cycles = [&by_name](const std::string& name) -> std::optional<double> {
+    const auto it = by_name.find(name);
+    if (it == by_name.end() || it->second.error) return std::nullopt;
+    return it->second.cycles_per_iter;
+  };
+  for (auto& [name, row] : rows) {
+    row.cost.cycles_off = cycles("loop/" + name + "/off");
+    row.cost.cycles_on = cycles("loop/" + name + "/on");
+    row.cost.cycles_flipping = cycles("loop/" + name + "/flipping");
+    const std::string writer_row = fmt::format("loop/{}/writer:{}", name, kCompareWriterPeriod);
+    row.cost.cycles_writer = cycles(writer_row);
+    if (const auto it = by_name.find(writer_row);
+        row.cost.cycles_writer && it->second.counters.count("retries_per_read"))
+      row.cost.retries_writer = it->second.counters.at("retries_per_read");
+    if (name == "plain" || name == "load-test") continue;
+    // The flip in the strategy's own apply mode (the scenario's table).
+    const harness::StrategyInfo* st = sc.find_strategy(name);
+    if (st == nullptr) continue;
+    const auto it =
+        by_name.find(fmt::format("patch/{}/procmem/sites:{}", patcher::to_string(st->apply), kCompareFlipSites));
+    if (it != by_name.end() && !it->second.error) {
+      row.cost.flip_us_median = it->second.flip_us;
+      row.cost.syncs_per_flip = it->second.syncs;
+    }
+  }
+
+  report.notes.push_back(fmt::format(
+      "flip us / syncs: one flip of a {}-site key in the strategy's apply mode (patch/batched/procmem/sites:{} for "
+      "batched, patch/per-site/procmem/sites:{} for the others; ordered rewrites as many sites, across two keys)",
+      kCompareFlipSites, kCompareFlipSites, kCompareFlipSites));
+}
+
+// Every other scenario's cost: its own figures (Scenario::measure_cost) per strategy.
+void scenario_costs(const harness::Scenario& sc, const CompareOptions& o, std::map<std::string, StrategyRow>& rows,
+                    CompareReport& report, const std::function<void(const std::string&)>& say) {
+  harness::CostOptions co;
+  co.samples = o.cost_samples > 0 ? o.cost_samples : (o.quick ? 21u : 101u);
+  say(fmt::format("cost: {}'s own figures (Scenario::measure_cost), {} timed runs each", sc.name(), co.samples));
+  bool any = false;
+  for (const harness::StrategyInfo* s : sc.listed_strategies()) {
+    harness::ScenarioConfig cfg = o.base;
+    cfg.strategy = s->name;
+    StrategyRow& row = rows[s->name];
+    row.scenario_cost = sc.measure_cost(cfg, co);
+    any = any || !row.scenario_cost.empty();
+    for (const harness::CostFigure& f : row.scenario_cost)
+      if (!f.median) report.notes.push_back(fmt::format("{}: {} not measured: {}", s->name, f.name, f.why));
+  }
+  report.notes.push_back(any ? fmt::format("scenario cost: wall time of each operation on the emulated machine, "
+                                           "median [min-max] of {} runs, nothing racing with it",
+                                           co.samples)
+                             : fmt::format("scenario cost: {} measures no cost (Scenario::measure_cost)", sc.name()));
+}
 
 }  // namespace
 
@@ -94,63 +176,16 @@ CompareReport run_compare(const CompareOptions& o) {
     report.notes.push_back("correctness not run (--no-correctness)");
   }
 
-  // 2. Cost: the benchmarks, medians over repetitions.
-  // The loop variants by name: loop/<seqlock|latch|rwlock>/writer:* are not
-  // compare's (no strategy, no /on row).
-  std::string variants;
-  for (const LoopVariant& v : loop_variants()) variants += (variants.empty() ? "" : "|") + std::string(v.name);
-  const std::string filter =
-      fmt::format("^(loop/({})/(off|on|flipping|writer:{})|patch/(per-site|batched)/procmem/sites:{})$", variants,
-                  kCompareWriterPeriod, kCompareFlipSites);
-  say(fmt::format(
-      "cost: loop/*/(off|on|flipping|writer:{}) and patch/*/procmem/sites:{} benchmarks, {} repetitions of {} s",
-      kCompareWriterPeriod, kCompareFlipSites, reps, min_time));
-  const std::vector<Row> bench_rows = run_rows(filter, reps, min_time);
-  std::map<std::string, Row> by_name;
-  std::size_t unstable = 0;
-  for (const auto& r : bench_rows) {
-    by_name[r.name] = r;
-    if (r.spread > 0.05) ++unstable;
-    if (r.error) report.notes.push_back(fmt::format("{} failed: {}", r.name, r.error_message));
-  }
-  if (unstable > 0)
-    report.notes.push_back(
-        fmt::format("{} benchmark rows varied more than 5% between repetitions; rerun on an idle "
-                    "machine (or without --quick) before trusting small differences",
-                    unstable));
-  const auto cycles = [&by_name](const std::string& name) -> std::optional<double> {
-    const auto it = by_name.find(name);
-    if (it == by_name.end() || it->second.error) return std::nullopt;
-    return it->second.cycles_per_iter;
-  };
-  for (auto& [name, row] : rows) {
-    row.cost.cycles_off = cycles("loop/" + name + "/off");
-    row.cost.cycles_on = cycles("loop/" + name + "/on");
-    row.cost.cycles_flipping = cycles("loop/" + name + "/flipping");
-    const std::string writer_row = fmt::format("loop/{}/writer:{}", name, kCompareWriterPeriod);
-    row.cost.cycles_writer = cycles(writer_row);
-    if (const auto it = by_name.find(writer_row);
-        row.cost.cycles_writer && it->second.counters.count("retries_per_read"))
-      row.cost.retries_writer = it->second.counters.at("retries_per_read");
-    if (name == "plain" || name == "load-test") continue;
-    // The flip in the strategy's own apply mode (the scenario's table).
-    const harness::StrategyInfo* st = sc.find_strategy(name);
-    if (st == nullptr) continue;
-    const auto it =
-        by_name.find(fmt::format("patch/{}/procmem/sites:{}", patcher::to_string(st->apply), kCompareFlipSites));
-    if (it != by_name.end() && !it->second.error) {
-      row.cost.flip_us_median = it->second.flip_us;
-      row.cost.syncs_per_flip = it->second.syncs;
-    }
-  }
+  // 2. Cost: slub's benchmarks, or the scenario's own figures.
+  if (costs)
+    benchmark_costs(sc, rows, reps, min_time, report, say);
+  else
+    scenario_costs(sc, o, rows, report, say);
 
-  report.notes.push_back(fmt::format(
-      "flip us / syncs: one flip of a {}-site key in the strategy's apply mode (patch/batched/procmem/sites:{} for "
-      "batched, patch/per-site/procmem/sites:{} for the others; ordered rewrites as many sites, across two keys)",
-      kCompareFlipSites, kCompareFlipSites, kCompareFlipSites));
-
-  // 3. Exact instructions per iteration (callgrind).
-  if (o.insns) {
+  // 3. Exact instructions per iteration (callgrind): of slub's loops.
+  if (o.insns && !costs) {
+    report.notes.push_back("instruction counts not run: they count the slub scenario's loop/* benchmarks");
+  } else if (o.insns) {
     say("insns: loop/*/off and loop/*/on under callgrind");
     try {
       InsnOptions io;

@@ -1,4 +1,4 @@
-// The JSON shape of `pokebench compare` is a contract (schema 4, compare.hpp):
+// The JSON shape of `pokebench compare` is a contract (schema 5, compare.hpp):
 // a canned report must serialise byte for byte as golden/compare.json.
 // Regenerate deliberately with POKEBENCH_UPDATE_GOLDEN=1 after a reviewed
 // schema change (and bump kCompareSchemaVersion if a key moves or goes).
@@ -77,7 +77,7 @@ TEST(CompareGolden, JsonShapeIsPinned) {
 
 TEST(CompareGolden, IssueKeysArePresent) {
   const auto j = pb::to_json(canned());
-  EXPECT_EQ(j.at("schema_version"), 4);
+  EXPECT_EQ(j.at("schema_version"), 5);
   EXPECT_EQ(j.at("scenario"), "slub");
   for (const char* k :
        {"git_sha", "compiler", "flags", "kernel", "cpu_model", "cpus", "vm", "counters", "tsc_ghz", "date"})
@@ -105,6 +105,44 @@ TEST(CompareGolden, IssueKeysArePresent) {
   EXPECT_EQ(j.at("strategies").at(4).at("model").at("proved"), true);
   EXPECT_EQ(j.at("strategies").at(2).at("model").at("proved"), false);  // OK, but the stress counts disagree
   EXPECT_TRUE(j.at("strategies").at(1).at("model").is_null());
+  EXPECT_TRUE(s.at("scenario_cost").is_array());  // slub: its costs are the columns above
+  EXPECT_TRUE(s.at("scenario_cost").empty());
+}
+
+// A hotplug scenario's report: its own cost figures per strategy, in JSON
+// (null for what was not measured, with the reason), text and Markdown.
+TEST(CompareGolden, ScenarioCostFiguresAreInEveryRendering) {
+  pb::CompareReport r = canned();
+  r.scenario = "cpu-notifier";
+  r.baselines.clear();
+  r.strategies.resize(2);
+  r.strategies[0].name = "maps-locked";
+  r.strategies[0].scenario_cost = {{"cpu_up latency", "us", 120.5, 110.25, 180.0, 21, ""},
+                                   {"cpu_down latency", "us", 95.0, 90.0, 99.5, 21, ""}};
+  r.strategies[1].name = "wait-in-dead";
+  r.strategies[1].scenario_cost = {{"cpu_up latency", "us", 121.0, 111.0, 150.0, 21, ""},
+                                   {"cpu_down latency", "us", {}, {}, {}, 0, "deadlocks"}};
+  const auto j = pb::to_json(r);
+  const auto& up = j.at("strategies").at(0).at("scenario_cost").at(0);
+  EXPECT_EQ(up.at("name"), "cpu_up latency");
+  EXPECT_EQ(up.at("unit"), "us");
+  EXPECT_EQ(up.at("median"), 120.5);
+  EXPECT_EQ(up.at("min"), 110.25);
+  EXPECT_EQ(up.at("max"), 180.0);
+  EXPECT_EQ(up.at("samples"), 21);
+  EXPECT_TRUE(up.at("why").is_null());
+  const auto& down = j.at("strategies").at(1).at("scenario_cost").at(1);
+  EXPECT_TRUE(down.at("median").is_null());
+  EXPECT_EQ(down.at("why"), "deadlocks");
+  const std::string text = pb::render_text(r), md = pb::render_markdown(r);
+  EXPECT_NE(text.find("scenario cost (median [min-max]):"), std::string::npos) << text;
+  EXPECT_NE(text.find("cpu_up latency us"), std::string::npos) << text;
+  EXPECT_NE(text.find("120.5 [110.2-180.0]"), std::string::npos) << text;
+  EXPECT_NE(text.find("not measured"), std::string::npos) << text;
+  EXPECT_NE(md.find("| strategy | cpu_up latency us | cpu_down latency us |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| wait-in-dead | 121.0 [111.0-150.0] | not measured |"), std::string::npos) << md;
+  // slub's report has no figures: no scenario-cost table.
+  EXPECT_EQ(pb::render_text(canned()).find("scenario cost"), std::string::npos);
 }
 
 TEST(CompareGolden, TextAndMarkdownHaveOneRowPerStrategy) {

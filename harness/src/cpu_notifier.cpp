@@ -95,6 +95,36 @@ class World final : public detail::HotplugWorld {
     if (helper_.joinable()) helper_.join();
   }
 
+  // Registration, then cpu_up and cpu_down of cpu1 with the notifier
+  // registered (its init_cpu, free_cpu and, armed, its wait), nothing racing.
+  std::vector<CostFigure> costs(unsigned samples) override {
+    const auto unregister = [this] {
+      hp_->cpu_maps_update_begin();
+      hp_->__unregister_cpu_notifier(&nb_);
+      hp_->cpu_maps_update_done();
+      for (auto& i : inited_) i.store(0);
+    };
+    const auto to = [this](bool online) {
+      if (hp_->cpu_online(kTarget) != online) online ? hp_->cpu_up(kTarget) : hp_->cpu_down(kTarget);
+    };
+    std::vector<CostFigure> out;
+    out.push_back(detail::time_us("register latency", samples, unregister, [this] { register_notifier([] {}); }));
+    out.push_back(detail::time_us(
+        "cpu_up latency", samples, [&] { to(false); }, [&] { to(true); }));
+    if (kind_ == Kind::wait_in_dead) {
+      out.push_back(detail::not_measured("cpu_down latency",
+                                         "deadlocks: CPU_DEAD waits for a get_online_cpus() user while cpu_down "
+                                         "holds cpu_hotplug_lock"));
+    } else {
+      armed_.store(true);  // wait-in-post-dead waits for its helper at every cpu_down
+      out.push_back(detail::time_us(
+          "cpu_down latency", samples, [&] { to(true); }, [&] { to(false); }));
+      armed_.store(false);
+    }
+    unregister();
+    return out;
+  }
+
  private:
   void started() override {
     helper_ = std::thread([this] { helper_main(); });

@@ -5,6 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <sys/prctl.h>
+
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -47,6 +51,54 @@ std::string hang_report(const LockDep& dep, const CpuHotplug* hp, const std::str
   if (!inv.empty()) text += "the lock-order checker had reported, before anything blocked:\n" + inv.front();
   return text;
 }
+
+std::vector<CostFigure> HotplugScenario::measure_cost(const ScenarioConfig& cfg, const CostOptions& o) const {
+  ScenarioConfig c = cfg;
+  c.direction = Direction::enable;
+  c.mode = Mode::stress;
+  MachineConfig mc;
+  mc.csd_timeout = std::chrono::milliseconds(c.timeout_ms);
+  // Short sleeps must be short, as in a trial child (harness/src/trial.cpp):
+  // the vCPUs and the world's threads inherit this thread's timer slack.
+  const int slack = prctl(PR_GET_TIMERSLACK, 0UL, 0UL, 0UL, 0UL);
+  prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+  struct RestoreSlack {
+    int ns;
+    ~RestoreSlack() {
+      if (ns > 0) prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(ns), 0UL, 0UL, 0UL);
+    }
+  } restore_slack{slack};
+  Machine m(mc);
+  const std::unique_ptr<TrialWorld> world = make_world(c);
+  auto* hw = dynamic_cast<HotplugWorld*>(world.get());
+  if (hw == nullptr) return {};
+  // The vCPUs stop before the world goes, however this is left (they use its CpuHotplug).
+  struct JoinFirst {
+    Machine& m;
+    ~JoinFirst() { m.join_all(); }
+  } join_first{m};
+  hw->start_other_vcpus(m);
+  return hw->costs(std::max(1u, o.samples));
+}
+
+CostFigure time_us(const char* name, unsigned samples, const std::function<void()>& before,
+                   const std::function<void()>& op) {
+  std::vector<double> us;
+  us.reserve(samples);
+  for (unsigned i = 0; i < samples; ++i) {
+    before();
+    const std::int64_t t0 = now_ns();
+    op();
+    us.push_back(static_cast<double>(now_ns() - t0) / 1000.0);
+  }
+  std::sort(us.begin(), us.end());
+  const std::size_t n = us.size();
+  CostFigure f{name, "us", {}, us.front(), us.back(), samples, {}};
+  f.median = n % 2 == 1 ? us[n / 2] : (us[n / 2 - 1] + us[n / 2]) / 2;
+  return f;
+}
+
+CostFigure not_measured(const char* name, const char* why) { return {name, "us", {}, {}, {}, 0, why}; }
 
 HotplugWorld::HotplugWorld(const ScenarioConfig& cfg)
     : enable_(cfg.direction == Direction::enable),

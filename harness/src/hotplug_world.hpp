@@ -3,7 +3,7 @@
 // one CPU hotplug operation, the hotplug side of that race, a busy wait
 // standing for a callback's work, the record of the first violation of a
 // scenario's oracle, and the hang report of a deadlock the LockDep watchdog
-// found.
+// found; and the cost seam's driver for them (HotplugScenario::measure_cost).
 #pragma once
 
 #include <pokebench/harness/hotplug.hpp>
@@ -58,7 +58,17 @@ class HotplugScenario : public Scenario {
   std::vector<std::string> site_tags() const override { return {}; }
   bool patches_code() const override { return false; }
   unsigned other_vcpus(const ScenarioConfig& c) const override { return static_cast<unsigned>(c.param("cpus")); }
+  // Builds the strategy's world (direction enable: cpu1 starts offline) on
+  // a machine of this process and asks it for HotplugWorld::costs().
+  std::vector<CostFigure> measure_cost(const ScenarioConfig& cfg, const CostOptions& o) const override;
 };
+
+// A cost figure in microseconds: `before` (untimed: back to the starting
+// state) then `op` (timed), `samples` times; median, min and max of `op`.
+CostFigure time_us(const char* name, unsigned samples, const std::function<void()>& before,
+                   const std::function<void()>& op);
+// A figure a strategy cannot give, and why.
+CostFigure not_measured(const char* name, const char* why);
 
 // A scenario's strategy table: the infos in table order, and a name's kind.
 template <class S, std::size_t N>
@@ -90,6 +100,14 @@ class HotplugWorld : public TrialWorld {
   void start_other_vcpus(Machine& m) final;
   void toggle(bool enable, const patcher::Config&) final { enable == enable_ ? race() : reset(); }
   void collect(Oracles& o) const override { log_.collect(o, dep_); }
+  // The cost figures of this world's strategy (Scenario::measure_cost), on
+  // the toggler's thread after start_other_vcpus(), nothing racing: e.g. the
+  // subsystem's operation and cpu_up/cpu_down of cpu1 with its callbacks.
+  // Default: none (a hotplug scenario that measures no cost).
+  virtual std::vector<CostFigure> costs(unsigned samples) {
+    (void)samples;
+    return {};
+  }
 
  protected:
   explicit HotplugWorld(const ScenarioConfig& cfg);

@@ -107,6 +107,27 @@ class World final : public detail::HotplugWorld {
     hook_.online = [this](unsigned cpu) { cpu_online_hook(cpu); };
   }
 
+  // online_pages(), then cpu_up and cpu_down of cpu1 with the strategy's
+  // hook (or none) and its locks, nothing racing.
+  std::vector<CostFigure> costs(unsigned samples) override {
+    const auto none = [](unsigned) {};
+    const auto to = [this](bool online) {
+      if (hp_->cpu_online(kTarget) != online) online ? hp_->cpu_up(kTarget) : hp_->cpu_down(kTarget);
+    };
+    std::vector<CostFigure> out;
+    out.push_back(detail::time_us(
+        "online_pages latency", samples,
+        [&] {
+          if (node1_present_.load()) online_pages(false, none);
+        },
+        [&] { online_pages(true, none); }));
+    out.push_back(detail::time_us(
+        "cpu_up latency", samples, [&] { to(false); }, [&] { to(true); }));
+    out.push_back(detail::time_us(
+        "cpu_down latency", samples, [&] { to(true); }, [&] { to(false); }));
+    return out;
+  }
+
  private:
   void started() override {
     LockDep::name_thread("memory hotplug (online_pages)");

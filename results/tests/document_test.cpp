@@ -142,6 +142,28 @@ TEST(Document, ReadsCompareStrategiesWithNullsForWhatWasNotRun) {
   EXPECT_EQ(doc.compare.size(), 2u);
 }
 
+// Compare schema 5 adds each row's "scenario_cost" (bench/README.md): read
+// as before, kept verbatim with the row, unmeasured figures null.
+TEST(Document, KeepsCompareScenarioCostFigures) {
+  const ResultDocument doc = parse_result_json(
+      R"({"schema_version": 1, "context": {"date": "2026-12-02"}, "benchmarks": [],
+          "strategies": [{"name": "wait-in-dead", "is_fix": false,
+                          "correctness": {"enable": {"trials": 3, "hangs": 3}, "disable": null},
+                          "scenario_cost": [{"name": "cpu_up latency", "unit": "us", "median": 300.5, "min": 200.0,
+                                             "max": 400.0, "samples": 21, "why": null},
+                                            {"name": "cpu_down latency", "unit": "us", "median": null, "min": null,
+                                             "max": null, "samples": 0, "why": "deadlocks"}]}]})",
+      "t.json");
+  ASSERT_EQ(doc.correctness.size(), 1u);
+  EXPECT_EQ(doc.correctness[0].counts.hangs, 3);
+  ASSERT_EQ(doc.compare.size(), 1u);
+  const auto& cost = doc.compare[0].at("scenario_cost");
+  ASSERT_EQ(cost.size(), 2u);
+  EXPECT_EQ(cost[0].at("median"), 300.5);
+  EXPECT_TRUE(cost[1].at("median").is_null());
+  EXPECT_EQ(to_json(doc).at("strategies")[0].at("scenario_cost"), cost);  // the writer keeps it
+}
+
 TEST(Document, AggregatesOnlyOutputIsNamedWithTheFlagToChange) {
   const ResultDocument doc = parse_result_json(
       R"({"benchmarks": [{"name": "a_median", "run_name": "a", "run_type": "aggregate", "real_time": 1,

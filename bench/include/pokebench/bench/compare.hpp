@@ -9,11 +9,17 @@
 //                (patch/<per-site|batched>/procmem/sites:64)
 //   model        what `pokebench explore` proved or refuted for the strategy,
 //                and whether the stress counts agree (filled by the CLI)
-// JSON (schema_version 4): the keys of to_json below, pinned by
+//   scenario cost  for every scenario but slub: the scenario's own figures
+//                (Scenario::measure_cost, harness/include/pokebench/harness/
+//                scenario.hpp), e.g. cpu_up latency with the strategy's
+//                locking: JSON "scenario_cost", one object per figure
+//                {name, unit, median, min, max, samples, why}; [] for slub
+// JSON (schema_version 5): the keys of to_json below, pinned by
 // bench/tests/golden/compare.json; unmeasured values are null.
 #pragma once
 
 #include <pokebench/harness/config.hpp>
+#include <pokebench/harness/scenario.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -25,8 +31,9 @@
 
 namespace pokebench::bench {
 
-// 2: "scenario", per-row "is_fix"; 3: cost.with_writer; 4: per-row "model"
-inline constexpr int kCompareSchemaVersion = 4;
+// 2: "scenario", per-row "is_fix"; 3: cost.with_writer; 4: per-row "model";
+// 5: per-row "scenario_cost"
+inline constexpr int kCompareSchemaVersion = 5;
 inline constexpr std::size_t kCompareFlipSites = 64;
 // The "with writer" column: loop/<variant>/writer:10us (a set_mems_allowed()
 // every 10 us on the other CPU, bench/src/bench_writer.cpp).
@@ -89,6 +96,9 @@ struct StrategyRow {
   std::optional<DirectionCorrectness> enable, disable;  // nullopt: not run (baselines)
   StrategyCost cost;
   std::optional<ModelVerdict> model;  // nullopt: not explored (baselines, other scenarios)
+  // The scenario's cost figures for this strategy (empty for slub and for a
+  // scenario that measures none); in its order, the same names in every row.
+  std::vector<harness::CostFigure> scenario_cost;
 };
 
 struct CompareReport {
@@ -115,11 +125,13 @@ std::string render_markdown(const CompareReport&);
 
 struct CompareOptions {
   // The scenario and machine the correctness matrix runs (its strategies are
-  // the rows); the cost rows exist for the slub scenario's strategies.
+  // the rows); the benchmark cost columns exist for the slub scenario's
+  // strategies, the scenario_cost figures for the others'.
   harness::ScenarioConfig base;
   bool quick = false;              // everything within 90 s on 2 CPUs
   double correctness_seconds = 0;  // 0: 30 quick, 120 full (hang detection may overrun it)
   int repetitions = 0;             // 0: 3 quick, 9 full
+  unsigned cost_samples = 0;       // scenario_cost: timed runs per figure, 0: 21 quick, 101 full
   double min_time = 0;             // per repetition, 0: 0.05 quick, 0.2 full
   bool correctness = true;
   bool insns = true;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -112,6 +113,21 @@ class TrialWorld {
   std::function<void(const std::string& report)> report_hang;
 };
 
+// One figure of what a strategy costs on an operation it changes (see
+// Scenario::measure_cost): the wall time of that operation, run on the
+// emulated machine `samples` times in the calling process.
+struct CostFigure {
+  std::string name;                        // "cpu_up latency"
+  std::string unit;                        // "us"
+  std::optional<double> median, min, max;  // over the samples; nullopt: not measured (`why` says)
+  unsigned samples = 0;
+  std::string why;  // why it was not measured ("" when it was)
+};
+
+struct CostOptions {
+  unsigned samples = 101;  // timed runs of each operation
+};
+
 class Scenario {
  public:
   virtual ~Scenario() = default;
@@ -138,6 +154,19 @@ class Scenario {
   virtual std::string validate(const ScenarioConfig&) const { return {}; }
   // Builds the world of one trial child (called in the child).
   virtual std::unique_ptr<TrialWorld> make_world(const ScenarioConfig&) const = 0;
+  // The cost seam (compare's cost phase for every scenario but slub, whose
+  // costs are the loop/* and patch/* benchmarks): for the strategy
+  // `cfg.strategy`, the figures of what it costs on the operations it
+  // changes, measured by running them for real, one at a time, in this
+  // process (it starts threads: call it after any fork). The same names for
+  // every strategy of a scenario, so compare lines them up; a figure a
+  // strategy cannot give (its operation deadlocks) has no median and says
+  // why. Default: none (a scenario without cost figures).
+  virtual std::vector<CostFigure> measure_cost(const ScenarioConfig& cfg, const CostOptions& o) const {
+    (void)cfg;
+    (void)o;
+    return {};
+  }
 
   const StrategyInfo* find_strategy(std::string_view name) const;
   const ParamInfo* find_param(std::string_view name) const;
