@@ -129,6 +129,37 @@ class World final : public detail::HotplugWorld {
     o.window_ns_max = window_ns_max_;
   }
 
+  // cpu_up (alone, and until the task may move to the CPU) and cpu_down of
+  // cpu1 with the strategy's wait, nothing racing, tasks not frozen.
+  std::vector<CostFigure> costs(unsigned samples) override {
+    const char* names[] = {"cpu_up latency", "cpu_up until setaffinity succeeds", "cpu_down latency"};
+    std::vector<CostFigure> out;
+    if (kind_ == Kind::wait_locked) {
+      for (const char* n : names)
+        out.push_back(detail::not_measured(n,
+                                           "deadlocks: waits for the cpuset work with cpu_hotplug_lock held, and "
+                                           "the work takes cgroup_mutex, then cpus_read_lock"));
+      return out;
+    }
+    const std::uint64_t bit = std::uint64_t{1} << kTarget;
+    const auto to = [this](bool online) {
+      if (hp_->cpu_online(kTarget) != online) online ? hp_->cpu_up(kTarget) : hp_->cpu_down(kTarget);
+      flush_work(work_);  // untimed: the next sample starts with the cpusets settled
+    };
+    out.push_back(detail::time_us(
+        names[0], samples, [&] { to(false); }, [&] { hp_->cpu_up(kTarget); }));
+    out.push_back(detail::time_us(
+        names[1], samples, [&] { to(false); },
+        [&] {
+          hp_->cpu_up(kTarget);
+          while (sched_setaffinity(bit) != 0) std::this_thread::yield();
+        }));
+    out.push_back(detail::time_us(
+        names[2], samples, [&] { to(true); }, [&] { hp_->cpu_down(kTarget); }));
+    to(enable_ ? false : true);
+    return out;
+  }
+
  private:
   void started() override {
     LockDep::name_thread("task (sched_setaffinity after the uevent)");

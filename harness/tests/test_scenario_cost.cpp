@@ -67,6 +67,26 @@ TEST(ScenarioCost, MemHotplugGivesItsFiguresForEveryStrategy) {
   expect_well_formed("mem-hotplug", {"online_pages latency", "cpu_up latency", "cpu_down latency"});
 }
 
+TEST(ScenarioCost, CpusetHotplugGivesItsFiguresForEveryStrategy) {
+  expect_well_formed("cpuset-hotplug", {"cpu_up latency", "cpu_up until setaffinity succeeds", "cpu_down latency"});
+}
+
+TEST(ScenarioCost, WqPoolCpumaskGivesItsFiguresForEveryStrategy) {
+  expect_well_formed("wq-pool-cpumask", {"wq_calc_node_cpumask, 1000 calls", "apply_workqueue_attrs latency"});
+}
+
+// Only wait-locked, whose every hotplug operation deadlocks, leaves the
+// cpuset figures unmeasured.
+TEST(ScenarioCost, OnlyWaitLockedLeavesTheCpusetFiguresUnmeasured) {
+  const auto all = figures_of("cpuset-hotplug");
+  const auto strategies = find_scenario("cpuset-hotplug")->listed_strategies();
+  ASSERT_EQ(all.size(), strategies.size());
+  for (std::size_t i = 0; i < all.size(); ++i)
+    for (const CostFigure& f : all[i])
+      EXPECT_EQ(f.median.has_value(), std::string(strategies[i]->name) != "wait-locked")
+          << strategies[i]->name << " " << f.name;
+}
+
 // Only the strategy whose cpu_down deadlocks leaves a figure unmeasured.
 TEST(ScenarioCost, OnlyWaitInDeadLeavesCpuDownUnmeasured) {
   const auto all = figures_of("cpu-notifier");
