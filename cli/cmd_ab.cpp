@@ -67,9 +67,8 @@ void add_ab_options(CLI::App* cmd, AbRunOptions& o) {
 }
 
 void add_ab(CLI::App& app) {
-  auto o = std::make_shared<AbCliOptions>();
-  auto* cmd = app.add_subcommand(
-      "ab",
+  auto [cmd, o] = add_command<AbCliOptions>(
+      app, "ab",
       "A/B of two pokebench executables (e.g. built from two commits) on this machine, now: R rounds of separately "
       "started processes, A and B in a random order each round, each process one sample (its repetitions "
       "summarised as the nightly gate does: the fastest for loop/*/off|on, the median for the rest). Per benchmark, "

@@ -288,9 +288,8 @@ void add_build_options(CLI::App* cmd, BuildOptions& b) {
 }  // namespace
 
 void add_bisect(CLI::App& app) {
-  auto o = std::make_shared<BisectOptions>();
-  auto* cmd = app.add_subcommand(
-      "bisect",
+  auto [cmd, o] = add_command<BisectOptions>(
+      app, "bisect",
       "Find the first commit between --good and --bad that `pokebench ab` judges a regression (slower, or an exact "
       "counter changed), with git bisect run in a worktree of its own under $TMPDIR; revisions that do not build "
       "are skipped (exit 125).");

@@ -139,9 +139,8 @@ int run_compare(CompareCli& c) {
 }  // namespace
 
 void add_compare(CLI::App& app) {
-  auto c = std::make_shared<CompareCli>();
-  auto* cmd = app.add_subcommand(
-      "compare",
+  auto [cmd, c] = add_command<CompareCli>(
+      app, "compare",
       "Which strategy, at what cost: runs a scenario's stress matrix (bounded) and, for slub, the benchmarks "
       "(bounded) of per-site, batched, ordered, cached and cookie, for another scenario its own cost figures "
       "(e.g. cpu_up latency), and prints one row per strategy");

@@ -73,9 +73,8 @@ void add_percentage(CLI::App* cmd, const char* name, double& value, const char* 
 }  // namespace
 
 void add_regress(CLI::App& app) {
-  auto o = std::make_shared<RegressOptions>();
-  auto* cmd = app.add_subcommand(
-      "regress",
+  auto [cmd, o] = add_command<RegressOptions>(
+      app, "regress",
       "Regression gate: compare a current run with a baseline, each benchmark on its family's metric (loop "
       "off/on: cycles_per_iter; patch and loop flipping: ref_units, the cost in units of the run's own sync round "
       "trip; sync: shown, gated only in A/B). Against history:last=N each stored run is one sample: a row gates "

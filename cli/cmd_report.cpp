@@ -97,9 +97,8 @@ int run_report(const ReportCmdOptions& o) {
 }  // namespace
 
 void add_report(CLI::App& app) {
-  auto o = std::make_shared<ReportCmdOptions>();
-  auto* cmd = app.add_subcommand(
-      "report",
+  auto [cmd, o] = add_command<ReportCmdOptions>(
+      app, "report",
       "Write a self-contained HTML report (plots inline as SVG drawn by gnuplot; no network needed to view it): the "
       "run's context, the strategy comparison (cycles per iteration off/on/flipping with spread), flip latency "
       "against the number of sites (per-site vs batched, log-log), the correctness matrix (strategy x direction x "

@@ -1,6 +1,6 @@
-// What several commands' definitions share, written once: the wiring of a
-// command to its action and the options that mean the same everywhere
-// (--format, --out, --history, --json).
+// What several commands' definitions share, written once: the subcommand and
+// its options object, the wiring of a command to its action and the options
+// that mean the same everywhere (--format, --out, --history, --json).
 #pragma once
 
 #include "commands.hpp"
@@ -13,6 +13,13 @@
 #include <vector>
 
 namespace pokebench::cli {
+
+// The subcommand `name` of `app` with its help text, and the options object
+// its definition fills (given to on_parsed()).
+template <class Options>
+std::pair<CLI::App*, std::shared_ptr<Options>> add_command(CLI::App& app, std::string name, std::string help) {
+  return {app.add_subcommand(std::move(name), std::move(help)), std::make_shared<Options>()};
+}
 
 // Once the command line is parsed, the command's action is run(*o); main()
 // returns what it returns.

@@ -100,6 +100,12 @@ constexpr ParamInfo kParams[] = {
      100'000},
 };
 
+constexpr detail::HotplugScenarioInfo kInfo{
+    "cpuset-hotplug",
+    "cpu_up returning before cpuset_hotplug_work rebuilt the cpusets: sched_setaffinity() to the new CPU "
+    "fails meanwhile; waiting for the work with and without cpu_hotplug_lock (2021)",
+    kInfos, kParams, "no-wait"};
+
 void nap() {
   struct timespec ts {
     0, 20'000
@@ -311,26 +317,8 @@ class World final : public detail::HotplugWorld {
   std::uint64_t races_ = 0, windows_ = 0, window_ns_total_ = 0, window_ns_max_ = 0;
 };
 
-class CpusetHotplugScenario final : public detail::HotplugScenario {
- public:
-  const char* name() const override { return "cpuset-hotplug"; }
-  const char* summary() const override {
-    return "cpu_up returning before cpuset_hotplug_work rebuilt the cpusets: sched_setaffinity() to the new CPU "
-           "fails meanwhile; waiting for the work with and without cpu_hotplug_lock (2021)";
-  }
-  std::span<const StrategyInfo> strategies() const override { return kInfos; }
-  std::span<const ParamInfo> params() const override { return kParams; }
-  std::optional<Cell> known_bug() const override {
-    return Cell{"no-wait", Direction::enable, ScenarioConfig{}.order, pp::Int3Policy::skip};
-  }
-  std::unique_ptr<TrialWorld> make_world(const ScenarioConfig& c) const override { return std::make_unique<World>(c); }
-};
-
 }  // namespace
 
-const Scenario& scenario() {
-  static const CpusetHotplugScenario s;
-  return s;
-}
+const Scenario& scenario() { return detail::hotplug_scenario<World>(kInfo); }
 
 }  // namespace pokebench::harness::cpuset_hotplug

@@ -19,7 +19,9 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -69,6 +71,41 @@ CostFigure time_us(const char* name, unsigned samples, const std::function<void(
                    const std::function<void()>& op);
 // A figure a strategy cannot give, and why.
 CostFigure not_measured(const char* name, const char* why);
+
+// What a hotplug scenario's definition says about itself.
+struct HotplugScenarioInfo {
+  const char* name;
+  const char* summary;
+  std::span<const StrategyInfo> strategies;
+  std::span<const ParamInfo> params;
+  const char* known_bug;  // the strategy that reproduces the bug (enable)
+};
+
+// A hotplug scenario described by `info`, whose trials run a World made from
+// the trial's config.
+template <class World>
+class HotplugScenarioOf final : public HotplugScenario {
+ public:
+  explicit HotplugScenarioOf(HotplugScenarioInfo info) : info_(info) {}
+  const char* name() const override { return info_.name; }
+  const char* summary() const override { return info_.summary; }
+  std::span<const StrategyInfo> strategies() const override { return info_.strategies; }
+  std::span<const ParamInfo> params() const override { return info_.params; }
+  std::optional<Cell> known_bug() const override {
+    return Cell{info_.known_bug, Direction::enable, ScenarioConfig{}.order, patcher::Int3Policy::skip};
+  }
+  std::unique_ptr<TrialWorld> make_world(const ScenarioConfig& c) const override { return std::make_unique<World>(c); }
+
+ private:
+  HotplugScenarioInfo info_;
+};
+
+// The one scenario described by `info` (made on first use).
+template <class World>
+const Scenario& hotplug_scenario(const HotplugScenarioInfo& info) {
+  static const HotplugScenarioOf<World> s(info);
+  return s;
+}
 
 // A scenario's strategy table: the infos in table order, and a name's kind.
 template <class S, std::size_t N>

@@ -90,6 +90,12 @@ constexpr ParamInfo kParams[] = {
      20, 0, 100'000},
 };
 
+constexpr detail::HotplugScenarioInfo kInfo{
+    "wq-pool-cpumask",
+    "an unbound workqueue pool's cpumask computed from the cpu-to-node map while CPU hotplug changes it "
+    "(PowerPC, 2017)",
+    kInfos, kParams, "unsynchronised"};
+
 constexpr int kNodes = 2;
 constexpr int kNewNode = 1;  // cpu1's node once it is up
 
@@ -301,26 +307,8 @@ class World final : public detail::HotplugWorld {
   std::uint64_t races_ = 0, calcs_ = 0, checked_ = 0, unchecked_ = 0, unchecked_inflight_ = 0, max_retries_ = 0;
 };
 
-class WqPoolCpumaskScenario final : public detail::HotplugScenario {
- public:
-  const char* name() const override { return "wq-pool-cpumask"; }
-  const char* summary() const override {
-    return "an unbound workqueue pool's cpumask computed from the cpu-to-node map while CPU hotplug changes it "
-           "(PowerPC, 2017)";
-  }
-  std::span<const StrategyInfo> strategies() const override { return kInfos; }
-  std::span<const ParamInfo> params() const override { return kParams; }
-  std::optional<Cell> known_bug() const override {
-    return Cell{"unsynchronised", Direction::enable, ScenarioConfig{}.order, pp::Int3Policy::skip};
-  }
-  std::unique_ptr<TrialWorld> make_world(const ScenarioConfig& c) const override { return std::make_unique<World>(c); }
-};
-
 }  // namespace
 
-const Scenario& scenario() {
-  static const WqPoolCpumaskScenario s;
-  return s;
-}
+const Scenario& scenario() { return detail::hotplug_scenario<World>(kInfo); }
 
 }  // namespace pokebench::harness::wq_pool_cpumask

@@ -23,6 +23,15 @@ void expect_race_ok(const char* scenario, const char* strategy, Direction d, std
   EXPECT_EQ(r.trials, trials) << verdict_line(r);
 }
 
+ScenarioResult expect_race_fails(const char* scenario, const char* strategy, Direction d) {
+  ScenarioResult r = run_scenario(hotplug_race(scenario, strategy, d));
+  EXPECT_EQ(r.verdict(), Verdict::fail) << verdict_line(r);
+  EXPECT_EQ(r.trials, 1u);
+  EXPECT_EQ(r.oracles.violations, 1u) << verdict_line(r);
+  EXPECT_EQ(r.oracles.lock_inversions, 0u) << r.oracles.inversion;
+  return r;
+}
+
 void expect_stress_fails_bug_not_fix(const char* scenario, const char* bug, const char* fix, std::uint64_t races) {
   for (const char* s : {bug, fix}) {
     ScenarioConfig c = hotplug_race(scenario, s, Direction::enable);

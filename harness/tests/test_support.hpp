@@ -3,6 +3,7 @@
 #pragma once
 
 #include <pokebench/harness/config.hpp>
+#include <pokebench/harness/runner.hpp>
 
 #include <cstdint>
 #include <string>
@@ -35,6 +36,14 @@ inline ScenarioConfig hotplug_race(const char* scenario, const char* strategy, D
   c.timeout_ms = 300;
   return c;
 }
+
+// True when `text` contains `what`.
+inline bool has(const std::string& text, const char* what) { return text.find(what) != std::string::npos; }
+
+// Runs one deterministic race of `strategy` in direction `d` and expects it
+// to fail in its one trial with one violation and no lock-order inversion;
+// returns the result for the scenario's own checks of what was seen.
+ScenarioResult expect_race_fails(const char* scenario, const char* strategy, Direction d);
 
 // Runs `trials` deterministic races of `strategy` in direction `d` and
 // expects OK: every trial run, no violation, no lock-order inversion.
