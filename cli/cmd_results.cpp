@@ -191,11 +191,12 @@ int run_show(const ResultsOptions& o) {
     }
   }
   if (!doc.correctness.empty()) {
-    fmt::print("\n{:<10} {:<8} {:>8} {:>6} {:>6} {:>10} {:>8}\n", "strategy", "dir", "trials", "hangs", "torn",
-               "unchecked", "retries");
+    fmt::print("\n{:<10} {:<8} {:>8} {:>6} {:>6} {:>10} {:>8} {:>10} {:>8}\n", "strategy", "dir", "trials", "hangs",
+               "torn", "violations", "lock-inv", "unchecked", "retries");
     for (const auto& sc : doc.correctness)
-      fmt::print("{:<10} {:<8} {:>8} {:>6} {:>6} {:>10} {:>8}\n", sc.strategy, sc.direction, sc.counts.trials,
-                 sc.counts.hangs, sc.counts.torn_reads, sc.counts.unchecked_reads, sc.counts.max_retries);
+      fmt::print("{:<10} {:<8} {:>8} {:>6} {:>6} {:>10} {:>8} {:>10} {:>8}\n", sc.strategy, sc.direction,
+                 sc.counts.trials, sc.counts.hangs, sc.counts.torn_reads, sc.counts.violations,
+                 sc.counts.lock_inversions, sc.counts.unchecked_reads, sc.counts.max_retries);
   }
   if (!doc.matrix.empty()) {
     std::map<std::string, std::pair<int, int>> per_strategy;  // cells, non-OK cells

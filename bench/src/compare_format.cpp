@@ -19,6 +19,8 @@ json correctness_json(const std::optional<DirectionCorrectness>& d) {
   return {{"trials", d->trials},
           {"hangs", d->hangs},
           {"torn_reads", d->torn_reads},
+          {"violations", d->violations},
+          {"lock_inversions", d->lock_inversions},
           {"unchecked_reads", d->unchecked_reads},
           {"max_retries", d->max_retries}};
 }
@@ -58,36 +60,40 @@ std::string num(const std::optional<double>& v, int decimals) {
 std::string hangs(const std::optional<DirectionCorrectness>& d) {
   return d ? fmt::format("{}/{}", d->hangs, d->trials) : std::string("-");
 }
-std::string torn(const StrategyRow& r) {
+// A count summed over both directions; "-" when neither ran.
+std::string both(const StrategyRow& r, std::uint64_t DirectionCorrectness::*count) {
   if (!r.enable && !r.disable) return "-";
-  return fmt::format("{}", (r.enable ? r.enable->torn_reads : 0) + (r.disable ? r.disable->torn_reads : 0));
+  return fmt::format("{}", (r.enable ? *r.enable.*count : 0) + (r.disable ? *r.disable.*count : 0));
 }
 std::string retries(const StrategyRow& r) {
   if (!r.enable && !r.disable) return "-";
   return fmt::format("{}", std::max(r.enable ? r.enable->max_retries : 0, r.disable ? r.disable->max_retries : 0));
 }
 
-const std::vector<std::string> kHeader = {"strategy",
-                                          "hangs/trials enable",
-                                          "hangs/trials disable",
-                                          "torn reads",
-                                          "max retries",
-                                          "cycles/iter off",
-                                          "on",
-                                          "flipping",
-                                          "insns/iter off",
-                                          "on",
-                                          "flip us (64 sites)",
-                                          "syncs/flip",
-                                          "with writer 10us: cycles/read",
-                                          "retries/read",
-                                          "model (explore)"};
+const std::vector<std::string> kHeader = {"strategy",           "hangs/trials enable", "hangs/trials disable",
+                                          "torn reads",         "violations",          "lock inversions",
+                                          "max retries",        "cycles/iter off",     "on",
+                                          "flipping",           "insns/iter off",      "on",
+                                          "flip us (64 sites)", "syncs/flip",          "with writer 10us: cycles/read",
+                                          "retries/read",       "model (explore)"};
+
+// strategy .. max retries: every scenario's columns. The rest are the slub
+// scenario's benchmarks and model; another scenario's cost is its own table.
+constexpr std::size_t kCorrectnessColumns = 7;
+
+// The main table's columns for this report's scenario.
+std::vector<std::string> columns(const CompareReport& r, std::vector<std::string> row) {
+  if (r.scenario != "slub" && r.baselines.empty()) row.resize(kCorrectnessColumns);
+  return row;
+}
 
 std::vector<std::string> cells(const StrategyRow& r) {
   return {r.name,
           hangs(r.enable),
           hangs(r.disable),
-          torn(r),
+          both(r, &DirectionCorrectness::torn_reads),
+          both(r, &DirectionCorrectness::violations),
+          both(r, &DirectionCorrectness::lock_inversions),
           retries(r),
           num(r.cost.cycles_off, 2),
           num(r.cost.cycles_on, 2),
@@ -170,7 +176,9 @@ bool stress_agrees(const std::string& verdict, const StrategyRow& row) noexcept 
   if (!row.enable || !row.disable) return false;
   const std::uint64_t hangs = row.enable->hangs + row.disable->hangs;
   const std::uint64_t torn = row.enable->torn_reads + row.disable->torn_reads;
-  if (verdict == "OK") return hangs == 0 && torn == 0;
+  const std::uint64_t failed =
+      row.enable->violations + row.disable->violations + row.enable->lock_inversions + row.disable->lock_inversions;
+  if (verdict == "OK") return hangs == 0 && torn == 0 && failed == 0;
   if (verdict == "HANG") return hangs > 0;
   if (verdict == "UNSAFE") return torn > 0;
   return false;
@@ -209,9 +217,9 @@ nlohmann::ordered_json to_json(const CompareReport& r) {
 }
 
 std::string render_text(const CompareReport& r) {
-  std::vector<std::vector<std::string>> rows{kHeader};
-  for (const auto& s : r.strategies) rows.push_back(cells(s));
-  for (const auto& b : r.baselines) rows.push_back(cells(b));
+  std::vector<std::vector<std::string>> rows{columns(r, kHeader)};
+  for (const auto& s : r.strategies) rows.push_back(columns(r, cells(s)));
+  for (const auto& b : r.baselines) rows.push_back(columns(r, cells(b)));
   std::string out = context_line(r.context) + "\n";
   out += aligned(rows, r.baselines.empty() ? rows.size() : 1 + r.strategies.size());
   if (const auto cost = scenario_cost_table(r); !cost.empty())
@@ -233,8 +241,8 @@ std::string render_markdown(const CompareReport& r) {
     for (std::size_t i = 1; i < v.size(); ++i) out += "---:|";
     out += "\n";
   };
-  header(kHeader);
-  for (const auto& s : r.strategies) line(cells(s));
+  header(columns(r, kHeader));
+  for (const auto& s : r.strategies) line(columns(r, cells(s)));
   for (const auto& b : r.baselines) {
     auto c = cells(b);
     c[0] = "_" + c[0] + "_ (baseline)";

@@ -152,12 +152,17 @@ CompareReport run_compare(const CompareOptions& o) {
           d->trials += res.trials;
           d->hangs += res.hung_trials;
           d->torn_reads += res.oracles.torn_reads;
+          d->violations += res.oracles.violations;
+          d->lock_inversions += res.oracles.lock_inversions;
           d->unchecked_reads += res.oracles.unchecked_inflight;
           d->max_retries = std::max<std::uint64_t>(d->max_retries, res.oracles.max_retries);
           const std::string key = name + "/" + harness::to_string(cell.config.direction);
           if (++cells_done[key] == 12 || i + 1 == n)
-            say(fmt::format("correctness: {:>3}/{} cells; {:<8} {:<7} hangs/trials {}/{}, torn {}", i + 1, n, name,
-                            harness::to_string(cell.config.direction), d->hangs, d->trials, d->torn_reads));
+            say(
+                fmt::format("correctness: {:>3}/{} cells; {:<8} {:<7} hangs/trials {}/{}, torn {}, violations {}, "
+                            "lock inversions {}",
+                            i + 1, n, name, harness::to_string(cell.config.direction), d->hangs, d->trials,
+                            d->torn_reads, d->violations, d->lock_inversions));
         },
         base);
     if (tr.interrupted) {

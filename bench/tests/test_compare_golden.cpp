@@ -1,4 +1,4 @@
-// The JSON shape of `pokebench compare` is a contract (schema 5, compare.hpp):
+// The JSON shape of `pokebench compare` is a contract (schema 6, compare.hpp):
 // a canned report must serialise byte for byte as golden/compare.json.
 // Regenerate deliberately with POKEBENCH_UPDATE_GOLDEN=1 after a reviewed
 // schema change (and bump kCompareSchemaVersion if a key moves or goes).
@@ -35,8 +35,11 @@ pb::CompareReport canned() {
     pb::StrategyRow s;
     s.name = names[i];
     s.is_fix = i != 0;  // per-site is the bug
-    s.enable = pb::DirectionCorrectness{100u + static_cast<unsigned>(i), i == 0 ? 7u : 0u, 0, 3, i == 0 ? 1000u : 1u};
-    s.disable = pb::DirectionCorrectness{90, i == 0 ? 2u : 0u, 0, 0, 1};
+    s.enable = pb::DirectionCorrectness{.trials = 100u + static_cast<unsigned>(i),
+                                        .hangs = i == 0 ? 7u : 0u,
+                                        .unchecked_reads = 3,
+                                        .max_retries = i == 0 ? 1000u : 1u};
+    s.disable = pb::DirectionCorrectness{.trials = 90, .hangs = i == 0 ? 2u : 0u, .max_retries = 1};
     s.cost.cycles_off = 1.25 + i;
     s.cost.cycles_on = 4.5;
     s.cost.cycles_flipping = 12.0;
@@ -77,7 +80,7 @@ TEST(CompareGolden, JsonShapeIsPinned) {
 
 TEST(CompareGolden, IssueKeysArePresent) {
   const auto j = pb::to_json(canned());
-  EXPECT_EQ(j.at("schema_version"), 5);
+  EXPECT_EQ(j.at("schema_version"), 6);
   EXPECT_EQ(j.at("scenario"), "slub");
   for (const char* k :
        {"git_sha", "compiler", "flags", "kernel", "cpu_model", "cpus", "vm", "counters", "tsc_ghz", "date"})
@@ -88,7 +91,8 @@ TEST(CompareGolden, IssueKeysArePresent) {
   EXPECT_EQ(s.at("is_fix"), false);
   EXPECT_EQ(j.at("strategies").at(2).at("is_fix"), true);
   for (const char* dir : {"enable", "disable"})
-    for (const char* k : {"trials", "hangs", "torn_reads", "unchecked_reads", "max_retries"})
+    for (const char* k :
+         {"trials", "hangs", "torn_reads", "violations", "lock_inversions", "unchecked_reads", "max_retries"})
       EXPECT_TRUE(s.at("correctness").at(dir).contains(k)) << dir << "." << k;
   const auto& cost = s.at("cost");
   for (const char* k : {"off", "on", "flipping"}) EXPECT_TRUE(cost.at("cycles_per_iter").contains(k)) << k;
@@ -167,8 +171,8 @@ TEST(CompareGolden, TextAndMarkdownHaveOneRowPerStrategy) {
 TEST(CompareGolden, TheModelAgreesOnlyWithWhatTheStressCountsSay) {
   pb::StrategyRow row;
   EXPECT_FALSE(pb::stress_agrees("OK", row));  // no stress counts: nothing checked
-  row.enable = pb::DirectionCorrectness{10, 0, 0, 0, 1};
-  row.disable = pb::DirectionCorrectness{10, 0, 0, 0, 1};
+  row.enable = pb::DirectionCorrectness{.trials = 10, .max_retries = 1};
+  row.disable = pb::DirectionCorrectness{.trials = 10, .max_retries = 1};
   EXPECT_TRUE(pb::stress_agrees("OK", row));
   EXPECT_FALSE(pb::stress_agrees("HANG", row));
   EXPECT_FALSE(pb::stress_agrees("INCOMPLETE", row));
@@ -178,4 +182,49 @@ TEST(CompareGolden, TheModelAgreesOnlyWithWhatTheStressCountsSay) {
   EXPECT_FALSE(pb::stress_agrees("UNSAFE", row));
   row.enable->torn_reads = 2;
   EXPECT_TRUE(pb::stress_agrees("UNSAFE", row));
+}
+
+TEST(CompareGolden, AnOracleFailureIsNotOk) {
+  // A scenario's own oracle or the lock-order checker firing is a failure
+  // the OK verdict cannot agree with, in either direction.
+  for (auto field : {&pb::DirectionCorrectness::violations, &pb::DirectionCorrectness::lock_inversions}) {
+    pb::StrategyRow row;
+    row.enable = pb::DirectionCorrectness{.trials = 10};
+    row.disable = pb::DirectionCorrectness{.trials = 10};
+    ASSERT_TRUE(pb::stress_agrees("OK", row));
+    (*row.disable).*field = 1;
+    EXPECT_FALSE(pb::stress_agrees("OK", row));
+  }
+}
+
+TEST(CompareGolden, TheTableCountsViolationsAndLockInversions) {
+  pb::CompareReport r = canned();
+  r.strategies[0].enable->violations = 4;
+  r.strategies[0].disable->violations = 5;
+  r.strategies[0].disable->lock_inversions = 2;
+  const std::string text = pb::render_text(r);
+  EXPECT_NE(text.find("violations"), std::string::npos) << text;
+  EXPECT_NE(text.find("lock inversions"), std::string::npos) << text;
+  const std::string md = pb::render_markdown(r);
+  // per-site's row: torn reads 0, violations 9 (both directions), lock inversions 2.
+  EXPECT_NE(md.find("| per-site | 7/100 | 2/90 | 0 | 9 | 2 |"), std::string::npos) << md;
+  const auto j = pb::to_json(r);
+  EXPECT_EQ(j.at("strategies").at(0).at("correctness").at("disable").at("violations"), 5);
+  EXPECT_EQ(j.at("strategies").at(0).at("correctness").at("disable").at("lock_inversions"), 2);
+}
+
+TEST(CompareGolden, AnotherScenarioShowsNoneOfSlubsBenchmarkColumns) {
+  // Its cost is its own table; slub's loop/patch/insns/model columns would be all "-".
+  pb::CompareReport r = canned();
+  r.scenario = "cpu-notifier";
+  r.baselines.clear();
+  for (auto& s : r.strategies) s.model.reset();
+  const std::string text = pb::render_text(r);
+  EXPECT_NE(text.find("lock inversions"), std::string::npos) << text;
+  EXPECT_NE(text.find("max retries"), std::string::npos) << text;
+  EXPECT_EQ(text.find("cycles/iter"), std::string::npos) << text;
+  EXPECT_EQ(text.find("model (explore)"), std::string::npos) << text;
+  const std::string md = pb::render_markdown(r);
+  EXPECT_EQ(md.find("flip us"), std::string::npos) << md;
+  EXPECT_NE(md.find("| per-site | 7/100 | 2/90 | 0 | 0 | 0 | 1000 |"), std::string::npos) << md;
 }

@@ -138,6 +138,8 @@ std::string torture_json(const TortureResult& tr) {
                      {"trials", c.result.trials},
                      {"hangs", c.result.hung_trials},
                      {"torn_reads", c.result.oracles.torn_reads},
+                     {"violations", c.result.oracles.violations},
+                     {"lock_inversions", c.result.oracles.lock_inversions},
                      {"expected_ok", c.expected_ok}});
   const std::string scenario = tr.cells.empty() ? "" : tr.cells.front().config.scenario;
   nlohmann::json j{{"schema_version", 2},

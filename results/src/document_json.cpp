@@ -201,6 +201,8 @@ void read_strategies(const Reader& r, const json& strategies, const std::string&
       r.opt_int(*d, dat, "torn_reads", sc.counts.torn_reads);
       r.opt_int(*d, dat, "unchecked_reads", sc.counts.unchecked_reads);
       r.opt_int(*d, dat, "max_retries", sc.counts.max_retries);
+      r.opt_int(*d, dat, "violations", sc.counts.violations);
+      r.opt_int(*d, dat, "lock_inversions", sc.counts.lock_inversions);
       doc.correctness.push_back(sc);
     }
   });
@@ -214,11 +216,13 @@ void read_matrix(const Reader& r, const json& matrix, const std::string& ptr, Re
     c.order = r.req_string(m, at, "order");
     c.int3 = r.req_string(m, at, "int3");
     c.verdict = r.req_string(m, at, "verdict");
-    if (c.verdict != "OK" && c.verdict != "HANG" && c.verdict != "TORN" && c.verdict != "ERROR")
-      r.fail(at + "/verdict", fmt::format("unknown verdict '{}' (OK, HANG, TORN or ERROR)", c.verdict));
+    if (c.verdict != "OK" && c.verdict != "HANG" && c.verdict != "TORN" && c.verdict != "FAIL" && c.verdict != "ERROR")
+      r.fail(at + "/verdict", fmt::format("unknown verdict '{}' (OK, HANG, TORN, FAIL or ERROR)", c.verdict));
     r.opt_int(m, at, "trials", c.trials);
     r.opt_int(m, at, "hangs", c.hangs);
     r.opt_int(m, at, "torn_reads", c.torn_reads);
+    r.opt_int(m, at, "violations", c.violations);
+    r.opt_int(m, at, "lock_inversions", c.lock_inversions);
     r.opt_bool(m, at, "expected_ok", c.expected_ok);
     doc.matrix.push_back(std::move(c));
   });

@@ -56,6 +56,11 @@ json strategies_json(const ResultDocument& doc) {
                                                            {"torn_reads", sc.counts.torn_reads},
                                                            {"unchecked_reads", sc.counts.unchecked_reads},
                                                            {"max_retries", sc.counts.max_retries}};
+      // Written only when some fired: a document of a scenario without these
+      // oracles keeps the bytes (and the history's content id) it always had.
+      json& d = by_name[sc.strategy]["correctness"][sc.direction];
+      if (sc.counts.violations) d["violations"] = sc.counts.violations;
+      if (sc.counts.lock_inversions) d["lock_inversions"] = sc.counts.lock_inversions;
     }
     for (const auto& name : order) strategies.push_back(by_name[name]);
   }
@@ -76,6 +81,8 @@ json document_without_rows(const ResultDocument& doc) {
       json cell = {{"strategy", m.strategy}, {"direction", m.direction},  {"order", m.order},
                    {"int3", m.int3},         {"verdict", m.verdict},      {"trials", m.trials},
                    {"hangs", m.hangs},       {"torn_reads", m.torn_reads}};
+      if (m.violations) cell["violations"] = m.violations;  // only when some fired, as above
+      if (m.lock_inversions) cell["lock_inversions"] = m.lock_inversions;
       if (m.expected_ok) cell["expected_ok"] = *m.expected_ok;
       cells.push_back(std::move(cell));
     }

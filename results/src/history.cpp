@@ -92,15 +92,16 @@ std::int64_t History::add_locked(const ResultDocument& doc, const std::string& s
   for (const StrategyCorrectness& sc : doc.correctness)
     db_->query(
         "INSERT INTO correctness(run_id, strategy, direction, trials, hangs, torn_reads, unchecked_reads, "
-        "max_retries, is_fix, seq) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+        "max_retries, is_fix, seq, violations, lock_inversions) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
         {id, sc.strategy, sc.direction, sc.counts.trials, sc.counts.hangs, sc.counts.torn_reads,
-         sc.counts.unchecked_reads, sc.counts.max_retries, flag_value(sc.is_fix), seq++});
+         sc.counts.unchecked_reads, sc.counts.max_retries, flag_value(sc.is_fix), seq++, sc.counts.violations,
+         sc.counts.lock_inversions});
   for (const MatrixCell& m : doc.matrix)
     db_->query(
         "INSERT INTO matrix(run_id, strategy, direction, \"order\", int3, verdict, trials, hangs, torn_reads, "
-        "expected_ok, seq) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+        "expected_ok, seq, violations, lock_inversions) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
         {id, m.strategy, m.direction, m.order, m.int3, m.verdict, m.trials, m.hangs, m.torn_reads,
-         flag_value(m.expected_ok), seq++});
+         flag_value(m.expected_ok), seq++, m.violations, m.lock_inversions});
   for (const InsnsCount& i : doc.insns)  // a repeated benchmark: the last count stands
     db_->query(
         "INSERT INTO insns(run_id, benchmark, insns_per_iter, seq) VALUES(?1,?2,?3,?4) ON CONFLICT(run_id, "
@@ -124,12 +125,12 @@ FROM runs r
 LEFT JOIN (SELECT run_id, count(DISTINCT benchmark) AS benchmarks, count(*) AS samples
   FROM samples WHERE run_id IN ({runs}) GROUP BY run_id) s ON s.run_id = r.id
 LEFT JOIN (SELECT run_id,
-    sum(CASE WHEN is_fix = 1 THEN hangs + torn_reads ELSE 0 END) AS fix_bad,
+    sum(CASE WHEN is_fix = 1 THEN hangs + torn_reads + violations + lock_inversions ELSE 0 END) AS fix_bad,
     sum(CASE WHEN strategy = 'per-site' THEN hangs ELSE 0 END) AS bug_hangs,
     sum(CASE WHEN strategy = 'per-site' THEN trials ELSE 0 END) AS bug_trials
   FROM correctness WHERE run_id IN ({runs}) GROUP BY run_id) c ON c.run_id = r.id
 LEFT JOIN (SELECT run_id,
-    sum(CASE WHEN expected_ok = 1 THEN hangs + torn_reads ELSE 0 END) AS fix_bad,
+    sum(CASE WHEN expected_ok = 1 THEN hangs + torn_reads + violations + lock_inversions ELSE 0 END) AS fix_bad,
     sum(CASE WHEN strategy = 'per-site' THEN hangs ELSE 0 END) AS bug_hangs,
     sum(CASE WHEN strategy = 'per-site' THEN trials ELSE 0 END) AS bug_trials
   FROM matrix WHERE run_id IN ({runs}) GROUP BY run_id) m ON m.run_id = r.id
@@ -185,17 +186,32 @@ ResultDocument load_run(detail::Database& db, std::int64_t run) {
     doc.samples.push_back(std::move(sample));
   }
   for (const Row& c : db.query("SELECT strategy, direction, trials, hangs, torn_reads, unchecked_reads, max_retries, "
-                               "is_fix FROM correctness WHERE run_id = ?1 ORDER BY seq",
+                               "is_fix, violations, lock_inversions FROM correctness WHERE run_id = ?1 ORDER BY seq",
                                {run}))
-    doc.correctness.push_back({c.text(0),
-                               c.text(1),
-                               {c.integer(2), c.integer(3), c.integer(4), c.integer(5), c.integer(6)},
-                               read_flag(c, 7)});
+    doc.correctness.push_back({.strategy = c.text(0),
+                               .direction = c.text(1),
+                               .counts = {.trials = c.integer(2),
+                                          .hangs = c.integer(3),
+                                          .torn_reads = c.integer(4),
+                                          .unchecked_reads = c.integer(5),
+                                          .max_retries = c.integer(6),
+                                          .violations = c.integer(8),
+                                          .lock_inversions = c.integer(9)},
+                               .is_fix = read_flag(c, 7)});
   for (const Row& m : db.query("SELECT strategy, direction, \"order\", int3, verdict, trials, hangs, torn_reads, "
-                               "expected_ok FROM matrix WHERE run_id = ?1 ORDER BY seq",
+                               "expected_ok, violations, lock_inversions FROM matrix WHERE run_id = ?1 ORDER BY seq",
                                {run}))
-    doc.matrix.push_back({m.text(0), m.text(1), m.text(2), m.text(3), m.text(4), m.integer(5), m.integer(6),
-                          m.integer(7), read_flag(m, 8)});
+    doc.matrix.push_back({.strategy = m.text(0),
+                          .direction = m.text(1),
+                          .order = m.text(2),
+                          .int3 = m.text(3),
+                          .verdict = m.text(4),
+                          .trials = m.integer(5),
+                          .hangs = m.integer(6),
+                          .torn_reads = m.integer(7),
+                          .violations = m.integer(9),
+                          .lock_inversions = m.integer(10),
+                          .expected_ok = read_flag(m, 8)});
   for (const Row& i : db.query("SELECT benchmark, insns_per_iter FROM insns WHERE run_id = ?1 ORDER BY seq", {run}))
     doc.insns.push_back({i.text(0), i.real(1)});
   doc.origin = origin;

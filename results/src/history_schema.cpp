@@ -1,4 +1,4 @@
-// The history schema (version 4), created and upgraded the same way on SQLite
+// The history schema (version 5), created and upgraded the same way on SQLite
 // and PostgreSQL: the version lives in the history_meta table on both, with
 // the name of the application that owns the database.
 #include "history_schema.hpp"
@@ -118,13 +118,15 @@ CREATE TABLE correctness(
   run_id {int} NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   strategy TEXT NOT NULL, direction TEXT NOT NULL, trials {int} NOT NULL, hangs {int} NOT NULL,
   torn_reads {int} NOT NULL, unchecked_reads {int} NOT NULL, max_retries {int} NOT NULL,
-  is_fix {int}, seq {int} NOT NULL DEFAULT 0);
+  is_fix {int}, seq {int} NOT NULL DEFAULT 0,
+  violations {int} NOT NULL DEFAULT 0, lock_inversions {int} NOT NULL DEFAULT 0);
 CREATE INDEX correctness_by_run ON correctness(run_id, seq);
 CREATE TABLE matrix(
   run_id {int} NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   strategy TEXT NOT NULL, direction TEXT NOT NULL, "order" TEXT NOT NULL, int3 TEXT NOT NULL,
   verdict TEXT NOT NULL, trials {int} NOT NULL, hangs {int} NOT NULL, torn_reads {int} NOT NULL,
-  expected_ok {int}, seq {int} NOT NULL DEFAULT 0);
+  expected_ok {int}, seq {int} NOT NULL DEFAULT 0,
+  violations {int} NOT NULL DEFAULT 0, lock_inversions {int} NOT NULL DEFAULT 0);
 CREATE INDEX matrix_by_run ON matrix(run_id, seq);
 CREATE TABLE insns(
   run_id {int} NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -167,6 +169,16 @@ CREATE INDEX correctness_by_run ON correctness(run_id, seq);
 CREATE INDEX matrix_by_run ON matrix(run_id, seq);
 UPDATE history_meta SET schema_version = 4;
 )sql";
+// 4 -> 5 (both backends): the scenarios' own oracles and the lock-order
+// checker, per correctness row and matrix cell (0 in every earlier run: only
+// the slub scenario's runs could be stored, and it has neither).
+constexpr const char* kMigrate4To5 = R"sql(
+ALTER TABLE correctness ADD COLUMN violations INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE correctness ADD COLUMN lock_inversions INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE matrix ADD COLUMN violations INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE matrix ADD COLUMN lock_inversions INTEGER NOT NULL DEFAULT 0;
+UPDATE history_meta SET schema_version = 5;
+)sql";
 
 std::int64_t table_count(Database& db) { return db.query(dialect(db.backend()).table_count).at(0).integer(0); }
 
@@ -204,12 +216,13 @@ void migrate(Database& db, const std::function<std::string(Database&, std::int64
   const int version = stored_version(db);  // again, under the lock: another runner may have upgraded it
   if (version >= kHistorySchemaVersion) return;
   if (version <= 1) db.exec_script(kMigrate1To2);
-  if (version <= 2) {
-    db.exec_script(kMigrate2To3);
+  if (version <= 2) db.exec_script(kMigrate2To3);
+  if (version <= 3) db.exec_script(kMigrate3To4);
+  db.exec_script(kMigrate4To5);
+  // Content ids last: they are of the runs as this version loads them.
+  if (version <= 2)
     for (const Row& r : db.query("SELECT id FROM runs"))
       db.query("UPDATE runs SET content_id = ?1 WHERE id = ?2", {content_of(db, r.integer(0)), r.integer(0)});
-  }
-  db.exec_script(kMigrate3To4);
   stamp(db);
   tx.commit();
 }

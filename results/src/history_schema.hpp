@@ -10,7 +10,7 @@
 
 namespace pokebench::results::detail {
 
-inline constexpr int kHistorySchemaVersion = 4;
+inline constexpr int kHistorySchemaVersion = 5;
 
 // The query behind History::list and summary: the runs whose ids `runs` (a
 // SELECT of runs.id) yields, with their counts, oldest first. It reads each

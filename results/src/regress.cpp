@@ -208,6 +208,19 @@ std::vector<ExactRow> compare_exact(const ResultDocument& baseline, const Result
   return rows;
 }
 
+// One torture cell's counts into a matrix row. A verdict with no count still
+// counts once (HANG a hang, TORN a torn read, FAIL a violation): the verdict
+// is the oracle's word.
+void add_cell(CorrectnessRow& row, const MatrixCell& cell) {
+  row.trials += cell.trials;
+  row.hangs += std::max<std::int64_t>(cell.hangs, cell.verdict == "HANG" ? 1 : 0);
+  row.torn_reads += std::max<std::int64_t>(cell.torn_reads, cell.verdict == "TORN" ? 1 : 0);
+  const bool counted = cell.violations > 0 || cell.lock_inversions > 0;
+  row.violations += cell.violations + (cell.verdict == "FAIL" && !counted ? 1 : 0);
+  row.lock_inversions += cell.lock_inversions;
+  row.errors += cell.verdict == "ERROR" ? 1 : 0;
+}
+
 // Whether a fix is expected is the document's word: `is_fix` of a compare row,
 // `expected_ok` of a torture cell. Documents older than those fields say nothing.
 void judge_correctness(const ResultDocument& current, RegressReport& report) {
@@ -215,7 +228,14 @@ void judge_correctness(const ResultDocument& current, RegressReport& report) {
   std::vector<std::optional<bool>> fix;  // per row: must it hold?
   std::map<std::string, bool> compare_fix;
   for (const StrategyCorrectness& sc : current.correctness) {
-    rows.push_back({sc.strategy, sc.direction, sc.counts.trials, sc.counts.hangs, sc.counts.torn_reads, false, ""});
+    CorrectnessRow& row = rows.emplace_back();
+    row.strategy = sc.strategy;
+    row.scope = sc.direction;
+    row.trials = sc.counts.trials;
+    row.hangs = sc.counts.hangs;
+    row.torn_reads = sc.counts.torn_reads;
+    row.violations = sc.counts.violations;
+    row.lock_inversions = sc.counts.lock_inversions;
     fix.push_back(sc.is_fix);
     if (sc.is_fix) compare_fix[sc.strategy] = *sc.is_fix;
   }
@@ -223,7 +243,9 @@ void judge_correctness(const ResultDocument& current, RegressReport& report) {
   for (const MatrixCell& cell : current.matrix) {
     auto [it, fresh] = matrix_row.try_emplace(cell.strategy, rows.size());
     if (fresh) {
-      rows.push_back({cell.strategy, "matrix", 0, 0, 0, false, ""});
+      CorrectnessRow& row = rows.emplace_back();
+      row.strategy = cell.strategy;
+      row.scope = "matrix";
       fix.push_back(std::nullopt);
     }
     CorrectnessRow& row = rows[it->second];
@@ -233,21 +255,14 @@ void judge_correctness(const ResultDocument& current, RegressReport& report) {
     if (!expected && compare_fix.contains(cell.strategy)) expected = compare_fix[cell.strategy];
     if (expected) must_hold = must_hold.value_or(false) || *expected;
     if (!expected.value_or(false)) continue;  // cells allowed to hang do not count against a fix
-    row.trials += cell.trials;
-    // A HANG verdict with no count still counts once: the verdict is the oracle's word.
-    row.hangs += std::max<std::int64_t>(cell.hangs, cell.verdict == "HANG" ? 1 : 0);
-    row.torn_reads += std::max<std::int64_t>(cell.torn_reads, cell.verdict == "TORN" ? 1 : 0);
-    row.errors += cell.verdict == "ERROR" ? 1 : 0;
+    add_cell(row, cell);
   }
   // Matrix rows of strategies no cell expects to hold count every cell, as shown.
   for (const auto& [strategy, index] : matrix_row) {
     if (fix[index].value_or(false)) continue;
     for (const MatrixCell& cell : current.matrix) {
       if (cell.strategy != strategy) continue;
-      rows[index].trials += cell.trials;
-      rows[index].hangs += std::max<std::int64_t>(cell.hangs, cell.verdict == "HANG" ? 1 : 0);
-      rows[index].torn_reads += std::max<std::int64_t>(cell.torn_reads, cell.verdict == "TORN" ? 1 : 0);
-      rows[index].errors += cell.verdict == "ERROR" ? 1 : 0;
+      add_cell(rows[index], cell);
     }
   }
 
@@ -260,12 +275,17 @@ void judge_correctness(const ResultDocument& current, RegressReport& report) {
         row.gates = true;
         row.reason = fmt::format("fix strategy '{}' {}: no trials ran, so it is not shown to hold", row.strategy,
                                  row.scope == "none" ? "has no correctness data" : row.scope);
-      } else if (row.hangs > 0 || row.torn_reads > 0 || row.errors > 0) {
+      } else if (row.hangs > 0 || row.torn_reads > 0 || row.violations > 0 || row.lock_inversions > 0 ||
+                 row.errors > 0) {
         // An unjudged cell gates too: a fix is only shown correct by trials that ran.
         row.gates = true;
-        row.reason = fmt::format("fix strategy '{}' {}: {} hang(s), {} torn read(s){} in {} trials", row.strategy,
-                                 row.scope, row.hangs, row.torn_reads,
-                                 row.errors > 0 ? fmt::format(", {} cell(s) in ERROR", row.errors) : "", row.trials);
+        row.reason = fmt::format(
+            "fix strategy '{}' {}: {} hang(s), {} torn read(s){}{} in {} trials", row.strategy, row.scope, row.hangs,
+            row.torn_reads,
+            row.violations > 0 || row.lock_inversions > 0
+                ? fmt::format(", {} violation(s), {} lock inversion(s)", row.violations, row.lock_inversions)
+                : "",
+            row.errors > 0 ? fmt::format(", {} cell(s) in ERROR", row.errors) : "", row.trials);
       } else {
         row.reason = "holds";
       }

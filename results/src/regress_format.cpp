@@ -323,6 +323,8 @@ nlohmann::json format_json(const RegressReport& r) {
                            {"trials", c.trials},
                            {"hangs", c.hangs},
                            {"torn_reads", c.torn_reads},
+                           {"violations", c.violations},
+                           {"lock_inversions", c.lock_inversions},
                            {"gates", c.gates},
                            {"reason", c.reason}});
   return json{{"verdict", r.gated() ? "REGRESSION" : "OK"},

@@ -312,15 +312,17 @@ plot $bars using 2:3:4:xtic(1) title 'off' lc rgb '#4c72b0', \
     if (!run_.correctness.empty()) {
       html_ +=
           "<table id='compare-correctness'>\n<tr><th>strategy</th><th>direction</th><th>hangs / trials</th>"
-          "<th>torn reads</th><th>unchecked reads</th><th>max retries</th><th>model (explore)</th></tr>\n";
+          "<th>torn reads</th><th>violations</th><th>lock inversions</th><th>unchecked reads</th><th>max "
+          "retries</th><th>model (explore)</th></tr>\n";
       for (const StrategyCorrectness& sc : run_.correctness) {
         const auto [model_class, model_text] = model_cell(sc);
+        const DirectionCorrectness& n = sc.counts;
+        const bool failed = n.hangs || n.torn_reads || n.violations || n.lock_inversions;
         html_ += fmt::format(
-            "<tr><td>{}</td><td>{}</td><td class='num {}'>{} / {}</td><td class='num'>{}</td>"
-            "<td class='num'>{}</td><td class='num'>{}</td><td class='{}'>{}</td></tr>\n",
-            escape(sc.strategy), escape(sc.direction), cell_class(sc.is_fix, sc.counts.hangs || sc.counts.torn_reads),
-            sc.counts.hangs, sc.counts.trials, sc.counts.torn_reads, sc.counts.unchecked_reads, sc.counts.max_retries,
-            model_class, escape(model_text));
+            "<tr><td>{}</td><td>{}</td><td class='num {}'>{} / {}</td><td class='num'>{}</td><td class='num'>{}</td>"
+            "<td class='num'>{}</td><td class='num'>{}</td><td class='num'>{}</td><td class='{}'>{}</td></tr>\n",
+            escape(sc.strategy), escape(sc.direction), cell_class(sc.is_fix, failed), n.hangs, n.trials, n.torn_reads,
+            n.violations, n.lock_inversions, n.unchecked_reads, n.max_retries, model_class, escape(model_text));
       }
       html_ += "</table>\n";
     }
@@ -357,9 +359,10 @@ plot $bars using 2:3:4:xtic(1) title 'off' lc rgb '#4c72b0', \
             continue;
           }
           const MatrixCell& c = *it->second;
-          html_ += fmt::format("<td class='{}' title='{} hangs, {} torn reads in {} trials'>{}</td>",
-                               cell_class(c.expected_ok ? c.expected_ok : compare_fix(c.strategy), c.verdict != "OK"),
-                               c.hangs, c.torn_reads, c.trials, escape(c.verdict));
+          html_ += fmt::format(
+              "<td class='{}' title='{} hangs, {} torn reads, {} violations, {} lock inversions in {} trials'>{}</td>",
+              cell_class(c.expected_ok ? c.expected_ok : compare_fix(c.strategy), c.verdict != "OK"), c.hangs,
+              c.torn_reads, c.violations, c.lock_inversions, c.trials, escape(c.verdict));
         }
       html_ += "</tr>\n";
     }
@@ -367,7 +370,8 @@ plot $bars using 2:3:4:xtic(1) title 'off' lc rgb '#4c72b0', \
         "</table>\n<p class='note'>Red: a cell the run expects to be OK (expected_ok, or is_fix of the "
         "strategy) failed. Amber: a cell allowed to hang hung, as the reproduced bug should. Grey: the document "
         "does not say what this cell should be. HANG: a sync was not acknowledged while a vCPU spun in its "
-        "begin/retry loop with IRQs masked. TORN: a checked read saw a torn nodemask.</p>\n";
+        "begin/retry loop with IRQs masked. TORN: a checked read saw a torn nodemask. FAIL: the scenario's own "
+        "oracle (violations) or the lock-order checker (lock inversions) fired.</p>\n";
   }
 
   void trend_section() {

@@ -139,12 +139,16 @@ TEST_P(HistoryCostTest, ListingGrowsLinearlyWithTheHistory) {
   EXPECT_TRUE(h.list("another-host", 2).empty());
 }
 
-// A schema-3 history (as main wrote on both backends) is upgraded to 4 by its
-// first reader: the run_id indexes appear, the runs read back the same.
+// A schema-3 history (as main wrote on both backends) is upgraded by its
+// first reader (to 4, then 5): the run_id indexes appear, the runs read back
+// the same.
 TEST_P(HistoryCostTest, AVersion3HistoryGetsTheRunIndexes) {
   const ResultDocument doc = small_run();
   { History(db(), History::Mode::create).add(doc, "a"); }
-  raw_exec(db(), "DROP INDEX correctness_by_run; DROP INDEX matrix_by_run; UPDATE history_meta SET schema_version = 3");
+  raw_exec(db(),
+           "DROP INDEX correctness_by_run; DROP INDEX matrix_by_run; ALTER TABLE correctness DROP COLUMN violations; "
+           "ALTER TABLE correctness DROP COLUMN lock_inversions; ALTER TABLE matrix DROP COLUMN violations; "
+           "ALTER TABLE matrix DROP COLUMN lock_inversions; UPDATE history_meta SET schema_version = 3");
   if (backend_ == "sqlite") raw_exec(db(), "PRAGMA user_version = 3");
   const History h(db(), History::Mode::read_only);
   EXPECT_EQ(to_json(h.load(1)), to_json(doc));
@@ -152,9 +156,9 @@ TEST_P(HistoryCostTest, AVersion3HistoryGetsTheRunIndexes) {
       value(backend_ == "sqlite" ? "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE '%_by_run'"
                                  : "SELECT count(*) FROM pg_indexes WHERE indexname LIKE '%_by_run'"),
       2);
-  EXPECT_EQ(value("SELECT schema_version FROM history_meta"), 4);
+  EXPECT_EQ(value("SELECT schema_version FROM history_meta"), 5);
   if (backend_ == "sqlite") {
-    EXPECT_EQ(value("PRAGMA user_version"), 4);
+    EXPECT_EQ(value("PRAGMA user_version"), 5);
   }
 }
 

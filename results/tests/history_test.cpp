@@ -148,7 +148,10 @@ TEST_F(SqliteHistoryTest, UpgradesAVersion2File) {
            "DROP TABLE history_meta; DROP INDEX runs_by_content; DROP INDEX correctness_by_run; "
            "DROP INDEX matrix_by_run; ALTER TABLE runs DROP COLUMN content_id; "
            "ALTER TABLE samples DROP COLUMN seq; ALTER TABLE correctness DROP COLUMN seq; "
-           "ALTER TABLE matrix DROP COLUMN seq; ALTER TABLE insns DROP COLUMN seq; PRAGMA user_version = 2");
+           "ALTER TABLE matrix DROP COLUMN seq; ALTER TABLE insns DROP COLUMN seq; "
+           "ALTER TABLE correctness DROP COLUMN violations; ALTER TABLE correctness DROP COLUMN lock_inversions; "
+           "ALTER TABLE matrix DROP COLUMN violations; ALTER TABLE matrix DROP COLUMN lock_inversions; "
+           "PRAGMA user_version = 2");
   History h(db(), History::Mode::read_only);
   EXPECT_EQ(to_json(h.load(1)), to_json(doc));
   EXPECT_FALSE(h.add_if_absent(doc, "again", "").has_value()) << "the upgrade must fill in content ids";

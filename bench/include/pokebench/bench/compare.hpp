@@ -2,7 +2,9 @@
 // (per-site, batched, ordered, cached, cookie) joining
 //   correctness  the harness's stress matrix (all orders, both int3
 //                policies, both directions, bounded): hangs/trials per
-//                direction, torn reads, unchecked reads, max retries
+//                direction, torn reads, the scenario's own oracle
+//                (violations) and the lock-order checker (lock inversions),
+//                unchecked reads, max retries
 //   cost         loop/<s>/<off|on|flipping> cycles per iteration (medians),
 //                callgrind instructions per iteration off/on, and the flip of
 //                a 64-site key in the strategy's apply mode
@@ -14,7 +16,7 @@
 //                scenario.hpp), e.g. cpu_up latency with the strategy's
 //                locking: JSON "scenario_cost", one object per figure
 //                {name, unit, median, min, max, samples, why}; [] for slub
-// JSON (schema_version 5): the keys of to_json below, pinned by
+// JSON (schema_version 6): the keys of to_json below, pinned by
 // bench/tests/golden/compare.json; unmeasured values are null.
 #pragma once
 
@@ -32,8 +34,8 @@
 namespace pokebench::bench {
 
 // 2: "scenario", per-row "is_fix"; 3: cost.with_writer; 4: per-row "model";
-// 5: per-row "scenario_cost"
-inline constexpr int kCompareSchemaVersion = 5;
+// 5: per-row "scenario_cost"; 6: correctness "violations", "lock_inversions"
+inline constexpr int kCompareSchemaVersion = 6;
 inline constexpr std::size_t kCompareFlipSites = 64;
 // The "with writer" column: loop/<variant>/writer:10us (a set_mems_allowed()
 // every 10 us on the other CPU, bench/src/bench_writer.cpp).
@@ -62,6 +64,8 @@ struct DirectionCorrectness {
   std::uint64_t trials = 0;
   std::uint64_t hangs = 0;
   std::uint64_t torn_reads = 0;
+  std::uint64_t violations = 0;       // the scenario's own invariant broke (Oracles::violations)
+  std::uint64_t lock_inversions = 0;  // the lock-order checker saw a cycle
   std::uint64_t unchecked_reads = 0;  // left unchecked while a write was in flight
   std::uint64_t max_retries = 0;
 };
@@ -83,8 +87,8 @@ struct ModelVerdict {
   std::uint64_t configurations = 0, failing = 0;  // failing: HANG or UNSAFE configurations
   std::uint64_t states = 0;
   double seconds = 0;
-  // The stress cells of this run say the same: a proof has no hang and no
-  // torn read among them, a refutation at least one.
+  // The stress cells of this run say the same: a proof has no hang, no torn
+  // read and no oracle failure among them, a refutation at least one.
   bool agrees = false;
   // "proved for configurations up to N": OK and agreeing; nothing else is.
   bool proved() const noexcept { return verdict == "OK" && agrees; }
@@ -114,8 +118,9 @@ struct CompareReport {
 };
 
 // Whether a model verdict (OK, HANG, UNSAFE, INCOMPLETE) says what a row's
-// stress counts say: both directions ran, and OK saw no hang and no torn
-// read, HANG a hang, UNSAFE a torn read. INCOMPLETE agrees with nothing.
+// stress counts say: both directions ran, and OK saw no hang, no torn read
+// and no violation or lock inversion, HANG a hang, UNSAFE a torn read.
+// INCOMPLETE agrees with nothing.
 bool stress_agrees(const std::string& verdict, const StrategyRow& row) noexcept;
 
 // Keys in this order: schema_version, context, strategies, baselines, notes.

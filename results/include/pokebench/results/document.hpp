@@ -72,14 +72,18 @@ struct DirectionCorrectness {
   std::int64_t torn_reads = 0;
   std::int64_t unchecked_reads = 0;
   std::int64_t max_retries = 0;
+  // A scenario's own oracle and the lock-order checker (compare schema 6;
+  // absent in older documents and in the slub scenario's: 0).
+  std::int64_t violations = 0;
+  std::int64_t lock_inversions = 0;
 };
 
 struct StrategyCorrectness {
   std::string strategy;   // per-site | batched | ordered | cached | cookie
   std::string direction;  // enable | disable
   DirectionCorrectness counts;
-  // The producer's word: this strategy claims to fix the hang, so any hang or
-  // torn read gates. nullopt: a document written before the field existed.
+  // The producer's word: this strategy claims to fix the bug, so any hang,
+  // torn read, violation or lock inversion gates. nullopt: a document written before the field existed.
   std::optional<bool> is_fix;
 };
 
@@ -89,10 +93,14 @@ struct MatrixCell {
   std::string direction;
   std::string order;
   std::string int3;
-  std::string verdict;  // OK | HANG | TORN | ERROR (the trial could not be judged)
+  // OK | HANG | TORN | FAIL (a scenario's oracle or the lock-order checker
+  // fired) | ERROR (the trial could not be judged)
+  std::string verdict;
   std::int64_t trials = 0;
   std::int64_t hangs = 0;
   std::int64_t torn_reads = 0;
+  std::int64_t violations = 0;       // absent in older documents: 0
+  std::int64_t lock_inversions = 0;  // the same
   // The torture run's word: this cell must be OK. nullopt: an older document.
   std::optional<bool> expected_ok;
 };

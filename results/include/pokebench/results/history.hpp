@@ -45,7 +45,7 @@ struct RunSummary {
   std::string source;  // the file it was added from
   std::int64_t benchmarks = 0;
   std::int64_t samples = 0;
-  std::int64_t fix_hangs = 0;  // hangs + torn reads of fix strategies: non-zero is bad
+  std::int64_t fix_hangs = 0;  // hangs, torn reads, violations, lock inversions of fixes: non-zero is bad
   std::int64_t bug_hangs = 0;  // per-site hangs: zero (with trials) is bad
   std::int64_t bug_trials = 0;
 };

@@ -80,6 +80,7 @@ struct CorrectnessRow {
   std::string strategy;
   std::string scope;  // "enable", "disable", or "matrix" (all torture cells of the strategy)
   std::int64_t trials = 0, hangs = 0, torn_reads = 0;
+  std::int64_t violations = 0, lock_inversions = 0;  // a scenario's own oracle; the lock-order checker
   bool gates = false;
   std::string reason;       // why it gates, or what it shows
   std::int64_t errors = 0;  // matrix cells whose trial could not be judged (ERROR)

@@ -1,0 +1,45 @@
+# `pokebench compare --scenario cpu-notifier` end to end, correctness only
+# (bounded): the scenario's own oracle and the lock-order checker reach the
+# table. The fixes (maps-locked, wait-in-post-dead) show no violation, no
+# inversion and no hang in any trial; `unlocked` (the seed's registration
+# race) breaks "every online CPU initialised exactly once" many times a
+# second on the emulated machine; wait-in-dead is caught by the lock-order
+# checker or the deadlock watchdog.
+#   cmake -DPOKEBENCH=<exe> -DOUT=<file> -P check_compare_violations.cmake
+include("${CMAKE_CURRENT_LIST_DIR}/compare_json_run.cmake")
+run_compare_json(--scenario cpu-notifier --quick --no-insns --correctness-seconds 8)
+string(JSON n LENGTH "${doc}" strategies)
+math(EXPR last "${n} - 1")
+foreach(i RANGE ${last})
+  string(JSON name GET "${doc}" strategies ${i} name)
+  set(trials_sum 0)
+  set(violations_sum 0)
+  set(failures 0)
+  foreach(dir enable disable)
+    foreach(key trials hangs torn_reads violations lock_inversions)
+      string(JSON v GET "${doc}" strategies ${i} correctness ${dir} ${key})
+      set(${key} ${v})
+    endforeach()
+    math(EXPR trials_sum "${trials_sum} + ${trials}")
+    math(EXPR failures "${failures} + ${hangs} + ${torn_reads} + ${violations} + ${lock_inversions}")
+    math(EXPR violations_sum "${violations_sum} + ${violations}")
+  endforeach()
+  message(STATUS "${name}: ${trials_sum} trials, ${violations_sum} violations, ${failures} failures in all")
+  if(trials_sum EQUAL 0)
+    message(FATAL_ERROR "${name}: no trial ran")
+  endif()
+  if(name STREQUAL "maps-locked" OR name STREQUAL "wait-in-post-dead")
+    if(NOT failures EQUAL 0)
+      message(FATAL_ERROR "fix ${name}: ${failures} failures (hangs, torn reads, violations, lock inversions)")
+    endif()
+  elseif(name STREQUAL "unlocked")
+    if(violations_sum EQUAL 0)
+      message(FATAL_ERROR "unlocked: no violation counted: the scenario's oracle does not reach compare")
+    endif()
+  elseif(name STREQUAL "wait-in-dead")
+    if(failures EQUAL 0)
+      message(FATAL_ERROR "wait-in-dead: neither the lock-order checker nor the watchdog fired")
+    endif()
+  endif()
+endforeach()
+message(STATUS "compare violations JSON: OK")
