@@ -298,9 +298,8 @@ int run_explore(const ExploreOptions& o) {
 }  // namespace
 
 void add_explore(CLI::App& app) {
-  auto o = std::make_shared<ExploreOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "explore",
+  auto [cmd, o] = add_command<ExploreOptions>(
+      app, "explore",
       "Explore every interleaving of the patching protocol model (readers, seqcount writer, togglers, the int3 "
       "protocol, syncs that wait for every CPU) for bounded configurations; prove or refute each strategy.");
   std::vector<std::string> names;

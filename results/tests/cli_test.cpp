@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
+#include <string>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,36 +34,30 @@ class Cli : public testing::CliTest {
   Outcome regress_against_baseline(const std::string& current) const {
     return pokebench("regress --baseline " + g("baseline.json") + " --current " + g(current));
   }
+  // That `regress` exits with `exit_code` and its output holds each of `lines`.
+  void expect_regress(const std::string& current, int exit_code, std::initializer_list<const char*> lines) const {
+    const Outcome r = regress_against_baseline(current);
+    EXPECT_EQ(r.exit_code, exit_code) << current << "\n" << r.out << r.err;
+    for (const char* line : lines) EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  }
   std::string db() const { return "'" + (dir_ / "hist" / "history.db").string() + "'"; }
 };
 
-TEST_F(Cli, RegressAaPairExitsZero) {
-  const Outcome r = regress_against_baseline("aa_current.json");
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("\nverdict: OK no regression"), std::string::npos) << r.out;
-}
+TEST_F(Cli, RegressAaPairExitsZero) { expect_regress("aa_current.json", 0, {"\nverdict: OK no regression"}); }
 
 TEST_F(Cli, RegressInjectedSlowdownExitsOneNamingIt) {
-  const Outcome r = regress_against_baseline("slow10_current.json");
-  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("verdict: REGRESSION 1 timing, 0 instruction count, 0 exact counter, 0 correctness: "
-                       "loop/ordered/on cycles_per_iter +9.4%"),
-            std::string::npos)
-      << r.out;
-  EXPECT_NE(r.out.find("!! loop/ordered/on"), std::string::npos) << r.out;
+  expect_regress("slow10_current.json", 1,
+                 {"verdict: REGRESSION 1 timing, 0 instruction count, 0 exact counter, 0 correctness: "
+                  "loop/ordered/on cycles_per_iter +9.4%",
+                  "!! loop/ordered/on"});
 }
 
 TEST_F(Cli, RegressInstructionCountChangeExitsOne) {
-  const Outcome r = regress_against_baseline("insns_current.json");
-  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("loop/ordered/on instructions +14.3%"), std::string::npos) << r.out;
+  expect_regress("insns_current.json", 1, {"loop/ordered/on instructions +14.3%"});
 }
 
 TEST_F(Cli, RegressTooFewRepetitionsIsUnreliableExitZero) {
-  const Outcome r = regress_against_baseline("few_reps_current.json");
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("?? loop/ordered/on"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("--benchmark_repetitions=9"), std::string::npos) << r.out;
+  expect_regress("few_reps_current.json", 0, {"?? loop/ordered/on", "--benchmark_repetitions=9"});
 }
 
 TEST_F(Cli, RegressCorrectnessFailuresExitOne) {
