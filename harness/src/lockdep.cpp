@@ -36,9 +36,23 @@ void wait_until(LockDep& dep, std::unique_lock<std::mutex>& lk, std::condition_v
   while (!ready()) dep.wait_step(lk, cv, since);
 }
 
-// Changes a lock's state under its own mutex `m` (`change`), then wakes its waiters.
+// A blocking acquisition of `l`: the checker records the order, the thread
+// waits until `ready()`, `take()` changes the lock's state under its own
+// mutex `m`, and the wait becomes a hold.
+template <class Ready, class Take>
+void take_when(const LockBase& l, bool shared, std::mutex& m, std::condition_variable& cv, Ready ready, Take take) {
+  l.dep().acquire(l, shared);
+  std::unique_lock lk(m);
+  wait_until(l.dep(), lk, cv, ready);
+  take();
+  l.dep().acquired(l);
+}
+
+// A release of `l`: the checker drops the hold, `change()` changes the
+// lock's state under its own mutex `m`, then the waiters wake.
 template <class Change>
-void change_and_wake(std::mutex& m, std::condition_variable& cv, Change change) {
+void release_and_wake(const LockBase& l, std::mutex& m, std::condition_variable& cv, Change change) {
+  l.dep().release(l);
   {
     std::lock_guard g(m);
     change();
@@ -265,29 +279,21 @@ std::vector<std::string> LockDep::deadlocks() const {
 }
 
 void Mutex::lock() {
-  dep().acquire(*this, false);
-  std::unique_lock lk(m_);
-  wait_until(dep(), lk, cv_, [this] { return !locked_; });
-  locked_ = true;
-  dep().acquired(*this);
+  take_when(
+      *this, false, m_, cv_, [this] { return !locked_; }, [this] { locked_ = true; });
 }
 
 void Mutex::unlock() {
-  dep().release(*this);
-  change_and_wake(m_, cv_, [this] { locked_ = false; });
+  release_and_wake(*this, m_, cv_, [this] { locked_ = false; });
 }
 
 void PercpuRwsem::down_read() {
-  dep().acquire(*this, true);
-  std::unique_lock lk(m_);
-  wait_until(dep(), lk, cv_, [this] { return !writer_ && writers_waiting_ == 0; });
-  ++readers_;
-  dep().acquired(*this);
+  take_when(
+      *this, true, m_, cv_, [this] { return !writer_ && writers_waiting_ == 0; }, [this] { ++readers_; });
 }
 
 void PercpuRwsem::up_read() {
-  dep().release(*this);
-  change_and_wake(m_, cv_, [this] { --readers_; });
+  release_and_wake(*this, m_, cv_, [this] { --readers_; });
 }
 
 void PercpuRwsem::down_write() {
@@ -306,8 +312,7 @@ void PercpuRwsem::down_write() {
 }
 
 void PercpuRwsem::up_write() {
-  dep().release(*this);
-  change_and_wake(m_, cv_, [this] { writer_ = false; });
+  release_and_wake(*this, m_, cv_, [this] { writer_ = false; });
 }
 
 void Completion::reinit() {
@@ -321,8 +326,7 @@ void Completion::begin_work() {
 }
 
 void Completion::end_work() {
-  dep().release(*this);
-  change_and_wake(m_, cv_, [this] { done_ = true; });
+  release_and_wake(*this, m_, cv_, [this] { done_ = true; });
 }
 
 void Completion::wait() {
