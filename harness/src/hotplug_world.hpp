@@ -1,9 +1,11 @@
-// What the hotplug scenarios share (cpu_notifier.cpp, mem_hotplug.cpp): the
-// Scenario and TrialWorld parts of a race between a subsystem's operation and
-// one CPU hotplug operation, the hotplug side of that race, a busy wait
-// standing for a callback's work, the record of the first violation of a
-// scenario's oracle, and the hang report of a deadlock the LockDep watchdog
-// found; and the cost seam's driver for them (HotplugScenario::measure_cost).
+// What the hotplug scenarios share (cpu_notifier.cpp, mem_hotplug.cpp,
+// cpuset_hotplug.cpp, wq_pool_cpumask.cpp): their definition (strategy
+// rows, the --cpus parameter, HotplugScenarioOf), the Scenario and
+// TrialWorld parts of a race between a subsystem's operation and one CPU
+// hotplug operation, the hotplug side of that race, a busy wait standing for
+// a callback's work, the record of the first violation of a scenario's
+// oracle, and the hang report of a deadlock the LockDep watchdog found; and
+// the cost seam's driver for them (HotplugScenario::measure_cost).
 #pragma once
 
 #include <pokebench/harness/hotplug.hpp>
