@@ -39,17 +39,11 @@
 namespace pokebench::harness::cpu_notifier {
 namespace {
 
-namespace pp = pokebench::patcher;
 using detail::spin_for_ns;
 
 enum class Kind { maps_locked, wait_in_post_dead, unlocked, register_first, wait_in_dead };
 
-struct Strategy {
-  StrategyInfo info;
-  Kind kind;
-};
-
-constexpr Strategy kStrategies[] = {
+constexpr detail::StrategyOf<Kind> kStrategies[] = {
     {{"maps-locked",
       "cpu_maps_update_begin(); for_each_online_cpu(init_cpu); __register_cpu_notifier(); cpu_maps_update_done()",
       true},
@@ -67,9 +61,13 @@ constexpr Strategy kStrategies[] = {
 constexpr auto kInfos = detail::infos_of(kStrategies);
 
 constexpr ParamInfo kParams[] = {
-    {"cpus", "hotpluggable CPUs (cpu1 comes and goes, the others stay online)", 4, 2, 16},
+    detail::kCpusParam,
     {"init-us", "how long init_cpu() works per CPU (the race window of stress mode)", 50, 0, 100'000},
 };
+
+constexpr detail::HotplugScenarioInfo kInfo{
+    "cpu-notifier", "registering a CPU hotplug notifier while CPUs come and go, and the CPU_POST_DEAD rule (2014)",
+    kInfos, kParams, "unlocked"};
 
 // cpu1 comes and goes (HotplugWorld::kTarget): the CPUs above it are initialised after it.
 class World final : public detail::HotplugWorld {
@@ -233,25 +231,8 @@ class World final : public detail::HotplugWorld {
   std::uint64_t races_ = 0;
 };
 
-class CpuNotifierScenario final : public detail::HotplugScenario {
- public:
-  const char* name() const override { return "cpu-notifier"; }
-  const char* summary() const override {
-    return "registering a CPU hotplug notifier while CPUs come and go, and the CPU_POST_DEAD rule (2014)";
-  }
-  std::span<const StrategyInfo> strategies() const override { return kInfos; }
-  std::span<const ParamInfo> params() const override { return kParams; }
-  std::optional<Cell> known_bug() const override {
-    return Cell{"unlocked", Direction::enable, ScenarioConfig{}.order, pp::Int3Policy::skip};
-  }
-  std::unique_ptr<TrialWorld> make_world(const ScenarioConfig& c) const override { return std::make_unique<World>(c); }
-};
-
 }  // namespace
 
-const Scenario& scenario() {
-  static const CpuNotifierScenario s;
-  return s;
-}
+const Scenario& scenario() { return detail::hotplug_scenario<World>(kInfo); }
 
 }  // namespace pokebench::harness::cpu_notifier

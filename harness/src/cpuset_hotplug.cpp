@@ -64,12 +64,7 @@ using detail::spin_for_ns;
 
 enum class Kind { wait_unlocked, wait_unlocked_resume, no_wait, wait_locked, wait_frozen, wait_before_queued };
 
-struct Strategy {
-  StrategyInfo info;
-  Kind kind;
-};
-
-constexpr Strategy kStrategies[] = {
+constexpr detail::StrategyOf<Kind> kStrategies[] = {
     {{"wait-unlocked",
       "_cpu_up/_cpu_down flush cpuset_hotplug_work after cpus_write_unlock(), unless tasks are frozen (Gleixner, "
       "2021)",
@@ -95,7 +90,7 @@ constexpr Strategy kStrategies[] = {
 constexpr auto kInfos = detail::infos_of(kStrategies);
 
 constexpr ParamInfo kParams[] = {
-    {"cpus", "hotpluggable CPUs (cpu1 comes and goes, the others stay online)", 4, 2, 16},
+    detail::kCpusParam,
     {"work-us", "how long cpuset_hotplug_workfn() works (rebuilding the masks; the window of stress mode)", 50, 0,
      100'000},
 };

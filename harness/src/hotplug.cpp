@@ -235,10 +235,8 @@ patcher::Config::CpusLock CpuHotplug::patch_lock() {
 }
 
 int CpuHotplug::register_cpu_notifier(CpuhpCallbacks* cb) {
-  cpu_maps_update_begin();
-  const int ret = __register_cpu_notifier(cb);
-  cpu_maps_update_done();
-  return ret;
+  const Locked<Mutex> maps(add_remove_lock_);  // cpu_maps_update_begin() .. cpu_maps_update_done()
+  return __register_cpu_notifier(cb);
 }
 
 int CpuHotplug::__register_cpu_notifier(CpuhpCallbacks* cb) {
@@ -249,10 +247,8 @@ int CpuHotplug::__register_cpu_notifier(CpuhpCallbacks* cb) {
 }
 
 int CpuHotplug::unregister_cpu_notifier(CpuhpCallbacks* cb) {
-  cpu_maps_update_begin();
-  const int ret = __unregister_cpu_notifier(cb);
-  cpu_maps_update_done();
-  return ret;
+  const Locked<Mutex> maps(add_remove_lock_);  // cpu_maps_update_begin() .. cpu_maps_update_done()
+  return __unregister_cpu_notifier(cb);
 }
 
 int CpuHotplug::__unregister_cpu_notifier(CpuhpCallbacks* cb) {

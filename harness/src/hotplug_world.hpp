@@ -1,9 +1,11 @@
-// What the hotplug scenarios share (cpu_notifier.cpp, mem_hotplug.cpp): the
-// Scenario and TrialWorld parts of a race between a subsystem's operation and
-// one CPU hotplug operation, the hotplug side of that race, a busy wait
-// standing for a callback's work, the record of the first violation of a
-// scenario's oracle, and the hang report of a deadlock the LockDep watchdog
-// found; and the cost seam's driver for them (HotplugScenario::measure_cost).
+// What the hotplug scenarios share (cpu_notifier.cpp, mem_hotplug.cpp,
+// cpuset_hotplug.cpp, wq_pool_cpumask.cpp): their definition (strategy
+// rows, the --cpus parameter, HotplugScenarioOf), the Scenario and
+// TrialWorld parts of a race between a subsystem's operation and one CPU
+// hotplug operation, the hotplug side of that race, a busy wait standing for
+// a callback's work, the record of the first violation of a scenario's
+// oracle, and the hang report of a deadlock the LockDep watchdog found; and
+// the cost seam's driver for them (HotplugScenario::measure_cost).
 #pragma once
 
 #include <pokebench/harness/hotplug.hpp>
@@ -72,6 +74,10 @@ CostFigure time_us(const char* name, unsigned samples, const std::function<void(
 // A figure a strategy cannot give, and why.
 CostFigure not_measured(const char* name, const char* why);
 
+// The `--cpus` parameter of the scenarios whose cpu1 comes and goes while the others stay online.
+inline constexpr ParamInfo kCpusParam{"cpus", "hotpluggable CPUs (cpu1 comes and goes, the others stay online)", 4, 2,
+                                      16};
+
 // What a hotplug scenario's definition says about itself.
 struct HotplugScenarioInfo {
   const char* name;
@@ -106,6 +112,13 @@ const Scenario& hotplug_scenario(const HotplugScenarioInfo& info) {
   static const HotplugScenarioOf<World> s(info);
   return s;
 }
+
+// A row of a scenario's strategy table: what the CLI shows, and the kind the world switches on.
+template <class Kind>
+struct StrategyOf {
+  StrategyInfo info;
+  Kind kind;
+};
 
 // A scenario's strategy table: the infos in table order, and a name's kind.
 template <class S, std::size_t N>

@@ -28,6 +28,38 @@ std::string current_thread_name() {
 
 constexpr auto kWaitStep = std::chrono::milliseconds(5);
 
+// A lock's slow path: blocks on `cv` as a waiter the watchdog sees
+// (LockDep::wait_step) until `ready()` holds; `lk` holds the lock's own mutex.
+template <class Ready>
+void wait_until(LockDep& dep, std::unique_lock<std::mutex>& lk, std::condition_variable& cv, Ready ready) {
+  const auto since = std::chrono::steady_clock::now();
+  while (!ready()) dep.wait_step(lk, cv, since);
+}
+
+// A blocking acquisition of `l`: the checker records the order, the thread
+// waits until `ready()`, `take()` changes the lock's state under its own
+// mutex `m`, and the wait becomes a hold.
+template <class Ready, class Take>
+void take_when(const LockBase& l, bool shared, std::mutex& m, std::condition_variable& cv, Ready ready, Take take) {
+  l.dep().acquire(l, shared);
+  std::unique_lock lk(m);
+  wait_until(l.dep(), lk, cv, ready);
+  take();
+  l.dep().acquired(l);
+}
+
+// A release of `l`: the checker drops the hold, `change()` changes the
+// lock's state under its own mutex `m`, then the waiters wake.
+template <class Change>
+void release_and_wake(const LockBase& l, std::mutex& m, std::condition_variable& cv, Change change) {
+  l.dep().release(l);
+  {
+    std::lock_guard g(m);
+    change();
+  }
+  cv.notify_all();
+}
+
 }  // namespace
 
 LockBase::LockBase(LockDep& dep, std::string name) : dep_(dep), name_(std::move(name)), id_(dep.register_lock(*this)) {}
@@ -247,48 +279,29 @@ std::vector<std::string> LockDep::deadlocks() const {
 }
 
 void Mutex::lock() {
-  dep().acquire(*this, false);
-  std::unique_lock lk(m_);
-  const auto since = std::chrono::steady_clock::now();
-  while (locked_) dep().wait_step(lk, cv_, since);
-  locked_ = true;
-  dep().acquired(*this);
+  take_when(
+      *this, false, m_, cv_, [this] { return !locked_; }, [this] { locked_ = true; });
 }
 
 void Mutex::unlock() {
-  dep().release(*this);
-  {
-    std::lock_guard g(m_);
-    locked_ = false;
-  }
-  cv_.notify_all();
+  release_and_wake(*this, m_, cv_, [this] { locked_ = false; });
 }
 
 void PercpuRwsem::down_read() {
-  dep().acquire(*this, true);
-  std::unique_lock lk(m_);
-  const auto since = std::chrono::steady_clock::now();
-  while (writer_ || writers_waiting_ > 0) dep().wait_step(lk, cv_, since);
-  ++readers_;
-  dep().acquired(*this);
+  take_when(
+      *this, true, m_, cv_, [this] { return !writer_ && writers_waiting_ == 0; }, [this] { ++readers_; });
 }
 
 void PercpuRwsem::up_read() {
-  dep().release(*this);
-  {
-    std::lock_guard g(m_);
-    --readers_;
-  }
-  cv_.notify_all();
+  release_and_wake(*this, m_, cv_, [this] { --readers_; });
 }
 
 void PercpuRwsem::down_write() {
   dep().acquire(*this, false);
   std::unique_lock lk(m_);
-  const auto since = std::chrono::steady_clock::now();
   ++writers_waiting_;
   try {
-    while (writer_ || readers_ > 0) dep().wait_step(lk, cv_, since);
+    wait_until(dep(), lk, cv_, [this] { return !writer_ && readers_ == 0; });
   } catch (...) {
     --writers_waiting_;
     throw;
@@ -299,12 +312,7 @@ void PercpuRwsem::down_write() {
 }
 
 void PercpuRwsem::up_write() {
-  dep().release(*this);
-  {
-    std::lock_guard g(m_);
-    writer_ = false;
-  }
-  cv_.notify_all();
+  release_and_wake(*this, m_, cv_, [this] { writer_ = false; });
 }
 
 void Completion::reinit() {
@@ -318,19 +326,13 @@ void Completion::begin_work() {
 }
 
 void Completion::end_work() {
-  dep().release(*this);
-  {
-    std::lock_guard g(m_);
-    done_ = true;
-  }
-  cv_.notify_all();
+  release_and_wake(*this, m_, cv_, [this] { done_ = true; });
 }
 
 void Completion::wait() {
   dep().acquire(*this, false);
   std::unique_lock lk(m_);
-  const auto since = std::chrono::steady_clock::now();
-  while (!done_) dep().wait_step(lk, cv_, since);
+  wait_until(dep(), lk, cv_, [this] { return done_; });
   lk.unlock();
   dep().acquired(*this);  // the map is taken and dropped at once (lock_map_acquire/release)
   dep().release(*this);

@@ -51,12 +51,7 @@ using detail::spin_for_ns;
 
 enum class Kind { unlocked_hook, cpus_lock_first, unlocked_no_hook, locked, hook_unlocked_read };
 
-struct Strategy {
-  StrategyInfo info;
-  Kind kind;
-};
-
-constexpr Strategy kStrategies[] = {
+constexpr detail::StrategyOf<Kind> kStrategies[] = {
     {{"unlocked-hook",
       "online_pages walks the online mask without cpus_read_lock; a CPU-online callback sets the new CPU's "
       "numa_mem under get_online_mems()",
@@ -81,9 +76,15 @@ constexpr Strategy kStrategies[] = {
 constexpr auto kInfos = detail::infos_of(kStrategies);
 
 constexpr ParamInfo kParams[] = {
-    {"cpus", "hotpluggable CPUs (cpu1 comes and goes, the others stay online)", 4, 2, 16},
+    detail::kCpusParam,
     {"walk-us", "how long build_all_zonelists() works per online CPU (the race window of stress mode)", 50, 0, 100'000},
 };
+
+constexpr detail::HotplugScenarioInfo kInfo{
+    "mem-hotplug",
+    "online_pages() updating per-CPU numa_mem with for_each_online_cpu while CPUs come and go, with and "
+    "without cpu_hotplug_lock (2019)",
+    kInfos, kParams, "unlocked-no-hook"};
 
 constexpr int kMemNode = 1;  // the node online_pages() gives memory; cpu0 is on node 0, the others on node 1
 
@@ -252,26 +253,8 @@ class World final : public detail::HotplugWorld {
   std::uint64_t races_ = 0;
 };
 
-class MemHotplugScenario final : public detail::HotplugScenario {
- public:
-  const char* name() const override { return "mem-hotplug"; }
-  const char* summary() const override {
-    return "online_pages() updating per-CPU numa_mem with for_each_online_cpu while CPUs come and go, with and "
-           "without cpu_hotplug_lock (2019)";
-  }
-  std::span<const StrategyInfo> strategies() const override { return kInfos; }
-  std::span<const ParamInfo> params() const override { return kParams; }
-  std::optional<Cell> known_bug() const override {
-    return Cell{"unlocked-no-hook", Direction::enable, ScenarioConfig{}.order, pp::Int3Policy::skip};
-  }
-  std::unique_ptr<TrialWorld> make_world(const ScenarioConfig& c) const override { return std::make_unique<World>(c); }
-};
-
 }  // namespace
 
-const Scenario& scenario() {
-  static const MemHotplugScenario s;
-  return s;
-}
+const Scenario& scenario() { return detail::hotplug_scenario<World>(kInfo); }
 
 }  // namespace pokebench::harness::mem_hotplug

@@ -55,12 +55,7 @@ using detail::spin_for_ns;
 
 enum class Kind { last_valid, seqcount, unsynchronised, no_online_check };
 
-struct Strategy {
-  StrategyInfo info;
-  Kind kind;
-};
-
-constexpr Strategy kStrategies[] = {
+constexpr detail::StrategyOf<Kind> kStrategies[] = {
     {{"last-valid",
       "the patch: a new node mask is used only if it is non-empty and intersects the online CPUs, else the node's "
       "last valid mask",
