@@ -149,7 +149,7 @@ TEST_F(CliPostgres, RefusalsExitTwoNamingTheUrlWithoutItsPassword) {
   testing::pg_exec(url_, "UPDATE history_meta SET schema_version = 9");
   r = pokebench("report --out r.html" + h());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("has history schema version 9; this pokebench reads version 4"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("has history schema version 9; this pokebench reads version 5"), std::string::npos) << r.err;
 }
 
 }  // namespace
