@@ -67,15 +67,17 @@ void add_ab_options(CLI::App* cmd, AbRunOptions& o) {
 }
 
 void add_ab(CLI::App& app) {
-  auto [cmd, o] = add_command<AbCliOptions>(
-      app, "ab",
-      "A/B of two pokebench executables (e.g. built from two commits) on this machine, now: R rounds of separately "
-      "started processes, A and B in a random order each round, each process one sample (its repetitions "
-      "summarised as the nightly gate does: the fastest for loop/*/off|on, the median for the rest). Per benchmark, "
-      "the ratio B/A of its family's metric (loop/*/off|on cycles_per_iter, "
-      "loop/*/flipping and patch/* ref_units, sync/* real_time) with a distribution-free confidence interval "
-      "(Hodges-Lehmann on the logarithms); the structural counters (syncs, IPIs, write windows, bytes written per "
-      "flip) are compared exactly.");
+  auto [cmd, o] = add_command<AbCliOptions>(app, "ab",
+                                            "A/B of two pokebench executables (e.g. built from two commits), "
+                                            "on this machine, now",
+                                            R"(R rounds of separately started processes, A and B in a random order
+each round, each process one sample (its repetitions summarised as the
+nightly gate does: the fastest for loop/*/off|on, the median for the rest).
+Per benchmark, the ratio B/A of its family's metric (loop/*/off|on
+cycles_per_iter, loop/*/flipping and patch/* ref_units, sync/* real_time)
+with a distribution-free confidence interval (Hodges-Lehmann on the
+logarithms); the structural counters (syncs, IPIs, write windows, bytes
+written per flip) are compared exactly.)");
   cmd->add_option("A", o->run.a, "The baseline pokebench executable")->required();
   cmd->add_option("B", o->run.b, "The pokebench executable to compare with it")->required();
   cmd->add_option("--benchmark-filter", o->run.filter, "Benchmarks to run (a Google Benchmark regex)")

@@ -4,6 +4,7 @@
 // succeeded: a failed, interrupted or empty run leaves the previous FILE.
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 
 #include <pokebench/bench/benchmarks.hpp>
 #include <pokebench/bench/noise_reporter.hpp>
@@ -229,10 +230,12 @@ int run_bench(std::vector<std::string> args) {
 }  // namespace
 
 void add_bench(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "bench",
-      "Run the benchmarks (loop/<variant>/<off|on|flipping>, patch/<per-site|batched>/<mprotect|procmem>/sites:<N>, "
-      "sync/<membarrier|ipi|signal>). All flags are passed through to Google Benchmark.");
+  auto* cmd =
+      app.add_subcommand("bench", command_help("Run the benchmarks (Google Benchmark, its flags passed through)",
+                                               R"(The benchmarks: loop/<variant>/<off|on|flipping>,
+patch/<per-site|batched>/<mprotect|procmem>/sites:<N> and
+sync/<membarrier|ipi|signal>. All flags are passed through to Google
+Benchmark.)"));
   cmd->allow_extras();
   cmd->footer(
       "Flags are Google Benchmark's, passed through unchanged, e.g.:\n"

@@ -288,11 +288,11 @@ void add_build_options(CLI::App* cmd, BuildOptions& b) {
 }  // namespace
 
 void add_bisect(CLI::App& app) {
-  auto [cmd, o] = add_command<BisectOptions>(
-      app, "bisect",
-      "Find the first commit between --good and --bad that `pokebench ab` judges a regression (slower, or an exact "
-      "counter changed), with git bisect run in a worktree of its own under $TMPDIR; revisions that do not build "
-      "are skipped (exit 125).");
+  auto [cmd, o] =
+      add_command<BisectOptions>(app, "bisect", "Find the first commit that `pokebench ab` judges a regression",
+                                 R"(Between --good and --bad; a regression is slower, or an exact counter
+changed. git bisect runs in a worktree of its own under $TMPDIR; revisions
+that do not build are skipped (exit 125).)");
   cmd->add_option("--good", o->good, "A revision without the regression")->required();
   cmd->add_option("--bad", o->bad, "A later revision with it")->required();
   cmd->add_option("--benchmark", o->ab.filter, "Benchmarks to A/B (a Google Benchmark regex)")->capture_default_str();

@@ -139,11 +139,10 @@ int run_compare(CompareCli& c) {
 }  // namespace
 
 void add_compare(CLI::App& app) {
-  auto [cmd, c] = add_command<CompareCli>(
-      app, "compare",
-      "Which strategy, at what cost: runs a scenario's stress matrix (bounded) and, for slub, the benchmarks "
-      "(bounded) of per-site, batched, ordered, cached and cookie, for another scenario its own cost figures "
-      "(e.g. cpu_up latency), and prints one row per strategy");
+  auto [cmd, c] = add_command<CompareCli>(app, "compare", "Which strategy, at what cost: one row per strategy",
+                                          R"(Runs a scenario's stress matrix (bounded) and, for slub, the benchmarks
+(bounded) of per-site, batched, ordered, cached and cookie; for another
+scenario, its own cost figures (e.g. cpu_up latency).)");
   add_scenario_options(cmd, c, kMachine);
   add_format_option(cmd, c->format, {"text", "markdown", "json"});
   cmd->add_option("--out", c->out, "Write the result to FILE instead of standard output");

@@ -300,7 +300,7 @@ std::string man_page(const std::vector<CommandSpec>& commands) {
   std::vector<const OptionSpec*> with_env;
   for (const CommandSpec& c : commands) {
     out += &c == &root ? std::string(".SH OPTIONS\n")
-                       : fmt::format(".SS {}\n{}\n.PP\n", roff(c.path, true), roff(c.description));
+                       : fmt::format(".SS {}\n{}.PP\n", roff(c.path, true), roff_block(c.description));
     for (const OptionSpec& o : c.options) {
       std::string text = o.description;
       if (!o.default_value.empty()) text += " (default: " + o.default_value + ")";

@@ -298,10 +298,11 @@ int run_explore(const ExploreOptions& o) {
 }  // namespace
 
 void add_explore(CLI::App& app) {
-  auto [cmd, o] = add_command<ExploreOptions>(
-      app, "explore",
-      "Explore every interleaving of the patching protocol model (readers, seqcount writer, togglers, the int3 "
-      "protocol, syncs that wait for every CPU) for bounded configurations; prove or refute each strategy.");
+  auto [cmd, o] =
+      add_command<ExploreOptions>(app, "explore", "Prove or refute each strategy on every interleaving of a model",
+                                  R"(The model of the patching protocol: readers, a seqcount writer,
+togglers, the int3 protocol, syncs that wait for every CPU; every
+interleaving of bounded configurations is explored.)");
   std::vector<std::string> names;
   for (const ex::StrategyModel& s : ex::strategies()) names.push_back(s.name);
   cmd->add_option("--strategy", o->strategies, "strategy to explore (repeatable; default: every listed one)")

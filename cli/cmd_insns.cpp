@@ -32,9 +32,9 @@ void add_insns(CLI::App& app) {
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
-      "insns",
-      "Exact instructions per iteration of the loop/*/off and loop/*/on benchmarks, counted by valgrind's "
-      "callgrind around the measured region (identical across runs: what CI can gate on)");
+      "insns", command_help("Exact instructions per iteration of loop/*/off and loop/*/on (callgrind)",
+                            R"(Counted by valgrind's callgrind around the measured region: identical
+across runs, which is what CI can gate on.)"));
   cmd->add_option("--filter", opts->filter,
                   "Regex searched in region names (loop/<variant>/<off|on>, calibration/asm-3)")
       ->capture_default_str();

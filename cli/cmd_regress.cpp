@@ -73,17 +73,22 @@ void add_percentage(CLI::App* cmd, const char* name, double& value, const char* 
 }  // namespace
 
 void add_regress(CLI::App& app) {
-  auto [cmd, o] = add_command<RegressOptions>(
-      app, "regress",
-      "Regression gate: compare a current run with a baseline, each benchmark on its family's metric (loop "
-      "off/on: cycles_per_iter; patch and loop flipping: ref_units, the cost in units of the run's own sync round "
-      "trip; sync: shown, gated only in A/B). Against history:last=N each stored run is one sample: a row gates "
-      "when it leaves the run-to-run spread of the stored runs' medians and moves at least --min-change, Holm-"
-      "corrected over all gated rows; a shift of most rows together is reported once as the host running "
-      "slower or faster; fewer than --min-runs stored runs: shown, not gated. One document against another: a "
-      "Mann-Whitney U test over the repetitions. Exact counters (instructions, *_per_flip) gate on any change. "
-      "Correctness of the current run: a hang or torn read of a strategy the document marks is_fix gates, and so "
-      "does the v4.12 per-site strategy no longer reproducing its hang.");
+  auto [cmd, o] = add_command<RegressOptions>(app, "regress", "Regression gate: a current run against a baseline",
+                                              R"(Each benchmark is compared on its family's metric (loop off/on:
+cycles_per_iter; patch and loop flipping: ref_units, the cost in units of
+the run's own sync round trip; sync: shown, gated only in A/B).
+
+Against history:last=N each stored run is one sample: a row gates when it
+leaves the run-to-run spread of the stored runs' medians and moves at least
+--min-change, Holm-corrected over all gated rows; a shift of most rows
+together is reported once as the host running slower or faster; fewer than
+--min-runs stored runs: shown, not gated. One document against another: a
+Mann-Whitney U test over the repetitions. Exact counters (instructions,
+*_per_flip) gate on any change.
+
+Correctness of the current run: a hang or torn read of a strategy the
+document marks is_fix gates, and so does the v4.12 per-site strategy no
+longer reproducing its hang.)");
   cmd->add_option("--baseline", o->baseline, "Baseline: FILE or history selector")->required();
   cmd->add_option("--current", o->current, "Current run: FILE or history selector")->required();
   add_history_option(cmd, o->history,

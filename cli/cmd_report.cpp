@@ -97,13 +97,15 @@ int run_report(const ReportCmdOptions& o) {
 }  // namespace
 
 void add_report(CLI::App& app) {
-  auto [cmd, o] = add_command<ReportCmdOptions>(
-      app, "report",
-      "Write a self-contained HTML report (plots inline as SVG drawn by gnuplot; no network needed to view it): the "
-      "run's context, the strategy comparison (cycles per iteration off/on/flipping with spread), flip latency "
-      "against the number of sites (per-site vs batched, log-log), the correctness matrix (strategy x direction x "
-      "order x int3 policy) and trends over the history with change points marked. The first screen is the gate's "
-      "verdict on the run against the stored runs before it (history:last=5) and what gated.");
+  auto [cmd, o] =
+      add_command<ReportCmdOptions>(app, "report", "Write a self-contained HTML report of a run and its history",
+                                    R"(Plots are inline SVG drawn by gnuplot; no network is needed to view it.
+The report holds the run's context, the strategy comparison (cycles per
+iteration off/on/flipping with spread), flip latency against the number of
+sites (per-site vs batched, log-log), the correctness matrix (strategy x
+direction x order x int3 policy) and trends over the history with change
+points marked. The first screen is the gate's verdict on the run against
+the stored runs before it (history:last=5) and what gated.)");
   auto* hist = add_history_option(cmd, o->history,
                                   "History for the trends (an SQLite file or a postgresql:// URL); the newest run is "
                                   "reported when --result is not given. Default results/history.db relative to the "

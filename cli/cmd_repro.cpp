@@ -140,10 +140,10 @@ int run_repro(ReproOptions& o, bool trials_given, bool duration_given) {
 }  // namespace
 
 void add_repro(CLI::App& app) {
-  auto [cmd, o] = add_command<ReproOptions>(
-      app, "repro",
-      "Run one cell of a scenario on emulated CPUs with real patched code, pinned threads, IRQ masks and "
-      "IPIs; by default the 2017 slub/cpuset static-branch hang (the v4.12 bug), or show a fix holding.");
+  auto [cmd, o] =
+      add_command<ReproOptions>(app, "repro", "Run one cell of a scenario: real patched code on emulated CPUs",
+                                R"(Pinned threads, IRQ masks and IPIs; by default the 2017 slub/cpuset
+static-branch hang (the v4.12 bug), or show a fix holding.)");
   add_scenario_options(cmd, o, kCell | kMachine);
   add_enum(cmd, "--mode", o->cfg.mode, hh::kModeNames,
            "deterministic: readers held in IRQ-off sections at every protocol step; stress: free-running");

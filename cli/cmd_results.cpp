@@ -312,10 +312,10 @@ void add_run_argument(CLI::App* action, Runs& runs, const char* help) {
 
 void add_results(CLI::App& app) {
   auto o = std::make_shared<ResultsOptions>();
-  auto* cmd =
-      app.add_subcommand("results",
-                         "The run history: an SQLite file or a PostgreSQL database with one row per run, benchmark and "
-                         "repetition, plus the correctness table, torture matrix and instruction counts of each run.");
+  auto* cmd = app.add_subcommand("results",
+                                 command_help("The run history: an SQLite file or a PostgreSQL database",
+                                              R"(One row per run, benchmark and repetition, plus the correctness table,
+torture matrix and instruction counts of each run.)"));
   cmd->require_subcommand(1);
   add_history_option(cmd, o->history,
                      "History: an SQLite file (created by 'add' with its directory) or a PostgreSQL URL "

@@ -2,6 +2,7 @@
 // does the machine offer (membarrier, W^X policy, /proc/self/mem, PMU)?
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 
 #include <pokebench/bench/counters.hpp>
 #include <pokebench/patcher/patcher.hpp>
@@ -76,10 +77,9 @@ int run_selftest() {
 
 void add_selftest(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "selftest",
-      "Check that the patcher works on this machine and report what it supports (membarrier "
-      "SYNC_CORE, RWX mprotect, /proc/self/mem writes, PMU counters). Exit 0 when the patcher works, "
-      "2 with the reason when it cannot.");
+      "selftest", command_help("Check that the patcher works on this machine and what it supports",
+                               R"(Reports membarrier SYNC_CORE, RWX mprotect, /proc/self/mem writes and PMU
+counters. Exit 0 when the patcher works, 2 with the reason when it cannot.)"));
   cmd->callback([] { set_action(run_selftest); });
 }
 

@@ -98,9 +98,9 @@ void add_torture(CLI::App& app) {
   auto o = std::make_shared<TortureOptions>();
   o->cfg.timeout_ms = hh::kTortureTimeoutMs;
   CLI::App* cmd = app.add_subcommand(
-      "torture",
-      "Run a scenario's whole matrix (strategies x directions x orders x int3 policies) in stress mode; "
-      "SUCCESS when every fix holds everywhere and the scenario's known bug reproduces.");
+      "torture", command_help("Run a scenario's whole matrix in stress mode",
+                              R"(The matrix: strategies x directions x orders x int3 policies. SUCCESS
+when every fix holds everywhere and the scenario's known bug reproduces.)"));
   add_scenario_options(cmd, o, kMachine);
   cmd->add_option("--duration", o->duration, "time budget in seconds for the whole matrix")
       ->check(seconds_validator(false))

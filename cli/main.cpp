@@ -1,12 +1,14 @@
 // pokebench: one executable, one subcommand per job (see commands.hpp).
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "options.hpp"
 
 #include <pokebench/harness/scenario.hpp>
 #include <pokebench/support/output.hpp>
 
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
       "pokebench: static-branch (jump label) and seqcount micro-benchmarks, the 2017 slub/cpuset "
       "hang reproduced in userspace, and a perf-regression gate.",
       "pokebench"};
+  app.formatter(std::make_shared<CommandListFormatter>());  // before the commands, which inherit it
   app.set_version_flag("--version", std::string("pokebench ") + POKEBENCH_VERSION);
   app.require_subcommand(1);
   std::vector<std::string> loads;

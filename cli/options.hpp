@@ -9,16 +9,33 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace pokebench::cli {
 
-// The subcommand `name` of `app` with its help text, and the options object
-// its definition fills (given to on_parsed()).
+// A command's help text: a one-line summary, which is all `pokebench --help`
+// lists (CommandListFormatter), and the details, which the command's own
+// --help shows below it.
+inline std::string command_help(std::string summary, std::string_view details = {}) {
+  if (!details.empty()) (summary += "\n\n") += details;
+  return summary;
+}
+
+// Lists a command's subcommands by the first line of their help, so that the
+// list of commands stays a list; each command's own --help is whole.
+class CommandListFormatter : public CLI::Formatter {
+ public:
+  std::string make_subcommand(const CLI::App* sub) const override;
+};
+
+// The subcommand `name` of `app` with its help text (command_help), and the
+// options object its definition fills (given to on_parsed()).
 template <class Options>
-std::pair<CLI::App*, std::shared_ptr<Options>> add_command(CLI::App& app, std::string name, std::string help) {
-  return {app.add_subcommand(std::move(name), std::move(help)), std::make_shared<Options>()};
+std::pair<CLI::App*, std::shared_ptr<Options>> add_command(CLI::App& app, std::string name, std::string summary,
+                                                           std::string_view details = {}) {
+  return {app.add_subcommand(std::move(name), command_help(std::move(summary), details)), std::make_shared<Options>()};
 }
 
 // Once the command line is parsed, the command's action is run(*o); main()
