@@ -48,17 +48,8 @@ json array_part(const json& j, std::initializer_list<const char*> keys, const st
 }
 
 void override_context(Context& base, const Context& other) {
-  auto take = [](std::string& to, const std::string& from) {
-    if (!from.empty()) to = from;
-  };
-  take(base.git_sha, other.git_sha);
-  take(base.compiler, other.compiler);
-  take(base.flags, other.flags);
-  take(base.kernel, other.kernel);
-  take(base.cpu_model, other.cpu_model);
-  take(base.host, other.host);
-  take(base.date, other.date);
-  take(base.counters, other.counters);
+  for (const auto& [key, field] : kContextText)
+    if (!(other.*field).empty()) base.*field = other.*field;
   if (other.cpus) base.cpus = other.cpus;
   if (other.vm) base.vm = other.vm;
   if (other.tsc_ghz) base.tsc_ghz = other.tsc_ghz;

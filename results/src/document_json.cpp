@@ -125,19 +125,12 @@ namespace {
 void read_context(const Reader& r, const json& ctx, const std::string& ptr, Context& c, bool gbench) {
   r.expect(ctx, ctx.is_object(), ptr, "an object");
   if (!gbench) r.require(ctx, ptr, "date");
-  r.opt_string(ctx, ptr, "date", c.date);
+  for (const auto& [key, field] : kContextText) r.opt_string(ctx, ptr, key, c.*field);
   // ISO 8601 as `date -Iseconds` and Google Benchmark write it; "" is a bundle's
   // placeholder for "now".
   static const std::regex iso(R"(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)");
   if (!c.date.empty() && !std::regex_match(c.date, iso))
     r.fail(ptr + "/date", fmt::format("'{}' is not an ISO 8601 date (e.g. 2026-12-01T02:00:00+00:00)", c.date));
-  r.opt_string(ctx, ptr, "git_sha", c.git_sha);
-  r.opt_string(ctx, ptr, "compiler", c.compiler);
-  r.opt_string(ctx, ptr, "flags", c.flags);
-  r.opt_string(ctx, ptr, "kernel", c.kernel);
-  r.opt_string(ctx, ptr, "cpu_model", c.cpu_model);
-  r.opt_string(ctx, ptr, "host", c.host);
-  r.opt_string(ctx, ptr, "counters", c.counters);
   if (c.host.empty()) r.opt_string(ctx, ptr, "host_name", c.host);  // Google Benchmark's name for it
   std::int64_t cpus = -1;
   r.opt_int(ctx, ptr, "cpus", cpus);
@@ -168,9 +161,11 @@ void read_context(const Reader& r, const json& ctx, const std::string& ptr, Cont
       r.fail(ptr + "/tsc_ghz", fmt::format("{} is not a clock rate in GHz (above 0, at most 100)", *c.tsc_ghz));
   }
   // host_name and num_cpus are Google Benchmark's names for host and cpus: not kept twice.
-  static const std::set<std::string> known{"date",      "git_sha",   "compiler", "flags", "kernel",
-                                           "cpu_model", "host",      "counters", "cpus",  "vm",
-                                           "tsc_ghz",   "host_name", "num_cpus"};
+  static const std::set<std::string> known = [] {
+    std::set<std::string> keys{"cpus", "vm", "tsc_ghz", "host_name", "num_cpus"};
+    for (const auto& [key, field] : kContextText) keys.insert(key);
+    return keys;
+  }();
   for (const auto& [key, value] : ctx.items()) {
     if (!known.contains(key)) c.extra[key] = value;
   }

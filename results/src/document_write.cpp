@@ -12,14 +12,7 @@ using nlohmann::json;
 
 json to_json(const Context& c) {
   json ctx = c.extra.is_object() ? c.extra : json::object();
-  ctx["date"] = c.date;
-  ctx["git_sha"] = c.git_sha;
-  ctx["compiler"] = c.compiler;
-  ctx["flags"] = c.flags;
-  ctx["kernel"] = c.kernel;
-  ctx["cpu_model"] = c.cpu_model;
-  ctx["host"] = c.host;
-  ctx["counters"] = c.counters;
+  for (const auto& [key, field] : kContextText) ctx[key] = c.*field;
   if (c.cpus) ctx["cpus"] = *c.cpus;
   if (c.vm) ctx["vm"] = *c.vm;
   if (c.tsc_ghz) ctx["tsc_ghz"] = *c.tsc_ghz;

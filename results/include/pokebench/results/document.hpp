@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pokebench::results {
@@ -51,6 +52,13 @@ struct Context {
   // Every other context key, kept verbatim so nothing the producer said is lost.
   nlohmann::json extra = nlohmann::json::object();
 };
+
+// The context's text fields by their key in a document: the one list that
+// its reader and its writer walk.
+inline constexpr std::pair<const char*, std::string Context::*> kContextText[] = {
+    {"date", &Context::date},   {"git_sha", &Context::git_sha},  {"compiler", &Context::compiler},
+    {"flags", &Context::flags}, {"kernel", &Context::kernel},    {"cpu_model", &Context::cpu_model},
+    {"host", &Context::host},   {"counters", &Context::counters}};
 
 // One repetition of one benchmark (a Google Benchmark "iteration" row).
 struct Sample {
