@@ -295,8 +295,8 @@ int run_bundle(const ResultsOptions& o) {
 // An action of `results`, which runs run(*o); --history may follow it.
 template <class Run>
 CLI::App* add_action(CLI::App* results, const std::shared_ptr<ResultsOptions>& o, Run run, std::string name,
-                     std::string help) {
-  CLI::App* action = results->add_subcommand(std::move(name), std::move(help));
+                     std::string summary, std::string_view details = {}) {
+  CLI::App* action = results->add_subcommand(std::move(name), command_help(std::move(summary), details));
   action->fallthrough();
   on_parsed(action, o, run);
   return action;
@@ -323,9 +323,8 @@ torture matrix and instruction counts of each run.)"));
                      "schema). Default results/history.db relative to the current directory, or $POKEBENCH_HISTORY");
   cmd->footer("Exit codes: 0 ok, 2 unusable input (file, place and problem are named) or database.");
 
-  auto* add = add_action(cmd, o, run_add, "add",
-                         "Store result documents (or plain Google Benchmark JSON) as new runs; all files are checked "
-                         "before any is stored.");
+  auto* add = add_action(cmd, o, run_add, "add", "Store result documents (or plain Google Benchmark JSON) as new runs",
+                         "All files are checked before any is stored.");
   add->add_option("FILE", o->add_files, "Result document or Google Benchmark JSON")
       ->required()
       ->check(CLI::ExistingFile);
@@ -334,47 +333,45 @@ torture matrix and instruction counts of each run.)"));
                   "(and say so); 'results push' uploads them later")
       ->capture_default_str();
 
-  auto* list = add_action(cmd, o, run_list, "list", "List stored runs, oldest first.");
+  auto* list = add_action(cmd, o, run_list, "list", "List stored runs, oldest first");
   list->add_option("--host", o->list_host, "Only runs of this host");
   list->add_option("--last", o->list_last, "Only the newest N runs")->check(whole_number(1, kMaxRunId));
   add_format_option(list, o->format, {"text", "json"});
 
-  auto* show =
-      add_action(cmd, o, run_show, "show",
-                 "Show one run: context, per-benchmark medians, correctness, instruction counts. With --format json "
-                 "it prints the run as a result document (an export).");
+  auto* show = add_action(cmd, o, run_show, "show",
+                          "Show one run: context, per-benchmark medians, correctness, instruction counts",
+                          "With --format json it prints the run as a result document (an export).");
   add_run_argument(show, o->show_run, "Run id (see 'results list')");
   add_format_option(show, o->format, {"text", "json"});
 
   auto* remove =
-      add_action(cmd, o, run_remove, "remove",
-                 "Delete runs (their samples, correctness, matrix and instruction counts) in one transaction; "
-                 "an unknown id removes nothing.");
+      add_action(cmd, o, run_remove, "remove", "Delete runs in one transaction; an unknown id removes nothing",
+                 "With each run go its samples, correctness, matrix and instruction counts.");
   add_run_argument(remove, o->remove_runs, "Run ids (see 'results list')");
 
-  auto* trend =
-      add_action(cmd, o, run_trend, "trend",
-                 "Change points in the history of each gated benchmark (E-Divisive means with a permutation test, "
-                 "on the per-run medians of the benchmark's gated metric), oldest run first.");
+  auto* trend = add_action(cmd, o, run_trend, "trend", "Change points in the history of each gated benchmark",
+                           R"(E-Divisive means with a permutation test, on the per-run medians of the
+benchmark's gated metric; oldest run first.)");
   trend->add_option("--benchmark", o->trend_regex, "Regular expression picking benchmarks (searched)")
       ->capture_default_str();
   trend->add_option("--last", o->trend_last, "Newest N runs")->check(whole_number(2, 100000))->capture_default_str();
   trend->add_option("--host", o->trend_host, "Only runs of this host");
   add_format_option(trend, o->format, {"text", "json"});
 
-  auto* push = add_action(
-      cmd, o, run_push, "push",
-      "Upload the runs of one history that another lacks (a runner's local file to the fleet's server), each "
-      "with its source and time stored; a run is known by its content, so pushing twice stores it once.");
+  auto* push = add_action(cmd, o, run_push, "push", "Upload the runs of one history that another lacks",
+                          R"(For example a runner's local file to the fleet's server; each run is
+stored with its source and time. A run is known by its content, so pushing
+twice stores it once.)");
   push->add_option("--from", o->push_from, "History to read (a file or URL)")->capture_default_str();
   push->add_option("--to", o->push_to, "History to store into (a PostgreSQL URL or a file)")->required();
 
   auto* bundle =
-      add_action(cmd, o, run_bundle, "bundle",
-                 "Assemble one result document from a run's parts, written atomically: Google Benchmark JSON "
-                 "(--benchmarks), `pokebench compare --format json` (--compare), `pokebench insns --format json` "
-                 "(--insns), the torture matrix (--matrix), plus --context KEY=VALUE (git_sha, compiler, flags, "
-                 "kernel, cpu_model, host, date, counters, cpus, vm, tsc_ghz, or any other key).");
+      add_action(cmd, o, run_bundle, "bundle", "Assemble one result document from a run's parts (atomically)",
+                 R"(The parts: Google Benchmark JSON (--benchmarks), `pokebench compare
+--format json` (--compare), `pokebench insns --format json` (--insns), the
+torture matrix (--matrix), plus --context KEY=VALUE (git_sha, compiler,
+flags, kernel, cpu_model, host, date, counters, cpus, vm, tsc_ghz, or any
+other key).)");
   bundle->add_option("--benchmarks", o->bundle_benchmarks, "Google Benchmark JSON or result document (repeatable)");
   bundle->add_option("--compare", o->bundle_compare, "pokebench compare JSON")->check(CLI::ExistingFile);
   bundle->add_option("--insns", o->bundle_insns, "Instruction counts JSON")->check(CLI::ExistingFile);

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <mutex>
+#include <utility>
 
 namespace pokebench::bench {
 
@@ -45,6 +46,17 @@ void add_run_context() {
 
 namespace {
 
+// The Row fields that these Google Benchmark counters give.
+constexpr std::pair<const char*, double Row::*> kRowCounters[] = {
+    {"cycles_per_iter", &Row::cycles_per_iter},
+    {"syncs_per_flip", &Row::syncs},
+    {"ipis_per_flip", &Row::ipis_per_flip},
+    {"write_windows_per_flip", &Row::write_windows_per_flip},
+    {"bytes_written_per_flip", &Row::bytes_written_per_flip},
+    {"ref_units", &Row::ref_units},
+    {"flip_us", &Row::flip_us},
+    {"int3_hits", &Row::int3_hits}};
+
 // Collects rows silently; keeps medians when there are repetitions.
 class RowCollector : public benchmark::BenchmarkReporter {
  public:
@@ -72,14 +84,7 @@ class RowCollector : public benchmark::BenchmarkReporter {
         const auto it = r.counters.find(k);
         return it == r.counters.end() ? 0.0 : it->second.value;
       };
-      row.cycles_per_iter = get("cycles_per_iter");
-      row.syncs = get("syncs_per_flip");
-      row.ipis_per_flip = get("ipis_per_flip");
-      row.write_windows_per_flip = get("write_windows_per_flip");
-      row.bytes_written_per_flip = get("bytes_written_per_flip");
-      row.ref_units = get("ref_units");
-      row.flip_us = get("flip_us");
-      row.int3_hits = get("int3_hits");
+      for (const auto& [counter, field] : kRowCounters) row.*field = get(counter);
       for (const auto& [k, c] : r.counters) row.counters[k] = c.value;
     }
   }
