@@ -144,11 +144,9 @@ TEST_P(HistoryCostTest, ListingGrowsLinearlyWithTheHistory) {
 // the same.
 TEST_P(HistoryCostTest, AVersion3HistoryGetsTheRunIndexes) {
   const ResultDocument doc = small_run();
-  { History(db(), History::Mode::create).add(doc, "a"); }
-  raw_exec(db(),
-           "DROP INDEX correctness_by_run; DROP INDEX matrix_by_run; ALTER TABLE correctness DROP COLUMN violations; "
-           "ALTER TABLE correctness DROP COLUMN lock_inversions; ALTER TABLE matrix DROP COLUMN violations; "
-           "ALTER TABLE matrix DROP COLUMN lock_inversions; UPDATE history_meta SET schema_version = 3");
+  store_then_downgrade(doc, std::string(kUndoVersion5) +
+                                "DROP INDEX correctness_by_run; DROP INDEX matrix_by_run; "
+                                "UPDATE history_meta SET schema_version = 3");
   if (backend_ == "sqlite") raw_exec(db(), "PRAGMA user_version = 3");
   const History h(db(), History::Mode::read_only);
   EXPECT_EQ(to_json(h.load(1)), to_json(doc));

@@ -5,6 +5,8 @@
 
 #include "pg_server.hpp"
 
+#include <pokebench/results/history.hpp>
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -59,6 +61,17 @@ class HistoryFixture {
     EXPECT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
     sqlite3_free(message);
     sqlite3_close(raw);
+  }
+
+  // SQL that takes away what schema version 5 added (the oracle counts).
+  static constexpr const char* kUndoVersion5 =
+      "ALTER TABLE correctness DROP COLUMN violations; ALTER TABLE correctness DROP COLUMN lock_inversions; "
+      "ALTER TABLE matrix DROP COLUMN violations; ALTER TABLE matrix DROP COLUMN lock_inversions; ";
+  // The test's history with `doc` stored as run 1, then taken back to an
+  // older schema by the SQL `downgrade`: what an upgrade starts from.
+  void store_then_downgrade(const ResultDocument& doc, const std::string& downgrade) {
+    History(db(), History::Mode::create).add(doc, "a");
+    raw_exec(db(), downgrade);
   }
 
   std::string backend_;

@@ -139,19 +139,13 @@ TEST_P(HistoryTest, RefusesMissingForeignAndNewerDatabases) {
 // in their order and get their content ids (push finds them).
 TEST_F(SqliteHistoryTest, UpgradesAVersion2File) {
   const ResultDocument doc = load("report_run.json");
-  {
-    History h(db(), History::Mode::create);
-    h.add(doc, "a");
-  }
   // Back to version 2: what the upgrade adds, removed again.
-  raw_exec(db(),
-           "DROP TABLE history_meta; DROP INDEX runs_by_content; DROP INDEX correctness_by_run; "
-           "DROP INDEX matrix_by_run; ALTER TABLE runs DROP COLUMN content_id; "
-           "ALTER TABLE samples DROP COLUMN seq; ALTER TABLE correctness DROP COLUMN seq; "
-           "ALTER TABLE matrix DROP COLUMN seq; ALTER TABLE insns DROP COLUMN seq; "
-           "ALTER TABLE correctness DROP COLUMN violations; ALTER TABLE correctness DROP COLUMN lock_inversions; "
-           "ALTER TABLE matrix DROP COLUMN violations; ALTER TABLE matrix DROP COLUMN lock_inversions; "
-           "PRAGMA user_version = 2");
+  store_then_downgrade(doc, std::string(kUndoVersion5) +
+                                "DROP TABLE history_meta; DROP INDEX runs_by_content; DROP INDEX correctness_by_run; "
+                                "DROP INDEX matrix_by_run; ALTER TABLE runs DROP COLUMN content_id; "
+                                "ALTER TABLE samples DROP COLUMN seq; ALTER TABLE correctness DROP COLUMN seq; "
+                                "ALTER TABLE matrix DROP COLUMN seq; ALTER TABLE insns DROP COLUMN seq; "
+                                "PRAGMA user_version = 2");
   History h(db(), History::Mode::read_only);
   EXPECT_EQ(to_json(h.load(1)), to_json(doc));
   EXPECT_FALSE(h.add_if_absent(doc, "again", "").has_value()) << "the upgrade must fill in content ids";

@@ -125,14 +125,7 @@ class OracleSqliteTest : public ::testing::Test, protected testing::HistoryFixtu
 
 TEST_F(OracleSqliteTest, UpgradesAVersion4File) {
   const ResultDocument doc = load("report_run.json");
-  {
-    History h(db(), History::Mode::create);
-    h.add(doc, "a");
-  }
-  raw_exec(db(),
-           "ALTER TABLE correctness DROP COLUMN violations; ALTER TABLE correctness DROP COLUMN lock_inversions; "
-           "ALTER TABLE matrix DROP COLUMN violations; ALTER TABLE matrix DROP COLUMN lock_inversions; "
-           "UPDATE history_meta SET schema_version = 4");
+  store_then_downgrade(doc, std::string(kUndoVersion5) + "UPDATE history_meta SET schema_version = 4");
   History h(db(), History::Mode::read_only);
   EXPECT_EQ(to_json(h.load(1)), to_json(doc));
   ResultDocument failing = doc;
