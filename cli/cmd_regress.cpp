@@ -86,9 +86,10 @@ together is reported once as the host running slower or faster; fewer than
 Mann-Whitney U test over the repetitions. Exact counters (instructions,
 *_per_flip) gate on any change.
 
-Correctness of the current run: a hang or torn read of a strategy the
-document marks is_fix gates, and so does the v4.12 per-site strategy no
-longer reproducing its hang.)");
+Correctness of the current run: a hang, torn read, violation or lock
+inversion of a strategy the document marks is_fix gates, and so does the
+scenario's known bug no longer failing (slub: the v4.12 per-site strategy
+no longer hanging).)");
   cmd->add_option("--baseline", o->baseline, "Baseline: FILE or history selector")->required();
   cmd->add_option("--current", o->current, "Current run: FILE or history selector")->required();
   add_history_option(cmd, o->history,

@@ -206,6 +206,7 @@ nlohmann::ordered_json to_json(const CompareReport& r) {
     j["strategies"].push_back(
         {{"name", s.name},
          {"is_fix", s.is_fix},
+         {"known_bug", s.known_bug},
          {"correctness", {{"enable", correctness_json(s.enable)}, {"disable", correctness_json(s.disable)}}},
          {"cost", cost_json(s.cost)},
          {"model", model_json(s.model)},

@@ -121,9 +121,11 @@ CompareReport run_compare(const CompareOptions& o) {
   const std::vector<const harness::StrategyInfo*> strategies = sc.listed_strategies();
   report.scenario = sc.name();
   std::map<std::string, StrategyRow> rows;
+  const std::optional<harness::Cell> bug = sc.known_bug();
   for (const harness::StrategyInfo* s : strategies) {
     rows[s->name].name = s->name;
     rows[s->name].is_fix = s->is_fix;
+    rows[s->name].known_bug = bug && bug->strategy == s->name;
   }
   // The loop/* and patch/* benchmarks run the slub scenario's strategies.
   const bool costs = report.scenario == "slub";

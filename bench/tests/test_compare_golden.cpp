@@ -35,6 +35,7 @@ pb::CompareReport canned() {
     pb::StrategyRow s;
     s.name = names[i];
     s.is_fix = i != 0;  // per-site is the bug
+    s.known_bug = i == 0;
     s.enable = pb::DirectionCorrectness{.trials = 100u + static_cast<unsigned>(i),
                                         .hangs = i == 0 ? 7u : 0u,
                                         .unchecked_reads = 3,
@@ -80,7 +81,7 @@ TEST(CompareGolden, JsonShapeIsPinned) {
 
 TEST(CompareGolden, IssueKeysArePresent) {
   const auto j = pb::to_json(canned());
-  EXPECT_EQ(j.at("schema_version"), 6);
+  EXPECT_EQ(j.at("schema_version"), 7);
   EXPECT_EQ(j.at("scenario"), "slub");
   for (const char* k :
        {"git_sha", "compiler", "flags", "kernel", "cpu_model", "cpus", "vm", "counters", "tsc_ghz", "date"})
@@ -89,7 +90,9 @@ TEST(CompareGolden, IssueKeysArePresent) {
   const auto& s = j.at("strategies").at(0);
   EXPECT_EQ(s.at("name"), "per-site");
   EXPECT_EQ(s.at("is_fix"), false);
+  EXPECT_EQ(s.at("known_bug"), true);
   EXPECT_EQ(j.at("strategies").at(2).at("is_fix"), true);
+  EXPECT_EQ(j.at("strategies").at(2).at("known_bug"), false);
   for (const char* dir : {"enable", "disable"})
     for (const char* k :
          {"trials", "hangs", "torn_reads", "violations", "lock_inversions", "unchecked_reads", "max_retries"})

@@ -35,6 +35,14 @@ std::optional<double> to_nanoseconds(double value, const std::string& unit) {
   return std::nullopt;
 }
 
+std::string known_bug_of(const ResultDocument& doc) {
+  if (doc.compare.is_array())
+    for (const json& row : doc.compare)
+      if (row.is_object() && row.value("known_bug", false) && row.contains("name") && row["name"].is_string())
+        return row["name"].get<std::string>();
+  return doc.scenario == kDefaultScenario ? kBugStrategy : "";
+}
+
 }  // namespace pokebench::results
 
 namespace pokebench::results::detail {
@@ -175,8 +183,9 @@ void read_strategies(const Reader& r, const json& strategies, const std::string&
   doc.compare = strategies;
   r.for_each_object(strategies, ptr, [&](const json& s, const std::string& at) {
     const std::string name = r.req_string(s, at, "name");
-    std::optional<bool> is_fix;
+    std::optional<bool> is_fix, known_bug;  // known_bug: read again by known_bug_of() (doc.compare)
     r.opt_bool(s, at, "is_fix", is_fix);
+    r.opt_bool(s, at, "known_bug", known_bug);
     const json* corr = r.find(s, "correctness");
     if ((!corr || corr->is_null()) && is_fix.value_or(false)) {
       // A fix without correctness data has not been shown to hold: the gate says so.

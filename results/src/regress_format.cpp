@@ -75,9 +75,9 @@ std::string gate_description(const RegressReport& r) {
         "modelled: prefer history:last=N)",
         metric, o.alpha, o.min_change_pct, o.min_repetitions);
   return fmt::format(
-      "{}; exact counts (instructions, *_per_flip counters) gate on {} either way; a hang or torn "
-      "read of a strategy the document marks is_fix / expected_ok gates, so does per-site no longer "
-      "hanging",
+      "{}; exact counts (instructions, *_per_flip counters) gate on {} either way; a hang, torn read, "
+      "violation or lock inversion of a strategy the document marks is_fix / expected_ok gates, so does the "
+      "scenario's known bug (slub: per-site) no longer failing",
       timing,
       o.insns_threshold_pct > 0 ? fmt::format("a change above {}%", o.insns_threshold_pct) : std::string("any change"));
 }

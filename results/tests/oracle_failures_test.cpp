@@ -9,9 +9,13 @@
 #include "golden_path.hpp"
 #include "history_fixture.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 namespace pokebench::results {
 namespace {
@@ -21,12 +25,13 @@ using testing::slurp;
 
 ResultDocument load(const std::string& name) { return parse_result_json(slurp(golden(name)), name); }
 
-// A cpu-notifier run as compare and torture write it: `unlocked` (the bug)
-// and `maps-locked` (the fix), one FAIL cell without counts.
+// A cpu-notifier run as compare and torture write it: `unlocked` (the bug,
+// marked known_bug as compare's schema 7 marks it) and `maps-locked` (the
+// fix), one FAIL cell without counts.
 constexpr const char* kHotplugRun = R"({"schema_version": 2, "scenario": "cpu-notifier",
   "context": {"date": "2026-12-03T00:00:00Z", "host": "h"}, "benchmarks": [],
   "strategies": [
-    {"name": "unlocked", "is_fix": false, "correctness": {
+    {"name": "unlocked", "is_fix": false, "known_bug": true, "correctness": {
       "enable": {"trials": 100, "hangs": 0, "torn_reads": 0, "violations": 40, "lock_inversions": 0},
       "disable": {"trials": 90, "hangs": 0, "torn_reads": 0}}},
     {"name": "maps-locked", "is_fix": true, "correctness": {
@@ -91,6 +96,54 @@ TEST(OracleFailures, AFixWithAnInversionOrAFailCellGates) {
   EXPECT_EQ(r.exit_code(), 1);
 }
 
+// The known bug that stops failing gates in any scenario, not only slub's
+// per-site: the harness would have lost its teeth.
+TEST(OracleFailures, AKnownBugThatNoLongerFailsGates) {
+  const ResultDocument baseline = load("baseline.json");
+  ResultDocument current = parse_result_json(kHotplugRun, "hotplug.json");
+  EXPECT_EQ(known_bug_of(current), "unlocked");
+  const RegressReport holds = regress(baseline, current, GateOptions{});
+  const CorrectnessRow* bug = row_of(holds, "unlocked", "enable");
+  ASSERT_NE(bug, nullptr);
+  EXPECT_FALSE(bug->gates);
+  EXPECT_EQ(bug->reason, "known bug reproduced");
+
+  for (StrategyCorrectness& sc : current.correctness)
+    if (sc.strategy == "unlocked") sc.counts = {.trials = sc.counts.trials};
+  for (MatrixCell& c : current.matrix)
+    if (c.strategy == "unlocked") {
+      c.verdict = "OK";
+      c.hangs = c.torn_reads = c.violations = c.lock_inversions = 0;
+    }
+  const RegressReport r = regress(baseline, current, GateOptions{});
+  for (const char* scope : {"enable", "disable", "matrix"}) {
+    const CorrectnessRow* lost = row_of(r, "unlocked", scope);
+    ASSERT_NE(lost, nullptr) << scope;
+    EXPECT_TRUE(lost->gates) << scope;
+    EXPECT_NE(lost->reason.find("known bug 'unlocked' of cpu-notifier no longer fails"), std::string::npos)
+        << lost->reason;
+  }
+  EXPECT_EQ(r.exit_code(), 1);
+}
+
+// A document that does not name its known bug (compare before schema 7):
+// said, not guessed. A slub document's is per-site.
+TEST(OracleFailures, AnUnnamedKnownBugIsNotChecked) {
+  std::string text = kHotplugRun;
+  text.erase(text.find("\"known_bug\": true, "), std::string_view("\"known_bug\": true, ").size());
+  const ResultDocument current = parse_result_json(text, "old.json");
+  EXPECT_EQ(known_bug_of(current), "");
+  const RegressReport r = regress(load("baseline.json"), current, GateOptions{});
+  EXPECT_TRUE(std::any_of(
+      r.notes.begin(), r.notes.end(),
+      [](const std::string& n) { return n.find("does not name cpu-notifier's known bug") != std::string::npos; }))
+      << "notes: " << fmt::format("{}", fmt::join(r.notes, " | "));
+  const CorrectnessRow* bug = row_of(r, "unlocked", "enable");
+  ASSERT_NE(bug, nullptr);
+  EXPECT_FALSE(bug->gates);
+  EXPECT_EQ(known_bug_of(load("baseline.json")), kBugStrategy);
+}
+
 class OracleHistoryTest : public testing::HistoryTest {};
 
 TEST_P(OracleHistoryTest, TheHistoryKeepsViolationsAndInversions) {
@@ -110,6 +163,11 @@ TEST_P(OracleHistoryTest, TheHistoryKeepsViolationsAndInversions) {
   EXPECT_EQ(back.matrix[1].verdict, "FAIL");
   // The fix's inversions and the expected-OK FAIL cell count as a fix failing.
   EXPECT_GT(h.summary(id)->fix_hangs, 0);
+  // The known bug's mark travels with compare's rows.
+  ResultDocument marked = doc;
+  marked.compare = hotplug.compare;
+  marked.context.git_sha = "marked";
+  EXPECT_EQ(known_bug_of(h.load(h.add(marked, "marked"))), "unlocked");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OracleHistoryTest, ::testing::Values("sqlite", "postgresql"),

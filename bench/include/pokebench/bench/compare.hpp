@@ -34,8 +34,9 @@
 namespace pokebench::bench {
 
 // 2: "scenario", per-row "is_fix"; 3: cost.with_writer; 4: per-row "model";
-// 5: per-row "scenario_cost"; 6: correctness "violations", "lock_inversions"
-inline constexpr int kCompareSchemaVersion = 6;
+// 5: per-row "scenario_cost"; 6: correctness "violations", "lock_inversions";
+// 7: per-row "known_bug"
+inline constexpr int kCompareSchemaVersion = 7;
 inline constexpr std::size_t kCompareFlipSites = 64;
 // The "with writer" column: loop/<variant>/writer:10us (a set_mems_allowed()
 // every 10 us on the other CPU, bench/src/bench_writer.cpp).
@@ -97,6 +98,9 @@ struct ModelVerdict {
 struct StrategyRow {
   std::string name;
   bool is_fix = false;  // the scenario's word: must never hang nor tear (baselines: false)
+  // The scenario's known bug (Scenario::known_bug()): must keep failing, or
+  // the harness lost its teeth.
+  bool known_bug = false;
   std::optional<DirectionCorrectness> enable, disable;  // nullopt: not run (baselines)
   StrategyCost cost;
   std::optional<ModelVerdict> model;  // nullopt: not explored (baselines, other scenarios)

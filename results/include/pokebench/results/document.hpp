@@ -137,4 +137,9 @@ struct ResultDocument {
 // The v4.12 strategy: it must keep reproducing its hang, or the harness lost its teeth.
 inline constexpr const char* kBugStrategy = "per-site";
 
+// The strategy of the document's scenario that must keep failing: the compare
+// row marked known_bug (compare schema 7); for a slub document without one,
+// kBugStrategy; "" when the document does not say.
+std::string known_bug_of(const ResultDocument& doc);
+
 }  // namespace pokebench::results
