@@ -12,6 +12,13 @@ namespace pokebench::results {
 
 namespace {
 
+// Whether a scenario's own oracle or the lock-order checker counted anything:
+// only then do the correctness tables show their columns.
+bool has_oracle_counts(const RegressReport& r) {
+  return std::any_of(r.correctness.begin(), r.correctness.end(),
+                     [](const CorrectnessRow& c) { return c.violations > 0 || c.lock_inversions > 0; });
+}
+
 bool is_time_metric(const std::string& metric) { return metric == "real_time" || metric == "cpu_time"; }
 
 std::string format_value(double v, const std::string& metric) {
@@ -189,11 +196,16 @@ std::string format_text(const RegressReport& r) {
   }
   if (!r.correctness.empty()) {
     line("correctness (current run)");
-    line(fmt::format("   {:<10} {:<8} {:>8} {:>8} {:>8}  {}", "strategy", "scope", "trials", "hangs", "torn",
-                     "verdict"));
+    const bool oracles = has_oracle_counts(r);
+    std::size_t width = 10;  // slub's names fit; a hotplug scenario's may not
+    for (const CorrectnessRow& c : r.correctness) width = std::max(width, c.strategy.size());
+    line(fmt::format("   {:<{}} {:<8} {:>8} {:>8} {:>8}{}  {}", "strategy", width, "scope", "trials", "hangs", "torn",
+                     oracles ? fmt::format(" {:>10} {:>10}", "violations", "inversions") : "", "verdict"));
     for (const CorrectnessRow& c : r.correctness)
-      line(fmt::format("{} {:<10} {:<8} {:>8} {:>8} {:>8}  {}", c.gates ? "!!" : "  ", c.strategy, c.scope, c.trials,
-                       c.hangs, c.torn_reads, c.gates ? "REGRESSION: " + c.reason : c.reason));
+      line(fmt::format("{} {:<{}} {:<8} {:>8} {:>8} {:>8}{}  {}", c.gates ? "!!" : "  ", c.strategy, width, c.scope,
+                       c.trials, c.hangs, c.torn_reads,
+                       oracles ? fmt::format(" {:>10} {:>10}", c.violations, c.lock_inversions) : "",
+                       c.gates ? "REGRESSION: " + c.reason : c.reason));
     line("");
   }
   for (const std::string& n : r.notes) line("note: " + n);
@@ -267,11 +279,15 @@ std::string format_markdown(const RegressReport& r) {
     line("");
   }
   if (!r.correctness.empty()) {
-    table("Correctness (current run)", "| | strategy | scope | trials | hangs | torn reads | verdict |",
-          "|---|---|---|---:|---:|---:|---|");
+    const bool oracles = has_oracle_counts(r);
+    table("Correctness (current run)",
+          oracles ? "| | strategy | scope | trials | hangs | torn reads | violations | lock inversions | verdict |"
+                  : "| | strategy | scope | trials | hangs | torn reads | verdict |",
+          oracles ? "|---|---|---|---:|---:|---:|---:|---:|---|" : "|---|---|---|---:|---:|---:|---|");
     for (const CorrectnessRow& c : r.correctness)
-      line(fmt::format("| {} | {} | {} | {} | {} | {} | {} |", red(c.gates), c.strategy, c.scope, c.trials, c.hangs,
-                       c.torn_reads, c.gates ? "**REGRESSION**: " + cell(c.reason) : cell(c.reason)));
+      line(fmt::format("| {} | {} | {} | {} | {} | {} |{} {} |", red(c.gates), c.strategy, c.scope, c.trials, c.hangs,
+                       c.torn_reads, oracles ? fmt::format(" {} | {} |", c.violations, c.lock_inversions) : "",
+                       c.gates ? "**REGRESSION**: " + cell(c.reason) : cell(c.reason)));
     line("");
   }
   for (const std::string& n : r.notes) line("> note: " + cell(n));

@@ -107,6 +107,13 @@ TEST(OracleFailures, AKnownBugThatNoLongerFailsGates) {
   ASSERT_NE(bug, nullptr);
   EXPECT_FALSE(bug->gates);
   EXPECT_EQ(bug->reason, "known bug reproduced");
+  // The counts that made it fail are in the tables, not only in the JSON.
+  const std::string text = format_text(holds);
+  EXPECT_NE(text.find("violations inversions"), std::string::npos) << text;
+  EXPECT_NE(text.find("enable        100        0        0         40          0  known bug reproduced"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(format_markdown(holds).find("| violations | lock inversions |"), std::string::npos);
 
   for (StrategyCorrectness& sc : current.correctness)
     if (sc.strategy == "unlocked") sc.counts = {.trials = sc.counts.trials};
