@@ -38,7 +38,8 @@ std::optional<double> to_nanoseconds(double value, const std::string& unit) {
 std::string known_bug_of(const ResultDocument& doc) {
   if (doc.compare.is_array())
     for (const json& row : doc.compare)
-      if (row.is_object() && row.value("known_bug", false) && row.contains("name") && row["name"].is_string())
+      if (row.is_object() && row.contains("known_bug") && row["known_bug"] == true && row.contains("name") &&
+          row["name"].is_string())
         return row["name"].get<std::string>();
   return doc.scenario == kDefaultScenario ? kBugStrategy : "";
 }

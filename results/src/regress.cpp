@@ -211,6 +211,16 @@ std::vector<ExactRow> compare_exact(const ResultDocument& baseline, const Result
 // One torture cell's counts into a matrix row. A verdict with no count still
 // counts once (HANG a hang, TORN a torn read, FAIL a violation): the verdict
 // is the oracle's word.
+// What every oracle counted against a row: hangs, torn reads, the
+// scenario's own violations and the lock-order checker's inversions (a
+// negative count, which the reader lets through, hides none of the others).
+std::int64_t failures_of(const CorrectnessRow& row) {
+  std::int64_t n = 0;
+  for (const std::int64_t c : {row.hangs, row.torn_reads, row.violations, row.lock_inversions})
+    n += std::max<std::int64_t>(c, 0);
+  return n;
+}
+
 void add_cell(CorrectnessRow& row, const MatrixCell& cell) {
   row.trials += cell.trials;
   row.hangs += std::max<std::int64_t>(cell.hangs, cell.verdict == "HANG" ? 1 : 0);
@@ -279,8 +289,7 @@ void judge_correctness(const ResultDocument& current, RegressReport& report) {
         row.gates = true;
         row.reason = fmt::format("fix strategy '{}' {}: no trials ran, so it is not shown to hold", row.strategy,
                                  row.scope == "none" ? "has no correctness data" : row.scope);
-      } else if (row.hangs > 0 || row.torn_reads > 0 || row.violations > 0 || row.lock_inversions > 0 ||
-                 row.errors > 0) {
+      } else if (failures_of(row) > 0 || row.errors > 0) {
         // An unjudged cell gates too: a fix is only shown correct by trials that ran.
         row.gates = true;
         row.reason = fmt::format(
@@ -296,7 +305,7 @@ void judge_correctness(const ResultDocument& current, RegressReport& report) {
     } else if (!bug.empty() && row.strategy == bug) {
       bug_seen = true;
       bug_trials += row.trials;
-      const std::int64_t failures = row.hangs + row.torn_reads + row.violations + row.lock_inversions;
+      const std::int64_t failures = failures_of(row);
       bug_failures += failures;
       row.reason = failures > 0 ? (slub ? "v4.12 bug reproduced" : "known bug reproduced")
                                 : (slub ? "no hang here" : "no failure here");
