@@ -58,7 +58,6 @@ constexpr detail::StrategyOf<Kind> kStrategies[] = {
     {{"wait-in-dead", "maps-locked; the notifier waits for a get_online_cpus() user in CPU_DEAD: deadlock", false},
      Kind::wait_in_dead},
 };
-constexpr auto kInfos = detail::infos_of(kStrategies);
 
 constexpr ParamInfo kParams[] = {
     detail::kCpusParam,
@@ -67,7 +66,7 @@ constexpr ParamInfo kParams[] = {
 
 constexpr detail::HotplugScenarioInfo kInfo{
     "cpu-notifier", "registering a CPU hotplug notifier while CPUs come and go, and the CPU_POST_DEAD rule (2014)",
-    kInfos, kParams, "unlocked"};
+    kParams, "unlocked"};
 
 // cpu1 comes and goes (HotplugWorld::kTarget): the CPUs above it are initialised after it.
 class World final : public detail::HotplugWorld {
@@ -233,6 +232,6 @@ class World final : public detail::HotplugWorld {
 
 }  // namespace
 
-const Scenario& scenario() { return detail::hotplug_scenario<World>(kInfo); }
+const Scenario& scenario() { return detail::hotplug_scenario<World, kStrategies>(kInfo); }
 
 }  // namespace pokebench::harness::cpu_notifier

@@ -87,7 +87,6 @@ constexpr detail::StrategyOf<Kind> kStrategies[] = {
       false, pp::ApplyMode::per_site, true},
      Kind::wait_before_queued},
 };
-constexpr auto kInfos = detail::infos_of(kStrategies);
 
 constexpr ParamInfo kParams[] = {
     detail::kCpusParam,
@@ -99,7 +98,7 @@ constexpr detail::HotplugScenarioInfo kInfo{
     "cpuset-hotplug",
     "cpu_up returning before cpuset_hotplug_work rebuilt the cpusets: sched_setaffinity() to the new CPU "
     "fails meanwhile; waiting for the work with and without cpu_hotplug_lock (2021)",
-    kInfos, kParams, "no-wait"};
+    kParams, "no-wait"};
 
 void nap() {
   struct timespec ts {
@@ -314,6 +313,6 @@ class World final : public detail::HotplugWorld {
 
 }  // namespace
 
-const Scenario& scenario() { return detail::hotplug_scenario<World>(kInfo); }
+const Scenario& scenario() { return detail::hotplug_scenario<World, kStrategies>(kInfo); }
 
 }  // namespace pokebench::harness::cpuset_hotplug

@@ -78,41 +78,6 @@ CostFigure not_measured(const char* name, const char* why);
 inline constexpr ParamInfo kCpusParam{"cpus", "hotpluggable CPUs (cpu1 comes and goes, the others stay online)", 4, 2,
                                       16};
 
-// What a hotplug scenario's definition says about itself.
-struct HotplugScenarioInfo {
-  const char* name;
-  const char* summary;
-  std::span<const StrategyInfo> strategies;
-  std::span<const ParamInfo> params;
-  const char* known_bug;  // the strategy that reproduces the bug (enable)
-};
-
-// A hotplug scenario described by `info`, whose trials run a World made from
-// the trial's config.
-template <class World>
-class HotplugScenarioOf final : public HotplugScenario {
- public:
-  explicit HotplugScenarioOf(HotplugScenarioInfo info) : info_(info) {}
-  const char* name() const override { return info_.name; }
-  const char* summary() const override { return info_.summary; }
-  std::span<const StrategyInfo> strategies() const override { return info_.strategies; }
-  std::span<const ParamInfo> params() const override { return info_.params; }
-  std::optional<Cell> known_bug() const override {
-    return Cell{info_.known_bug, Direction::enable, ScenarioConfig{}.order, patcher::Int3Policy::skip};
-  }
-  std::unique_ptr<TrialWorld> make_world(const ScenarioConfig& c) const override { return std::make_unique<World>(c); }
-
- private:
-  HotplugScenarioInfo info_;
-};
-
-// The one scenario described by `info` (made on first use).
-template <class World>
-const Scenario& hotplug_scenario(const HotplugScenarioInfo& info) {
-  static const HotplugScenarioOf<World> s(info);
-  return s;
-}
-
 // A row of a scenario's strategy table: what the CLI shows, and the kind the world switches on.
 template <class Kind>
 struct StrategyOf {
@@ -132,6 +97,44 @@ constexpr auto kind_of(const S (&table)[N], const std::string& name) {
   for (const S& s : table)
     if (name == s.info.name) return s.kind;
   return table[0].kind;  // validated before: unreachable
+}
+
+// What a hotplug scenario's definition says about itself besides its strategy table.
+struct HotplugScenarioInfo {
+  const char* name;
+  const char* summary;
+  std::span<const ParamInfo> params;
+  const char* known_bug;  // the strategy that reproduces the bug (enable)
+};
+
+// A hotplug scenario described by `info` and `strategies`, whose trials run
+// a World made from the trial's config.
+template <class World>
+class HotplugScenarioOf final : public HotplugScenario {
+ public:
+  HotplugScenarioOf(HotplugScenarioInfo info, std::span<const StrategyInfo> strategies)
+      : info_(info), strategies_(strategies) {}
+  const char* name() const override { return info_.name; }
+  const char* summary() const override { return info_.summary; }
+  std::span<const StrategyInfo> strategies() const override { return strategies_; }
+  std::span<const ParamInfo> params() const override { return info_.params; }
+  std::optional<Cell> known_bug() const override {
+    return Cell{info_.known_bug, Direction::enable, ScenarioConfig{}.order, patcher::Int3Policy::skip};
+  }
+  std::unique_ptr<TrialWorld> make_world(const ScenarioConfig& c) const override { return std::make_unique<World>(c); }
+
+ private:
+  HotplugScenarioInfo info_;
+  std::span<const StrategyInfo> strategies_;
+};
+
+// The one scenario described by `info` whose strategies are `Table`'s rows
+// (made on first use).
+template <class World, const auto& Table>
+const Scenario& hotplug_scenario(const HotplugScenarioInfo& info) {
+  static constexpr auto kInfos = infos_of(Table);
+  static const HotplugScenarioOf<World> s(info, kInfos);
+  return s;
 }
 
 // The world of a hotplug race. One transition under test is one race between

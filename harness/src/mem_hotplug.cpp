@@ -73,7 +73,6 @@ constexpr detail::StrategyOf<Kind> kStrategies[] = {
       false, pp::ApplyMode::per_site, true},
      Kind::hook_unlocked_read},
 };
-constexpr auto kInfos = detail::infos_of(kStrategies);
 
 constexpr ParamInfo kParams[] = {
     detail::kCpusParam,
@@ -84,7 +83,7 @@ constexpr detail::HotplugScenarioInfo kInfo{
     "mem-hotplug",
     "online_pages() updating per-CPU numa_mem with for_each_online_cpu while CPUs come and go, with and "
     "without cpu_hotplug_lock (2019)",
-    kInfos, kParams, "unlocked-no-hook"};
+    kParams, "unlocked-no-hook"};
 
 constexpr int kMemNode = 1;  // the node online_pages() gives memory; cpu0 is on node 0, the others on node 1
 
@@ -255,6 +254,6 @@ class World final : public detail::HotplugWorld {
 
 }  // namespace
 
-const Scenario& scenario() { return detail::hotplug_scenario<World>(kInfo); }
+const Scenario& scenario() { return detail::hotplug_scenario<World, kStrategies>(kInfo); }
 
 }  // namespace pokebench::harness::mem_hotplug

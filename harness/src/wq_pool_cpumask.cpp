@@ -74,7 +74,6 @@ constexpr detail::StrategyOf<Kind> kStrategies[] = {
       false, pp::ApplyMode::per_site, true},
      Kind::no_online_check},
 };
-constexpr auto kInfos = detail::infos_of(kStrategies);
 
 constexpr ParamInfo kParams[] = {
     {"cpus", "hotpluggable CPUs (cpu1 comes and goes and moves between nodes 0 and 1, the others stay on node 0)", 4, 2,
@@ -89,7 +88,7 @@ constexpr detail::HotplugScenarioInfo kInfo{
     "wq-pool-cpumask",
     "an unbound workqueue pool's cpumask computed from the cpu-to-node map while CPU hotplug changes it "
     "(PowerPC, 2017)",
-    kInfos, kParams, "unsynchronised"};
+    kParams, "unsynchronised"};
 
 constexpr int kNodes = 2;
 constexpr int kNewNode = 1;  // cpu1's node once it is up
@@ -304,6 +303,6 @@ class World final : public detail::HotplugWorld {
 
 }  // namespace
 
-const Scenario& scenario() { return detail::hotplug_scenario<World>(kInfo); }
+const Scenario& scenario() { return detail::hotplug_scenario<World, kStrategies>(kInfo); }
 
 }  // namespace pokebench::harness::wq_pool_cpumask
