@@ -224,22 +224,9 @@ std::string result_json(const ScenarioResult& r) {
   j["transitions_per_s"] = r.transitions_per_s();
   j["interrupted"] = r.interrupted;
   j["ran_nothing"] = r.ran_nothing();
-  j["oracles"] = {{"torn_reads", o.torn_reads},
-                  {"unchecked_inflight", o.unchecked_inflight},
-                  {"unchecked_exits", o.unchecked_exits},
-                  {"checked_exits", o.checked_exits},
-                  {"max_retries", o.max_retries},
-                  {"int3_hits", o.int3_hits},
-                  {"stray_sigtraps", o.stray_sigtraps},
-                  {"violations", o.violations},
-                  {"lock_inversions", o.lock_inversions},
-                  {"reader_loops", o.reader_loops},
-                  {"writes", o.writes},
-                  {"transitions", o.transitions},
-                  {"syncs", o.syncs},
-                  {"windows", o.windows},
-                  {"window_ns_total", o.window_ns_total},
-                  {"window_ns_max", o.window_ns_max}};
+  nlohmann::ordered_json oracles;
+  for (const OracleCounter& c : kOracleCounters) oracles[c.name] = o.*c.field;
+  j["oracles"] = oracles;
   nlohmann::json hangs = nlohmann::json::array();
   for (const HangEvent& h : r.hangs)
     hangs.push_back({{"trial", h.trial}, {"seconds", h.seconds}, {"report", h.report}});

@@ -38,30 +38,47 @@ struct Oracles {
   std::uint64_t window_ns_total = 0;
   std::uint64_t window_ns_max = 0;
 
-  void merge(const Oracles& o) noexcept {
-    hangs += o.hangs;
-    torn_reads += o.torn_reads;
-    stray_sigtraps += o.stray_sigtraps;
-    violations += o.violations;
-    lock_inversions += o.lock_inversions;
-    if (o.first_violation_ns != 0 && (first_violation_ns == 0 || o.first_violation_ns < first_violation_ns)) {
-      first_violation_ns = o.first_violation_ns;
-      std::memcpy(violation, o.violation, sizeof violation);
-    }
-    if (inversion[0] == 0) std::memcpy(inversion, o.inversion, sizeof inversion);
-    checked_exits += o.checked_exits;
-    unchecked_exits += o.unchecked_exits;
-    unchecked_inflight += o.unchecked_inflight;
-    max_retries = std::max(max_retries, o.max_retries);
-    int3_hits += o.int3_hits;
-    reader_loops += o.reader_loops;
-    writes += o.writes;
-    transitions += o.transitions;
-    syncs += o.syncs;
-    windows += o.windows;
-    window_ns_total += o.window_ns_total;
-    window_ns_max = std::max(window_ns_max, o.window_ns_max);
-  }
+  // Adds a run's counts to these (the kinds of kOracleCounters); keeps
+  // the earliest violation and the first inversion.
+  void merge(const Oracles& o) noexcept;
 };
+
+// The counters of Oracles by their name in a result document, and how two
+// runs' counts combine: the one list that merge() and the JSON walk. (hangs
+// is not here: a result reports its hung trials itself.)
+struct OracleCounter {
+  const char* name;
+  std::uint64_t Oracles::*field;
+  bool is_max;  // the larger of the two, else their sum
+};
+inline constexpr OracleCounter kOracleCounters[] = {
+    {"torn_reads", &Oracles::torn_reads, false},
+    {"unchecked_inflight", &Oracles::unchecked_inflight, false},
+    {"unchecked_exits", &Oracles::unchecked_exits, false},
+    {"checked_exits", &Oracles::checked_exits, false},
+    {"max_retries", &Oracles::max_retries, true},
+    {"int3_hits", &Oracles::int3_hits, false},
+    {"stray_sigtraps", &Oracles::stray_sigtraps, false},
+    {"violations", &Oracles::violations, false},
+    {"lock_inversions", &Oracles::lock_inversions, false},
+    {"reader_loops", &Oracles::reader_loops, false},
+    {"writes", &Oracles::writes, false},
+    {"transitions", &Oracles::transitions, false},
+    {"syncs", &Oracles::syncs, false},
+    {"windows", &Oracles::windows, false},
+    {"window_ns_total", &Oracles::window_ns_total, false},
+    {"window_ns_max", &Oracles::window_ns_max, true},
+};
+
+inline void Oracles::merge(const Oracles& o) noexcept {
+  hangs += o.hangs;
+  for (const OracleCounter& c : kOracleCounters)
+    this->*c.field = c.is_max ? std::max(this->*c.field, o.*c.field) : this->*c.field + o.*c.field;
+  if (o.first_violation_ns != 0 && (first_violation_ns == 0 || o.first_violation_ns < first_violation_ns)) {
+    first_violation_ns = o.first_violation_ns;
+    std::memcpy(violation, o.violation, sizeof violation);
+  }
+  if (inversion[0] == 0) std::memcpy(inversion, o.inversion, sizeof inversion);
+}
 
 }  // namespace pokebench::harness
