@@ -15,6 +15,7 @@
 #include <pokebench/support/hex.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
@@ -76,27 +77,16 @@ class Update {
     std::vector<std::uintptr_t> sites;
     for (std::size_t i = begin; i < end; ++i) sites.push_back(pokes_[i].rec->code);
     for (std::size_t i = begin; i < end; ++i) start_poking(pokes_[i]);
-    // Step 1: int3 over the first byte of every site of the batch.
-    {
-      PokeWindow w(cfg_.backend, sites);
-      for (std::size_t i = begin; i < end; ++i) write_int3(w, i);
-      w.close();
+    // Steps 1 to 3 (the file's opening comment): each phase writes every
+    // site of the batch through one window, then syncs.
+    for (const Phase phase : {Phase::int3, Phase::tail, Phase::head}) {
+      {
+        PokeWindow w(cfg_.backend, sites);
+        for (std::size_t i = begin; i < end; ++i) write_site(w, i, phase);
+        w.close();
+      }
+      sync(phase, begin, end);
     }
-    sync(Phase::int3, begin, end);
-    // Step 2: the new instruction's tail behind the int3.
-    {
-      PokeWindow w(cfg_.backend, sites);
-      for (std::size_t i = begin; i < end; ++i) write_tail(w, i);
-      w.close();
-    }
-    sync(Phase::tail, begin, end);
-    // Step 3: the new first byte replaces the int3.
-    {
-      PokeWindow w(cfg_.backend, sites);
-      for (std::size_t i = begin; i < end; ++i) write_head(w, i);
-      w.close();
-    }
-    sync(Phase::head, begin, end);
     for (std::size_t i = begin; i < end; ++i) finish_poking(pokes_[i]);
   }
 
@@ -115,33 +105,45 @@ class Update {
     counters().sites_patched.fetch_add(1, std::memory_order_relaxed);
   }
 
-  void write_int3(PokeWindow& w, std::size_t i) {
-    Poke& p = pokes_[i];
-    expect_bytes(*p.rec, Phase::int3, "pre-write", p.old_insn.data(), 0, kSiteSize);
-    announce(i, Phase::int3, Step::before_write);
-    w.write(p.rec->code, &kInt3, 1);
-    expect_bytes(*p.rec, Phase::int3, "read-back", &kInt3, 0, 1);
-    announce(i, Phase::int3, Step::after_write);
+  // Bytes of a site: `len` of them from `data`, at `offset` in the site.
+  struct Bytes {
+    const std::uint8_t* data;
+    std::size_t offset, len;
+  };
+  // What one phase does to one site: the bytes it expects before, the ones
+  // it writes, the ones it reads back after.
+  struct PhaseBytes {
+    std::array<Bytes, 2> before;
+    std::size_t nbefore;
+    Bytes write, after;
+  };
+  static PhaseBytes phase_bytes(const Poke& p, Phase phase) {
+    const std::uint8_t* old_insn = p.old_insn.data();
+    const std::uint8_t* new_insn = p.new_insn.data();
+    const Bytes int3{&kInt3, 0, 1};
+    switch (phase) {
+      case Phase::int3:  // the int3 over byte 0 of the old instruction
+        return {{Bytes{old_insn, 0, kSiteSize}}, 1, int3, int3};
+      case Phase::tail:  // the new tail behind the int3
+        return {{int3, Bytes{old_insn + 1, 1, kSiteSize - 1}},
+                2,
+                Bytes{new_insn + 1, 1, kSiteSize - 1},
+                Bytes{new_insn + 1, 1, kSiteSize - 1}};
+      case Phase::head:  // the new byte 0 in place of the int3: the new instruction whole
+        break;
+    }
+    return {{int3, Bytes{new_insn + 1, 1, kSiteSize - 1}}, 2, Bytes{new_insn, 0, 1}, Bytes{new_insn, 0, kSiteSize}};
   }
 
-  void write_tail(PokeWindow& w, std::size_t i) {
-    Poke& p = pokes_[i];
-    expect_bytes(*p.rec, Phase::tail, "pre-write", &kInt3, 0, 1);
-    expect_bytes(*p.rec, Phase::tail, "pre-write", p.old_insn.data() + 1, 1, kSiteSize - 1);
-    announce(i, Phase::tail, Step::before_write);
-    w.write(p.rec->code + 1, p.new_insn.data() + 1, kSiteSize - 1);
-    expect_bytes(*p.rec, Phase::tail, "read-back", p.new_insn.data() + 1, 1, kSiteSize - 1);
-    announce(i, Phase::tail, Step::after_write);
-  }
-
-  void write_head(PokeWindow& w, std::size_t i) {
-    Poke& p = pokes_[i];
-    expect_bytes(*p.rec, Phase::head, "pre-write", &kInt3, 0, 1);
-    expect_bytes(*p.rec, Phase::head, "pre-write", p.new_insn.data() + 1, 1, kSiteSize - 1);
-    announce(i, Phase::head, Step::before_write);
-    w.write(p.rec->code, p.new_insn.data(), 1);
-    expect_bytes(*p.rec, Phase::head, "read-back", p.new_insn.data(), 0, kSiteSize);
-    announce(i, Phase::head, Step::after_write);
+  void write_site(PokeWindow& w, std::size_t i, Phase phase) {
+    const Poke& p = pokes_[i];
+    const PhaseBytes b = phase_bytes(p, phase);
+    for (std::size_t k = 0; k < b.nbefore; ++k)
+      expect_bytes(*p.rec, phase, "pre-write", b.before[k].data, b.before[k].offset, b.before[k].len);
+    announce(i, phase, Step::before_write);
+    w.write(p.rec->code + b.write.offset, b.write.data, b.write.len);
+    expect_bytes(*p.rec, phase, "read-back", b.after.data, b.after.offset, b.after.len);
+    announce(i, phase, Step::after_write);
   }
 
   void sync(Phase phase, std::size_t begin, std::size_t end) {
