@@ -63,31 +63,25 @@ inline constexpr bool is_any_key =
 }  // namespace patcher
 }  // namespace pokebench
 
-// The kernel's static_branch_likely/unlikely, with an optional tag.
-// Initial bytes as in include/linux/jump_label.h: unlikely on a false key and
-// likely on a true key start as the NOP; the other two start as the JMP.
-#define POKEBENCH_STATIC_BRANCH_LIKELY_(x, tag_asm, tag)                                 \
+// The kernel's static_branch_likely/unlikely (`likely` 1 or 0), with an
+// optional tag. Initial bytes as in include/linux/jump_label.h: the branch
+// whose hint matches its key's default (likely on a true key, unlikely on a
+// false key) starts as the NOP, the other two as the JMP. The site's asm
+// says whether it jumps; likely's condition is that it does not (the
+// kernel's !arch_static_branch).
+#define POKEBENCH_STATIC_BRANCH_CXX_(x, likely, what, tag_asm, tag)                      \
   ({                                                                                     \
     static_assert(::pokebench::patcher::detail::is_true_key<decltype(*(x))> ||           \
                       ::pokebench::patcher::detail::is_false_key<decltype(*(x))>,        \
-                  "static_branch_likely() takes a static_key_true or static_key_false"); \
-    bool pb_branch_;                                                                     \
-    if constexpr (::pokebench::patcher::detail::is_true_key<decltype(*(x))>)             \
-      pb_branch_ = !POKEBENCH_ARCH_STATIC_BRANCH_(&(x)->key, 1, tag_asm, tag);           \
+                  what " takes a static_key_true or static_key_false");                  \
+    bool pb_jumps_;                                                                      \
+    if constexpr (::pokebench::patcher::detail::is_true_key<decltype(*(x))> == (likely)) \
+      pb_jumps_ = POKEBENCH_ARCH_STATIC_BRANCH_(&(x)->key, likely, tag_asm, tag);        \
     else                                                                                 \
-      pb_branch_ = !POKEBENCH_ARCH_STATIC_BRANCH_JUMP_(&(x)->key, 1, tag_asm, tag);      \
-    __builtin_expect(pb_branch_, 1);                                                     \
+      pb_jumps_ = POKEBENCH_ARCH_STATIC_BRANCH_JUMP_(&(x)->key, likely, tag_asm, tag);   \
+    __builtin_expect(pb_jumps_ != (likely), likely);                                     \
   })
-
-#define POKEBENCH_STATIC_BRANCH_UNLIKELY_(x, tag_asm, tag)                                 \
-  ({                                                                                       \
-    static_assert(::pokebench::patcher::detail::is_true_key<decltype(*(x))> ||             \
-                      ::pokebench::patcher::detail::is_false_key<decltype(*(x))>,          \
-                  "static_branch_unlikely() takes a static_key_true or static_key_false"); \
-    bool pb_branch_;                                                                       \
-    if constexpr (::pokebench::patcher::detail::is_true_key<decltype(*(x))>)               \
-      pb_branch_ = POKEBENCH_ARCH_STATIC_BRANCH_JUMP_(&(x)->key, 0, tag_asm, tag);         \
-    else                                                                                   \
-      pb_branch_ = POKEBENCH_ARCH_STATIC_BRANCH_(&(x)->key, 0, tag_asm, tag);              \
-    __builtin_expect(pb_branch_, 0);                                                       \
-  })
+#define POKEBENCH_STATIC_BRANCH_LIKELY_(x, tag_asm, tag) \
+  POKEBENCH_STATIC_BRANCH_CXX_(x, 1, "static_branch_likely()", tag_asm, tag)
+#define POKEBENCH_STATIC_BRANCH_UNLIKELY_(x, tag_asm, tag) \
+  POKEBENCH_STATIC_BRANCH_CXX_(x, 0, "static_branch_unlikely()", tag_asm, tag)
