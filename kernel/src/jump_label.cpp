@@ -30,6 +30,11 @@ std::atomic<bool> g_rodata_sealed{false};
        "%s(): static key %p is __ro_after_init (DEFINE_STATIC_KEY_*_RO) and cannot change after mark_rodata_ro()", \
        __func__, static_cast<const void*>(key))
 
+// What a _cpuslocked key change checks first: use before jump_label_init(),
+// the hotplug lock held, a sealed _RO key (refused). True: go on.
+#define POKEBENCH_MAY_CHANGE_CPUSLOCKED_(key) \
+  (POKEBENCH_CHECK_USE_(key), lockdep_assert_cpus_held(), !POKEBENCH_REFUSE_RO_(key))
+
 // The hotplug lock for the duration of one key change.
 struct CpusReadLocked {
   CpusReadLocked() { cpus_read_lock(); }
@@ -37,6 +42,13 @@ struct CpusReadLocked {
   CpusReadLocked(const CpusReadLocked&) = delete;
   CpusReadLocked& operator=(const CpusReadLocked&) = delete;
 };
+
+// f(key) with the hotplug lock held.
+template <class R>
+R cpus_read_locked(R (*f)(struct static_key*), struct static_key* key) {
+  CpusReadLocked cpus;
+  return f(key);
+}
 
 // Before any module's constructor can change a key: the kernel calls
 // jump_label_init() early in start_kernel().
@@ -66,53 +78,26 @@ bool static_key_fast_inc_not_disabled(struct static_key* key) {
   return patcher::static_key_fast_inc_not_disabled(key);
 }
 
+// The _cpuslocked entry points: the checks, then the patcher's transition.
 bool static_key_slow_inc_cpuslocked(struct static_key* key) {
-  POKEBENCH_CHECK_USE_(key);
-  lockdep_assert_cpus_held();
-  if (POKEBENCH_REFUSE_RO_(key)) return false;
-  return patcher::static_key_slow_inc_cpuslocked(key, patcher::policy_in_scope());
+  return POKEBENCH_MAY_CHANGE_CPUSLOCKED_(key) &&
+         patcher::static_key_slow_inc_cpuslocked(key, patcher::policy_in_scope());
 }
-
-bool static_key_slow_inc(struct static_key* key) {
-  CpusReadLocked cpus;
-  return static_key_slow_inc_cpuslocked(key);
-}
-
 void static_key_slow_dec_cpuslocked(struct static_key* key) {
-  POKEBENCH_CHECK_USE_(key);
-  lockdep_assert_cpus_held();
-  if (POKEBENCH_REFUSE_RO_(key)) return;
-  patcher::static_key_slow_dec_cpuslocked(key, patcher::policy_in_scope());
+  if (POKEBENCH_MAY_CHANGE_CPUSLOCKED_(key)) patcher::static_key_slow_dec_cpuslocked(key, patcher::policy_in_scope());
 }
-
-void static_key_slow_dec(struct static_key* key) {
-  CpusReadLocked cpus;
-  static_key_slow_dec_cpuslocked(key);
-}
-
 void static_key_enable_cpuslocked(struct static_key* key) {
-  POKEBENCH_CHECK_USE_(key);
-  lockdep_assert_cpus_held();
-  if (POKEBENCH_REFUSE_RO_(key)) return;
-  patcher::static_key_enable_cpuslocked(key, patcher::policy_in_scope());
+  if (POKEBENCH_MAY_CHANGE_CPUSLOCKED_(key)) patcher::static_key_enable_cpuslocked(key, patcher::policy_in_scope());
 }
-
-void static_key_enable(struct static_key* key) {
-  CpusReadLocked cpus;
-  static_key_enable_cpuslocked(key);
-}
-
 void static_key_disable_cpuslocked(struct static_key* key) {
-  POKEBENCH_CHECK_USE_(key);
-  lockdep_assert_cpus_held();
-  if (POKEBENCH_REFUSE_RO_(key)) return;
-  patcher::static_key_disable_cpuslocked(key, patcher::policy_in_scope());
+  if (POKEBENCH_MAY_CHANGE_CPUSLOCKED_(key)) patcher::static_key_disable_cpuslocked(key, patcher::policy_in_scope());
 }
 
-void static_key_disable(struct static_key* key) {
-  CpusReadLocked cpus;
-  static_key_disable_cpuslocked(key);
-}
+// And each with the hotplug lock taken around it.
+bool static_key_slow_inc(struct static_key* key) { return cpus_read_locked(static_key_slow_inc_cpuslocked, key); }
+void static_key_slow_dec(struct static_key* key) { cpus_read_locked(static_key_slow_dec_cpuslocked, key); }
+void static_key_enable(struct static_key* key) { cpus_read_locked(static_key_enable_cpuslocked, key); }
+void static_key_disable(struct static_key* key) { cpus_read_locked(static_key_disable_cpuslocked, key); }
 
 // Rate-limited keys (kernel/jump_label.c, v5.x): the decrement that would
 // reach 0 is queued; the work item does it once `timeout` jiffies passed.

@@ -29,15 +29,20 @@ EXPORT_SYMBOL_GPL(base_true_likely);
 bool base_false_unlikely(void) { return static_branch_unlikely(&base_false_key); }
 EXPORT_SYMBOL_GPL(base_false_unlikely);
 
+/*
+ * The module's own branches start where their keys do before any other
+ * module changes them. No module_exit: keys_selftest uses the keys, and a
+ * module that others use stays loaded.
+ */
 static int __init keys_base_init(void) {
+  if (!base_old_true_key_branch() || base_old_false_key_branch() || !base_true_likely() || base_false_unlikely()) {
+    pr_err("keys_base: a branch does not start at its key's initial state\n");
+    return -EINVAL;
+  }
   pr_info("keys_base: %d keys exported\n", 4);
   return 0;
 }
-
-static void __exit keys_base_exit(void) {}
-
 module_init(keys_base_init);
-module_exit(keys_base_exit);
 
 MODULE_AUTHOR("pokebench");
 MODULE_LICENSE("GPL");
