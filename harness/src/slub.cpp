@@ -79,23 +79,17 @@ template <class S>
 }
 
 // The callers. noinline: each is one function with its own sites, as the
-// kernel's are.
-template <class S>
-[[gnu::noinline]] void get_any_partial(World& w, ReaderSlot& r) {
-  mems_allowed_reader<S>(w, r, "get_any_partial");
-}
-template <class S>
-[[gnu::noinline]] void fallback_alloc(World& w, ReaderSlot& r) {
-  mems_allowed_reader<S>(w, r, "fallback_alloc");
-}
-template <class S>
-[[gnu::noinline]] void dequeue_huge_page_vma(World& w, ReaderSlot& r) {
-  mems_allowed_reader<S>(w, r, "dequeue_huge_page_vma");
-}
-template <class S>
-[[gnu::noinline]] void alloc_pages_slowpath(World& w, ReaderSlot& r) {
-  mems_allowed_reader<S>(w, r, "__alloc_pages_slowpath");
-}
+// kernel's are; the function's name is what a hang report's trace shows.
+#define POKEBENCH_MEMS_ALLOWED_CALLER_(fn, kernel_name) \
+  template <class S>                                    \
+  [[gnu::noinline]] void fn(World& w, ReaderSlot& r) {  \
+    mems_allowed_reader<S>(w, r, kernel_name);          \
+  }
+POKEBENCH_MEMS_ALLOWED_CALLER_(get_any_partial, "get_any_partial")
+POKEBENCH_MEMS_ALLOWED_CALLER_(fallback_alloc, "fallback_alloc")
+POKEBENCH_MEMS_ALLOWED_CALLER_(dequeue_huge_page_vma, "dequeue_huge_page_vma")
+POKEBENCH_MEMS_ALLOWED_CALLER_(alloc_pages_slowpath, "__alloc_pages_slowpath")
+#undef POKEBENCH_MEMS_ALLOWED_CALLER_
 
 template <class S>
 void pass(World& w, ReaderSlot& r) {
