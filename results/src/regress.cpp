@@ -208,9 +208,6 @@ std::vector<ExactRow> compare_exact(const ResultDocument& baseline, const Result
   return rows;
 }
 
-// One torture cell's counts into a matrix row. A verdict with no count still
-// counts once (HANG a hang, TORN a torn read, FAIL a violation): the verdict
-// is the oracle's word.
 // What every oracle counted against a row: hangs, torn reads, the
 // scenario's own violations and the lock-order checker's inversions (a
 // negative count, which the reader lets through, hides none of the others).
@@ -221,6 +218,9 @@ std::int64_t failures_of(const CorrectnessRow& row) {
   return n;
 }
 
+// One torture cell's counts into a matrix row. A verdict with no count still
+// counts once (HANG a hang, TORN a torn read, FAIL a violation): the verdict
+// is the oracle's word.
 void add_cell(CorrectnessRow& row, const MatrixCell& cell) {
   row.trials += cell.trials;
   row.hangs += std::max<std::int64_t>(cell.hangs, cell.verdict == "HANG" ? 1 : 0);

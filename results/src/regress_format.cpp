@@ -12,6 +12,14 @@ namespace pokebench::results {
 
 namespace {
 
+// A correctness row's counts by their key in the JSON report, in its order.
+constexpr std::pair<const char*, std::int64_t CorrectnessRow::*> kCorrectnessCounts[] = {
+    {"trials", &CorrectnessRow::trials},
+    {"hangs", &CorrectnessRow::hangs},
+    {"torn_reads", &CorrectnessRow::torn_reads},
+    {"violations", &CorrectnessRow::violations},
+    {"lock_inversions", &CorrectnessRow::lock_inversions}};
+
 // Whether a scenario's own oracle or the lock-order checker counted anything:
 // only then do the correctness tables show their columns.
 bool has_oracle_counts(const RegressReport& r) {
@@ -333,16 +341,13 @@ nlohmann::json format_json(const RegressReport& r) {
                      {"gated", e.gated},
                      {"verdict", to_string(e.verdict)}});
   json correctness = json::array();
-  for (const CorrectnessRow& c : r.correctness)
-    correctness.push_back({{"strategy", c.strategy},
-                           {"scope", c.scope},
-                           {"trials", c.trials},
-                           {"hangs", c.hangs},
-                           {"torn_reads", c.torn_reads},
-                           {"violations", c.violations},
-                           {"lock_inversions", c.lock_inversions},
-                           {"gates", c.gates},
-                           {"reason", c.reason}});
+  for (const CorrectnessRow& c : r.correctness) {
+    json row{{"strategy", c.strategy}, {"scope", c.scope}};
+    for (const auto& [key, count] : kCorrectnessCounts) row[key] = c.*count;
+    row["gates"] = c.gates;
+    row["reason"] = c.reason;
+    correctness.push_back(std::move(row));
+  }
   return json{{"verdict", r.gated() ? "REGRESSION" : "OK"},
               {"exit_code", r.exit_code()},
               {"gate",
