@@ -32,7 +32,7 @@ void expect_each_bug_fails_the_first_deterministic_trial() {
     EXPECT_EQ(r.verdict(), Verdict::fail) << bc.strategy << " " << verdict_line(r);
     EXPECT_EQ(r.trials, 1u);
     EXPECT_GE(r.oracles.violations, 1u) << verdict_line(r);
-    EXPECT_NE(std::string(r.oracles.violation).find(bc.says), std::string::npos) << r.oracles.violation;
+    EXPECT_THAT(r.oracles.violation, testing::HasSubstr(bc.says));
     EXPECT_GE(r.first_violation_s, 0.0);
   }
 }
@@ -69,13 +69,10 @@ TEST(CpuNotifier, WaitingInCpuDeadDeadlocksAndBothCheckersSayWhy) {
   ASSERT_EQ(r.verdict(), Verdict::hang) << verdict_line(r);
   ASSERT_FALSE(r.hangs.empty());
   const std::string& rep = r.hangs.front().report;
-  EXPECT_NE(rep.find("hotplug control holds [cpu_add_remove_lock, cpu_hotplug_lock] and waits for "
-                     "(work_completion)(&helper_work)"),
-            std::string::npos)
-      << rep;
-  EXPECT_NE(rep.find("holds [(work_completion)(&helper_work)] and waits for cpu_hotplug_lock"), std::string::npos)
-      << rep;
-  EXPECT_NE(rep.find("possible circular locking dependency"), std::string::npos) << rep;
+  EXPECT_THAT(rep, testing::HasSubstr("hotplug control holds [cpu_add_remove_lock, cpu_hotplug_lock] and waits for "
+                                      "(work_completion)(&helper_work)"));
+  EXPECT_THAT(rep, testing::HasSubstr("holds [(work_completion)(&helper_work)] and waits for cpu_hotplug_lock"));
+  EXPECT_THAT(rep, testing::HasSubstr("possible circular locking dependency"));
   EXPECT_GE(r.oracles.lock_inversions, 1u);
 }
 

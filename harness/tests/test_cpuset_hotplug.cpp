@@ -20,21 +20,18 @@ ScenarioConfig cpuset(const char* strategy, Direction d) {
   return testing::hotplug_race("cpuset-hotplug", strategy, d);
 }
 
-using testing::has;
-
 TEST(CpusetHotplug, WithoutTheWaitSetaffinityToTheNewCpuFailsUntilTheWorkRuns) {
   const ScenarioResult r = testing::expect_race_fails("cpuset-hotplug", "no-wait", Direction::enable);
-  EXPECT_TRUE(has(r.oracles.violation, "sched_setaffinity(cpu1) right after cpu_up returned: -EINVAL"))
-      << r.oracles.violation;
+  EXPECT_THAT(r.oracles.violation, testing::HasSubstr("sched_setaffinity(cpu1) right after cpu_up returned: -EINVAL"));
   EXPECT_EQ(r.oracles.windows, 1u) << "the window closed once the work ran";
   EXPECT_GT(r.oracles.window_ns_max, 0u);
-  EXPECT_TRUE(has(verdict_line(r), " windows=1 window-mean-us=")) << verdict_line(r);
+  EXPECT_THAT(verdict_line(r), testing::HasSubstr(" windows=1 window-mean-us="));
 }
 
 TEST(CpusetHotplug, WithoutTheWaitTheCpusetsStillListACpuThatWentDown) {
   const ScenarioResult r = run_scenario(cpuset("no-wait", Direction::disable));
   EXPECT_EQ(r.verdict(), Verdict::fail) << verdict_line(r);
-  EXPECT_TRUE(has(r.oracles.violation, "the cpusets still list cpu1 after cpu_down returned")) << r.oracles.violation;
+  EXPECT_THAT(r.oracles.violation, testing::HasSubstr("the cpusets still list cpu1 after cpu_down returned"));
 }
 
 TEST(CpusetHotplug, WaitingAfterDroppingTheHotplugLockHolds) {
@@ -58,18 +55,15 @@ TEST(CpusetHotplug, WaitingWithTheHotplugLockHeldIsAnInversionAndDeadlocks) {
     EXPECT_EQ(r.verdict(), Verdict::hang) << verdict_line(r);
     ASSERT_EQ(r.hangs.size(), 1u);
     const std::string& rep = r.hangs.front().report;
-    EXPECT_TRUE(has(rep, "deadlock")) << rep;
-    EXPECT_TRUE(has(rep, "kworker/u0:0 holds [cpuset_hotplug_work, cgroup_mutex] and waits for cpu_hotplug_lock"))
-        << rep;
-    EXPECT_TRUE(has(rep,
-                    "hotplug control holds [cpu_add_remove_lock, cpu_hotplug_lock] and waits for "
-                    "cpuset_hotplug_work"))
-        << rep;
+    EXPECT_THAT(rep, testing::HasSubstr("deadlock"));
+    EXPECT_THAT(rep, testing::HasSubstr(
+                         "kworker/u0:0 holds [cpuset_hotplug_work, cgroup_mutex] and waits for cpu_hotplug_lock"));
+    EXPECT_THAT(rep, testing::HasSubstr("hotplug control holds [cpu_add_remove_lock, cpu_hotplug_lock] and waits for "
+                                        "cpuset_hotplug_work"));
     // Reported before anything blocked: the work's order, learned at boot, and the flush's.
-    EXPECT_TRUE(has(rep, "possible circular locking dependency")) << rep;
-    EXPECT_TRUE(has(rep, "cpuset_hotplug_work -> cpu_hotplug_lock")) << rep;
-    EXPECT_TRUE(has(rep, "holding [cpuset_hotplug_work, cgroup_mutex]")) << rep;
-    EXPECT_TRUE(has(rep, "cpu_hotplug_lock -> cpuset_hotplug_work")) << rep;
+    testing::expect_inversion_report(
+        rep, {"cpuset_hotplug_work -> cpu_hotplug_lock", "holding [cpuset_hotplug_work, cgroup_mutex]",
+              "cpu_hotplug_lock -> cpuset_hotplug_work"});
   }
 }
 
@@ -77,10 +71,9 @@ TEST(CpusetHotplug, WaitingWhileTasksAreFrozenNeverEnds) {
   const ScenarioResult r = run_scenario(cpuset("wait-frozen", Direction::enable));
   EXPECT_EQ(r.verdict(), Verdict::hang) << verdict_line(r);
   ASSERT_EQ(r.hangs.size(), 1u);
-  EXPECT_TRUE(has(r.hangs.front().report, "in cpuset_wait_for_hotplug() with tasks frozen for suspend"))
-      << r.hangs.front().report;
-  EXPECT_TRUE(has(r.hangs.front().report, "hotplug control holds [cpu_add_remove_lock], waits for cpuset_hotplug_work"))
-      << r.hangs.front().report;
+  EXPECT_THAT(r.hangs.front().report, testing::HasSubstr("in cpuset_wait_for_hotplug() with tasks frozen for suspend"));
+  EXPECT_THAT(r.hangs.front().report,
+              testing::HasSubstr("hotplug control holds [cpu_add_remove_lock], waits for cpuset_hotplug_work"));
 }
 
 // Negative control: a flush that waits for nothing (the work is not queued
@@ -89,7 +82,7 @@ TEST(CpusetHotplug, NegativeControlAWaitBeforeTheWorkIsQueuedIsCaught) {
   const ScenarioResult r = run_scenario(cpuset("wait-before-queued", Direction::enable));
   EXPECT_EQ(r.verdict(), Verdict::fail) << verdict_line(r);
   EXPECT_EQ(r.oracles.violations, 1u);
-  EXPECT_TRUE(has(r.oracles.violation, "-EINVAL")) << r.oracles.violation;
+  EXPECT_THAT(r.oracles.violation, testing::HasSubstr("-EINVAL"));
 }
 
 // The deterministic verdicts do not depend on timing: the hotplug side

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -183,11 +185,10 @@ TEST(Hotplug, ACallbackTakingTheHotplugLockOnTheTargetIsReported) {
     hp.cpu_maps_update_done();
   }
   ASSERT_EQ(dep.inversions().size(), 1u);
-  EXPECT_NE(dep.inversions()[0].find("cpu_hotplug_lock -> cpuhp/1"), std::string::npos) << dep.inversions()[0];
-  EXPECT_NE(dep.inversions()[0].find("cpuhp/1 -> cpu_hotplug_lock"), std::string::npos) << dep.inversions()[0];
+  EXPECT_THAT(dep.inversions()[0], testing::HasSubstr("cpu_hotplug_lock -> cpuhp/1"));
+  EXPECT_THAT(dep.inversions()[0], testing::HasSubstr("cpuhp/1 -> cpu_hotplug_lock"));
   ASSERT_FALSE(dep.deadlocks().empty());
-  EXPECT_NE(dep.deadlocks()[0].find("holds [cpuhp/1] and waits for cpu_hotplug_lock"), std::string::npos)
-      << dep.deadlocks()[0];
+  EXPECT_THAT(dep.deadlocks()[0], testing::HasSubstr("holds [cpuhp/1] and waits for cpu_hotplug_lock"));
 }
 
 }  // namespace

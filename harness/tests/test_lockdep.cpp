@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <atomic>
 #include <thread>
 
@@ -48,11 +50,9 @@ TEST(LockDep, InvertedOrderReportsBothChainsBeforeAnyDeadlock) {
   }).join();
   ASSERT_EQ(dep.inversions().size(), 1u);
   EXPECT_EQ(seen, dep.inversions().front());
-  EXPECT_NE(seen.find("possible circular locking dependency"), std::string::npos) << seen;
-  EXPECT_NE(seen.find("cgroup_mutex -> cpu_add_remove_lock   (first taken in this order by first"), std::string::npos)
-      << seen;
-  EXPECT_NE(seen.find("cpu_add_remove_lock -> cgroup_mutex   (taken in this order by second"), std::string::npos)
-      << seen;
+  EXPECT_THAT(seen, testing::HasSubstr("possible circular locking dependency"));
+  EXPECT_THAT(seen, testing::HasSubstr("cgroup_mutex -> cpu_add_remove_lock   (first taken in this order by first"));
+  EXPECT_THAT(seen, testing::HasSubstr("cpu_add_remove_lock -> cgroup_mutex   (taken in this order by second"));
   EXPECT_TRUE(dep.deadlocks().empty());
 }
 
@@ -74,9 +74,9 @@ TEST(LockDep, ThreeLockCycleNamesTheWholeChain) {
   }
   ASSERT_EQ(dep.inversions().size(), 1u);
   const std::string r = dep.inversions().front();
-  EXPECT_NE(r.find("A -> B"), std::string::npos) << r;
-  EXPECT_NE(r.find("B -> C"), std::string::npos) << r;
-  EXPECT_NE(r.find("C -> A"), std::string::npos) << r;
+  EXPECT_THAT(r, testing::HasSubstr("A -> B"));
+  EXPECT_THAT(r, testing::HasSubstr("B -> C"));
+  EXPECT_THAT(r, testing::HasSubstr("C -> A"));
 }
 
 TEST(LockDep, WatchdogReportsARealDeadlockWithHoldersAndWaiters) {
@@ -101,8 +101,8 @@ TEST(LockDep, WatchdogReportsARealDeadlockWithHoldersAndWaiters) {
   EXPECT_GE(abandoned.load(), 1);
   ASSERT_FALSE(dep.deadlocks().empty());
   const std::string r = dep.deadlocks().front();
-  EXPECT_NE(r.find("t1 holds [lock_a] and waits for lock_b"), std::string::npos) << r;
-  EXPECT_NE(r.find("t2 holds [lock_b] and waits for lock_a"), std::string::npos) << r;
+  EXPECT_THAT(r, testing::HasSubstr("t1 holds [lock_a] and waits for lock_b"));
+  EXPECT_THAT(r, testing::HasSubstr("t2 holds [lock_b] and waits for lock_a"));
   EXPECT_EQ(dep.inversions().size(), 1u) << "the order checker sees it too";
 }
 
@@ -196,8 +196,7 @@ TEST(Completion, WaiterSeesTheWorkersLocks) {
     done.wait();  // done already: returns, but the order is recorded
   }
   ASSERT_EQ(dep.inversions().size(), 1u);
-  EXPECT_NE(dep.inversions()[0].find("(work_completion)(&cpuset_hotplug_work) -> cgroup_mutex"), std::string::npos)
-      << dep.inversions()[0];
+  EXPECT_THAT(dep.inversions()[0], testing::HasSubstr("(work_completion)(&cpuset_hotplug_work) -> cgroup_mutex"));
 }
 
 }  // namespace

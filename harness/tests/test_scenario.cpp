@@ -50,8 +50,7 @@ TEST_F(Scenario, Bug2017IsNotFixedByTheV55Int3Handler) {
   c.int3 = pp::Int3Policy::emulate_new;
   const ScenarioResult r = run_scenario(c);
   ASSERT_EQ(r.verdict(), Verdict::hang) << verdict_line(r);
-  EXPECT_NE(r.hangs[0].report.find("retry: int3, emulating the new instruction (key reads enabled)"), std::string::npos)
-      << r.hangs[0].report;
+  EXPECT_THAT(r.hangs[0].report, testing::HasSubstr("retry: int3, emulating the new instruction (key reads enabled)"));
 }
 
 TEST_F(Scenario, Bug2017NeedsANonzeroSequence) {
@@ -147,20 +146,20 @@ TEST_F(Scenario, NegativeControlUnacknowledgedIpiFiresTheWatchdog) {
   EXPECT_LT(took, std::chrono::seconds(5)) << "the parent must return promptly once the report is in";
   ASSERT_FALSE(r.hangs.empty());
   const std::string& rep = r.hangs[0].report;
-  EXPECT_NE(rep.find("(stuck) do_sync_core"), std::string::npos) << rep;
-  EXPECT_NE(rep.find("not in a begin/retry loop"), std::string::npos) << rep;
+  EXPECT_THAT(rep, testing::HasSubstr("(stuck) do_sync_core"));
+  EXPECT_THAT(rep, testing::HasSubstr("not in a begin/retry loop"));
 }
 
 TEST_F(Scenario, ResultJsonAndVerdictLine) {
   const ScenarioResult r = run_scenario(bug_2017());
   const std::string line = verdict_line(r);
   EXPECT_EQ(line.rfind("verdict: HANG ", 0), 0u) << line;
-  EXPECT_NE(line.find("hangs=1/1"), std::string::npos) << line;
+  EXPECT_THAT(line, testing::HasSubstr("hangs=1/1"));
   const std::string j = result_json(r);
-  EXPECT_NE(j.find("\"verdict\": \"HANG\""), std::string::npos);
-  EXPECT_NE(j.find("\"hang_reports\""), std::string::npos);
+  EXPECT_THAT(j, testing::HasSubstr("\"verdict\": \"HANG\""));
+  EXPECT_THAT(j, testing::HasSubstr("\"hang_reports\""));
   expect_all_in(j, {"\"scenario\": \"slub\"", "\"is_fix\": false", "\"work_per_loop\": 64"});
-  EXPECT_NE(line.find("scenario=slub strategy=per-site"), std::string::npos) << line;
+  EXPECT_THAT(line, testing::HasSubstr("scenario=slub strategy=per-site"));
 }
 
 // A run that completed no transition shows nothing: never OK.
@@ -176,27 +175,26 @@ TEST_F(Scenario, AStressRunThatCompletesNoTransitionIsNotOk) {
   r.hangs.clear();
   EXPECT_TRUE(r.ran_nothing());
   EXPECT_EQ(r.verdict(), Verdict::error) << verdict_line(r);
-  EXPECT_NE(verdict_line(r).find("NOTHING-RAN"), std::string::npos) << verdict_line(r);
+  EXPECT_THAT(verdict_line(r), testing::HasSubstr("NOTHING-RAN"));
 }
 
 TEST(ScenarioConfig, ValidateExplains) {
   ScenarioConfig c;
   EXPECT_EQ(validate(c), "");
   c.params["initial-seq"] = 3;
-  EXPECT_NE(validate(c).find("odd"), std::string::npos);
+  EXPECT_THAT(validate(c), testing::HasSubstr("odd"));
   c = {};
   c.strategy = "nope";
-  EXPECT_NE(validate(c).find("its strategies: per-site, batched, ordered, cached, cookie"), std::string::npos)
-      << validate(c);
+  EXPECT_THAT(validate(c), testing::HasSubstr("its strategies: per-site, batched, ordered, cached, cookie"));
   c = {};
   c.scenario = "nope";
-  EXPECT_NE(validate(c).find("no scenario 'nope'"), std::string::npos) << validate(c);
+  EXPECT_THAT(validate(c), testing::HasSubstr("no scenario 'nope'"));
   c = {};
   c.order = tag_first("middle");
-  EXPECT_NE(validate(c).find("no sites tagged 'middle'"), std::string::npos) << validate(c);
+  EXPECT_THAT(validate(c), testing::HasSubstr("no sites tagged 'middle'"));
   c = {};
   c.params["no-such-param"] = 1;
-  EXPECT_NE(validate(c).find("not a parameter of scenario slub"), std::string::npos) << validate(c);
+  EXPECT_THAT(validate(c), testing::HasSubstr("not a parameter of scenario slub"));
   c = {};
   c.readers = 0;
   EXPECT_NE(validate(c), "");

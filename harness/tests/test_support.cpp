@@ -49,6 +49,11 @@ void expect_stress_fails_bug_not_fix(const char* scenario, const char* bug, cons
   }
 }
 
+void expect_inversion_report(const std::string& report, std::initializer_list<const char*> lines) {
+  EXPECT_THAT(report, HasSubstr("possible circular locking dependency"));
+  for (const char* line : lines) EXPECT_THAT(report, HasSubstr(line));
+}
+
 ScopedEnv::ScopedEnv(const char* name, const char* value) : name_(name) {
   const char* old = std::getenv(name);
   had_ = old != nullptr;

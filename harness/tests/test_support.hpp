@@ -5,7 +5,10 @@
 #include <pokebench/harness/config.hpp>
 #include <pokebench/harness/runner.hpp>
 
+#include <gmock/gmock.h>
+
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -37,8 +40,9 @@ inline ScenarioConfig hotplug_race(const char* scenario, const char* strategy, D
   return c;
 }
 
-// True when `text` contains `what`.
-inline bool has(const std::string& text, const char* what) { return text.find(what) != std::string::npos; }
+// gmock's substring matcher, for the scenarios' messages:
+// EXPECT_THAT(r.oracles.violation, testing::HasSubstr("..."))
+using ::testing::HasSubstr;
 
 // Runs one deterministic race of `strategy` in direction `d` and expects it
 // to fail in its one trial with one violation and no lock-order inversion;
@@ -52,6 +56,10 @@ void expect_race_ok(const char* scenario, const char* strategy, Direction d, std
 // Runs `races` stress races of `bug` and of `fix` (enable) and expects the
 // bug to fail some, with a time to the first failure, and the fix none.
 void expect_stress_fails_bug_not_fix(const char* scenario, const char* bug, const char* fix, std::uint64_t races);
+
+// Expects a lock-order checker report: its headline and each of `lines`
+// (the cycle's edges, what was held).
+void expect_inversion_report(const std::string& report, std::initializer_list<const char*> lines);
 
 // Sets an environment variable for a scope (the trial children inherit
 // it); set it only while the process has one thread.

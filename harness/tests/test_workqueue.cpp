@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <atomic>
 #include <string>
 #include <thread>
@@ -169,9 +171,9 @@ TEST(Workqueue, FlushingAWorkWhileHoldingALockTheWorkTakesIsAnInversion) {
   l.unlock();
   const std::vector<std::string> inv = f.dep.inversions();
   ASSERT_EQ(inv.size(), 1u);
-  EXPECT_NE(inv[0].find("possible circular locking dependency"), std::string::npos) << inv[0];
-  EXPECT_NE(inv[0].find("takes_L_work -> L"), std::string::npos) << inv[0];
-  EXPECT_NE(inv[0].find("L -> takes_L_work"), std::string::npos) << inv[0];
+  EXPECT_THAT(inv[0], testing::HasSubstr("possible circular locking dependency"));
+  EXPECT_THAT(inv[0], testing::HasSubstr("takes_L_work -> L"));
+  EXPECT_THAT(inv[0], testing::HasSubstr("L -> takes_L_work"));
 }
 
 TEST(CpuNodeMap, AMovingCpuIsInBothViewsOnlyOnceTheMoveIsDone) {
